@@ -5,12 +5,18 @@ Later parts of the portal (courses, certifications, materials) add their own ste
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from home.models import HomePage
+from learning.catalogue import CREATED, FAILED, UPDATED, import_course_file
+from learning.models import CourseIndexPage
+
+# The provider's Hugo course pages, shipped with the project (a fresh clone has no ../shared).
+DEMO_COURSE_FILES = [Path(__file__).parent / "demo" / "hugo" / name for name in ("als1.md", "als2.md")]
 
 # Published in the README: demo accounts are for a machine of your own, never a public server.
 DEMO_PASSWORD = "resus-demo-2026"  # noqa: S105
@@ -78,9 +84,31 @@ def ensure_home_page(report: DemoReport) -> HomePage:
     return home
 
 
+def ensure_catalogue(report: DemoReport, home: HomePage) -> CourseIndexPage:
+    catalogue = CourseIndexPage.objects.first()
+    if catalogue is None:
+        catalogue = CourseIndexPage(
+            title="Courses",
+            slug="courses",
+            intro="<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced "
+            "team leadership.</p>",
+        )
+        home.add_child(instance=catalogue)
+        catalogue.save_revision().publish()
+        report.created.append("course catalogue /courses/")
+    for path in DEMO_COURSE_FILES:
+        result = import_course_file(path, catalogue)
+        if result.outcome == FAILED:
+            raise RuntimeError(result.message)
+        if result.outcome in (CREATED, UPDATED):
+            report.created.append(f"course {result.code} ({result.outcome} from {path.name})")
+    return catalogue
+
+
 @transaction.atomic
 def load_demo_content() -> DemoReport:
     report = DemoReport(created=[])
-    ensure_home_page(report)
+    home = ensure_home_page(report)
+    ensure_catalogue(report, home)
     ensure_accounts(report)
     return report

@@ -6,9 +6,7 @@ from pathlib import Path
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-ARTIFACTS_DIR = Path(
-    os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "var" / "artifacts")
-)
+ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "var" / "artifacts"))
 
 
 def require(condition: bool, reason: str) -> None:

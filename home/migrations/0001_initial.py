@@ -30,9 +30,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "intro",
-                    wagtail.fields.RichTextField(
-                        blank=True, help_text="The opening paragraph under the title."
-                    ),
+                    wagtail.fields.RichTextField(blank=True, help_text="The opening paragraph under the title."),
                 ),
                 ("body", wagtail.fields.RichTextField(blank=True)),
             ],

@@ -88,23 +88,15 @@ def test_a_lockout_does_not_stop_the_same_account_from_another_address(client, p
     assert response.status_code == 302
 
 
-@override_settings(
-    AXES_IPWARE_PROXY_COUNT=0, AXES_IPWARE_META_PRECEDENCE_ORDER=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-)
-def test_behind_a_proxy_the_lockout_counts_the_client_address_the_proxy_reports(
-    client, participant, settings
-):
+@override_settings(AXES_IPWARE_PROXY_COUNT=0, AXES_IPWARE_META_PRECEDENCE_ORDER=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"))
+def test_behind_a_proxy_the_lockout_counts_the_client_address_the_proxy_reports(client, participant, settings):
     # One proxy (10.0.0.2) appends the address it saw; the attacker forges an entry at the left.
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(
-            client, participant.email, "wrong-guess", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.5", **proxy
-        )
+        sign_in(client, participant.email, "wrong-guess", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.5", **proxy)
 
     attacker = sign_in(client, participant.email, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
-    colleague = sign_in(
-        client, participant.email, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.6", **proxy
-    )
+    colleague = sign_in(client, participant.email, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.6", **proxy)
 
     assert attacker.status_code == 429
     assert colleague.status_code == 302
@@ -145,9 +137,7 @@ def test_a_used_reset_link_no_longer_works(client, participant):
     client.post(reverse("password_reset"), {"email": participant.email})
     link = re.search(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
     set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
-    client.post(
-        set_password_url, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"}
-    )
+    client.post(set_password_url, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"})
 
     again = client.get(link, follow=True)
 

@@ -1,4 +1,4 @@
-"""Models of the learning app: the portal's users (participants, editors and administrators)."""
+"""The portal's users: participants, editors and administrators, who sign in with their email address."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models

@@ -1,0 +1,21 @@
+"""Fixtures of the learning tests: the catalogue and the provider's Hugo course pages."""
+
+from pathlib import Path
+
+import pytest
+
+from home.models import HomePage
+from learning.models import CourseIndexPage
+
+HUGO_DIR = Path(__file__).resolve().parents[2] / "home" / "demo" / "hugo"
+ALS1_MD = HUGO_DIR / "als1.md"
+ALS2_MD = HUGO_DIR / "als2.md"
+
+
+@pytest.fixture
+def catalogue(db):
+    home = HomePage.objects.get()
+    page = CourseIndexPage(title="Courses", slug="courses")
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return page
