@@ -4,16 +4,19 @@
 Later parts of the portal (courses, certifications, materials) add their own steps here.
 """
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from home.models import HomePage
 from learning.catalogue import CREATED, FAILED, UPDATED, import_course_file
-from learning.models import CourseIndexPage
+from learning.certifications import add_months, certification_issue
+from learning.models import Certification, CourseIndexPage, CoursePage
 
 # The provider's Hugo course pages, shipped with the project (a fresh clone has no ../shared).
 DEMO_COURSE_FILES = [Path(__file__).parent / "demo" / "hugo" / name for name in ("als1.md", "als2.md")]
@@ -105,10 +108,39 @@ def ensure_catalogue(report: DemoReport, home: HomePage) -> CourseIndexPage:
     return catalogue
 
 
+def demo_certifications(today: datetime.date) -> dict[str, list[tuple[str, datetime.date]]]:
+    """(course code, issued on) per demo participant: one current, one expiring within 30 days, one
+    expired, and an ALS2 holder whose ALS1 has lapsed."""
+    return {
+        "alice@example.com": [("ALS1", today - datetime.timedelta(days=200))],
+        "ben@example.com": [
+            ("ALS1", today - datetime.timedelta(days=300)),
+            ("ALS2", add_months(today, -24) + datetime.timedelta(days=21)),
+        ],
+        "chloe@example.com": [("ALS1", add_months(today, -24) - datetime.timedelta(days=40))],
+        "dev@example.com": [
+            ("ALS1", add_months(today, -24) - datetime.timedelta(days=10)),
+            ("ALS2", today - datetime.timedelta(days=150)),
+        ],
+    }
+
+
+def ensure_certifications(report: DemoReport, today: datetime.date) -> None:
+    courses = {course.code: course for course in CoursePage.objects.all()}
+    for email, held in demo_certifications(today).items():
+        participant = get_user_model().objects.get(email=email)
+        for code, issued_on in held:
+            if Certification.objects.filter(participant=participant, course=courses[code]).exists():
+                continue
+            issued = certification_issue(participant=participant, course=courses[code], issued_on=issued_on)
+            report.created.append(f"certification {issued.number} for {email}")
+
+
 @transaction.atomic
 def load_demo_content() -> DemoReport:
     report = DemoReport(created=[])
     home = ensure_home_page(report)
     ensure_catalogue(report, home)
     ensure_accounts(report)
+    ensure_certifications(report, timezone.localdate())
     return report

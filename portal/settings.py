@@ -161,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
@@ -195,6 +195,13 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+
+# --- Certifications ----------------------------------------------------------------------------------
+
+# A certification shows as "expiring" from this many days before it expires (the first reminder's distance).
+CERTIFICATION_EXPIRING_DAYS = env_int("CERTIFICATION_EXPIRING_DAYS", 90)
+# Public verification (/verify/): look-ups allowed per client address per minute.
+VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 20)
 
 # --- Static and media files ---------------------------------------------------------------------------
 

@@ -40,6 +40,16 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    registration_number = models.CharField(
+        "professional registration number",
+        max_length=50,
+        blank=True,
+        help_text="e.g. the nursing or medical council PIN",
+    )
+    employer = models.CharField(max_length=200, blank=True)
+    wants_reminders = models.BooleanField(
+        "send me reminder emails", default=True, help_text="Emails before a certification expires."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

@@ -1,0 +1,95 @@
+"""Participant-facing views: the dashboard, the certification card, and public verification."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from learning.cards import certification_card_pdf
+from learning.models import Certification
+from learning.models.certifications import EXPIRED, EXPIRING
+
+
+@login_required
+@never_cache
+def dashboard(request):
+    today = timezone.localdate()
+    certifications = (
+        Certification.objects.filter(participant=request.user)
+        .select_related("course")
+        .order_by("revoked_at", "renewed_by", "expires_on")
+    )
+    rows = [
+        {
+            "certification": certification,
+            "status": certification.status_on(today),
+            "days_left": certification.days_left(today),
+            "days_overdue": -certification.days_left(today),
+            "renew_url": certification.course.booking_url or certification.course.url,
+        }
+        for certification in certifications
+    ]
+    return render(
+        request,
+        "learning/dashboard.html",
+        {"rows": rows, "today": today, "needs_renewal": [r for r in rows if r["status"] in (EXPIRING, EXPIRED)]},
+    )
+
+
+@login_required
+@never_cache
+def certification_card(request, number):
+    try:
+        certification = Certification.objects.select_related("course", "participant").get(
+            number=number, participant=request.user
+        )
+    except Certification.DoesNotExist:
+        raise Http404("No such certification of yours.") from None
+    response = HttpResponse(certification_card_pdf(certification), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certification.number}.pdf"'
+    return response
+
+
+def client_address(request) -> str:
+    # The same proxy-aware address as the sign-in lockout (TRUSTED_PROXY_COUNT).
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request) or "unknown"
+
+
+def over_rate_limit(request, scope: str, per_minute: int) -> bool:
+    """A fixed one-minute window per client address, counted in the cache."""
+    key = f"rate:{scope}:{client_address(request)}:{int(timezone.now().timestamp() // 60)}"
+    if cache.add(key, 1, timeout=70):
+        return False
+    try:
+        return cache.incr(key) > per_minute
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, timeout=70)
+        return False
+
+
+@require_GET
+def verify(request, number=None):
+    number = (number or request.GET.get("number", "")).strip()
+    if number and request.GET.get("number"):
+        return redirect("verify_certification", number=number)
+    context = {"number": number}
+    if number:
+        if over_rate_limit(request, "verify", settings.VERIFY_RATE_PER_MINUTE):
+            response = render(request, "learning/verify.html", {**context, "rate_limited": True}, status=429)
+            response["Retry-After"] = "60"
+            return response
+        certification = Certification.objects.select_related("course", "participant").filter(number=number).first()
+        context["certification"] = certification
+        if certification:
+            context["status"] = certification.status_on(timezone.localdate())
+    response = render(
+        request, "learning/verify.html", context, status=200 if not number or context.get("certification") else 404
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,43 @@
+"""Registers the register's admin screens, the import page and the dashboard chart with Wagtail."""
+
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from learning.admin_views import (
+    CertificationViewSet,
+    ExpiryChartPanel,
+    ParticipantViewSet,
+    certification_import_view,
+)
+
+
+@hooks.register("register_admin_viewset")
+def register_certifications():
+    return CertificationViewSet("certifications")
+
+
+@hooks.register("register_admin_viewset")
+def register_participants():
+    return ParticipantViewSet("participants")
+
+
+@hooks.register("register_admin_urls")
+def register_import_url():
+    return [path("certifications/import/", certification_import_view, name="certification_import")]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("learning.add_certification")
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return StaffMenuItem("Import certifications", reverse("certification_import"), icon_name="upload", order=220)
+
+
+@hooks.register("construct_homepage_panels")
+def add_expiry_chart(request, panels):
+    if request.user.has_perm("learning.view_certification"):
+        panels.append(ExpiryChartPanel())
