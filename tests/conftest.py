@@ -29,3 +29,13 @@ def participant(db):
     from tests.factories import UserFactory
 
     return UserFactory(email="pat.participant@example.org", first_name="Pat", last_name="Participant")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -5,6 +5,7 @@ from functools import cache
 import factory
 from django.contrib.auth.hashers import make_password
 
+from learning.certifications import add_months
 from learning.models import User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -25,3 +26,47 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.LazyFunction(password_hash)
+
+
+def make_course(catalogue, code: str, *, validity_months: int = 24, prerequisites=(), **fields):
+    """A live course page under `catalogue`, with its prerequisite courses linked."""
+    from learning.models import CoursePage, CoursePrerequisite
+
+    page = CoursePage(
+        title=f"{code} course",
+        slug=code.lower(),
+        code=code,
+        validity_months=validity_months,
+        max_participants_per_instructor=fields.pop("max_participants_per_instructor", 6),
+        **fields,
+    )
+    page.prerequisites = [CoursePrerequisite(prerequisite=course, code=course.code) for course in prerequisites]
+    catalogue.add_child(instance=page)
+    page.save_revision().publish()
+    return CoursePage.objects.get(pk=page.pk)
+
+
+def default_course():
+    """A course for tests that do not care which: BLS under the catalogue (both made when missing)."""
+    from home.models import HomePage
+    from learning.models import CourseIndexPage, CoursePage
+
+    existing = CoursePage.objects.filter(code="BLS").first()
+    if existing:
+        return existing
+    catalogue = CourseIndexPage.objects.first()
+    if catalogue is None:
+        catalogue = CourseIndexPage(title="Courses", slug="courses")
+        HomePage.objects.get().add_child(instance=catalogue)
+    return make_course(catalogue, "BLS", validity_months=12)
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.Certification"
+
+    participant = factory.SubFactory(UserFactory)
+    course = factory.LazyFunction(default_course)
+    number = factory.Sequence(lambda n: f"TEST-{n:06d}")
+    issued_on = factory.Faker("date_between", start_date="-1y", end_date="today")
+    expires_on = factory.LazyAttribute(lambda o: add_months(o.issued_on, 24))

@@ -19,3 +19,24 @@ def catalogue(db):
     home.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+@pytest.fixture
+def als1(catalogue):
+    from tests.factories import make_course
+
+    return make_course(catalogue, "ALS1", booking_url="/book-now/als1/")
+
+
+@pytest.fixture
+def als2(catalogue, als1):
+    from tests.factories import make_course
+
+    return make_course(
+        catalogue,
+        "ALS2",
+        prerequisites=[als1],
+        written_exam_pass_mark=85,
+        attendance_required=100,
+        booking_url="/book-now/als2/",
+    )

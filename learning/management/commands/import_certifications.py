@@ -1,6 +1,5 @@
 """`manage.py import_certifications FILE.csv`: existing certification records into the register."""
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,7 +13,7 @@ class ProgressBar:
     """A one-line bar on a terminal; a line every tenth of the way otherwise (logs stay short)."""
 
     def __init__(self, stream):
-        self.stream = stream
+        self.stream = stream  # the command's OutputWrapper
         self.tty = stream.isatty()
         self.last_tenth = {}
 
@@ -23,13 +22,13 @@ class ProgressBar:
         fraction = min(done / total, 1)
         if self.tty:
             filled = int(fraction * 30)
-            self.stream.write(f"\r{stage:<9} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+            self.stream.write(f"\r{stage:<9} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", ending="")
             if done >= total:
-                self.stream.write("\n")
+                self.stream.write("")
             self.stream.flush()
         elif int(fraction * 10) != self.last_tenth.get(stage):
             self.last_tenth[stage] = int(fraction * 10)
-            self.stream.write(f"{stage} {done}/{total}\n")
+            self.stream.write(f"{stage} {done}/{total}")
 
 
 class Command(BaseCommand):
@@ -51,7 +50,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         try:
-            report = import_certifications(file, skip_invalid=skip_invalid, progress=ProgressBar(sys.stderr))
+            report = import_certifications(file, skip_invalid=skip_invalid, progress=ProgressBar(self.stderr))
         except ImportFileError as error:
             raise CommandError(str(error)) from None
 

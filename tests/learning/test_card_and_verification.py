@@ -1,0 +1,90 @@
+"""The certification card is a real PDF with the number and a QR code for verification; public verification
+shows the name, course, dates and status, nothing more, and is rate-limited."""
+
+import io
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from tests.factories import CertificationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certification(als2):
+    holder = UserFactory(
+        first_name="Ann", last_name="Lee", email="ann.lee@example.org", registration_number="NMC-55", employer="City"
+    )
+    return CertificationFactory(participant=holder, course=als2, number="ALS2-2026-000123")
+
+
+def card(client, certification):
+    client.force_login(certification.participant)
+    response = client.get(f"/portal/certifications/{certification.number}/card.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    return response.content
+
+
+def test_the_card_is_a_wallet_size_pdf_with_the_number_and_name(client, certification):
+    reader = PdfReader(io.BytesIO(card(client, certification)))
+
+    assert len(reader.pages) == 1
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width / 72 * 25.4, 1), round(height / 72 * 25.4, 1)) == (85.6, 54.0)
+    text = reader.pages[0].extract_text()
+    for expected in ("ALS2-2026-000123", "Ann Lee", "ALS2", "Resus Training"):
+        assert expected in text
+
+
+def test_the_qr_code_on_the_card_opens_the_verification_page(client, certification, settings):
+    pdf = pypdfium2.PdfDocument(card(client, certification))
+    image = pdf[0].render(scale=8).to_pil()
+
+    decoded = [result.text for result in zxingcpp.read_barcodes(image)]
+
+    assert decoded == [f"{settings.PORTAL_BASE_URL}/verify/ALS2-2026-000123/"]
+
+
+def test_verification_shows_name_course_dates_and_status_and_nothing_more(client, certification):
+    response = client.get("/verify/ALS2-2026-000123/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for expected in (
+        "Ann Lee",
+        "ALS2",
+        certification.issued_on.strftime("%-d %B %Y"),
+        certification.expires_on.strftime("%-d %B %Y"),
+        "Current",
+    ):
+        assert expected in html
+    for private in ("ann.lee@example.org", "NMC-55", "City", "@"):
+        assert private not in html.split('<main id="main"', 1)[1]
+
+
+def test_the_verify_form_leads_to_the_number(client, certification):
+    response = client.get("/verify/?number=ALS2-2026-000123")
+
+    assert response.status_code == 302
+    assert response.url == "/verify/ALS2-2026-000123/"
+
+
+def test_an_unknown_number_says_so_plainly(client, certification):
+    response = client.get("/verify/ALS2-2026-999999/")
+
+    assert response.status_code == 404
+    assert "No certification has the number ALS2-2026-999999" in response.content.decode()
+
+
+def test_verification_is_rate_limited_per_client(client, certification, settings):
+    settings.VERIFY_RATE_PER_MINUTE = 3
+    statuses = [client.get(f"/verify/ALS2-2026-00000{n}/", REMOTE_ADDR="203.0.113.9").status_code for n in range(5)]
+    other = client.get("/verify/ALS2-2026-000123/", REMOTE_ADDR="203.0.113.10")
+
+    assert statuses[:3] == [404, 404, 404]
+    assert statuses[3:] == [429, 429]
+    assert other.status_code == 200
