@@ -39,3 +39,34 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def db_baseline(django_db_setup, django_db_blocker) -> str:
+    """The migrated database's content (home page, groups, …), to start committed-data tests from."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def committed_db(transactional_db, db_baseline):
+    """A database whose writes other connections see (the live server, other threads and processes). It is
+    emptied after each such test, so each starts by restoring the migrated baseline."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+    from django.db import connection
+    from wagtail.models import Page
+
+    if not Page.objects.exists():
+        # The flush after the previous such test re-created content types and permissions with new ids:
+        # empty everything, then restore the baseline with its own ids.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(db_baseline)
+        # Rows came back with their ids: move the sequences past them (PostgreSQL), as loaddata does.
+        statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)

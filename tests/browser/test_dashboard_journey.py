@@ -6,7 +6,7 @@ from django.core.management import call_command
 from home.demo import DEMO_PASSWORD
 from learning.models import Certification
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
 
 
 def test_participant_sees_the_expiring_certification_and_downloads_its_card(page, live_server, artifacts_dir):

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from home.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
 
 
 def test_demo_participant_signs_in_sees_their_name_and_signs_out(page, live_server, artifacts_dir):
