@@ -4,12 +4,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from learning.emails import render_email
 from learning.models import User
 
 logger = logging.getLogger(__name__)
@@ -19,20 +18,6 @@ def set_password_url(user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return settings.PORTAL_BASE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-
-
-def render_email(name: str, context: dict, *, to: list[str], headers: dict | None = None) -> EmailMultiAlternatives:
-    """One message from templates/email/<name>/: subject.txt, body.txt and body.html."""
-    context = {"site_name": settings.PORTAL_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
-    subject = " ".join(render_to_string(f"email/{name}/subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"email/{name}/body.txt", context),
-        to=to,
-        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
-    )
-    message.attach_alternative(render_to_string(f"email/{name}/body.html", context), "text/html")
-    return message
 
 
 def participant_invite(user: User) -> bool:

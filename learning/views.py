@@ -10,8 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from learning.cards import certification_card_pdf
-from learning.models import Certification
-from learning.models.certifications import EXPIRED, EXPIRING
+from learning.bookings import cancellation_deadline
+from learning.continuing_education import approved_credits, credits_between
+from learning.models import Booking, Certification, ContinuingEducationActivity
+from learning.models.certifications import CURRENT, EXPIRED, EXPIRING
 
 
 @login_required
@@ -33,10 +35,31 @@ def dashboard(request):
         }
         for certification in certifications
     ]
+    # One query for the credits, however many certifications: each counts what falls in its own period.
+    approved = approved_credits(request.user)
+    for row in rows:
+        if row["status"] in (CURRENT, EXPIRING):
+            row["ce_credits"] = credits_between(approved, row["certification"].issued_on, today)
+    bookings = list(
+        Booking.objects.filter(participant=request.user, course_date__ends_on__gte=today)
+        .exclude(status=Booking.CANCELLED)
+        .select_related("course_date__course")
+        .order_by("course_date__starts_on")
+    )
+    for booking in bookings:
+        booking.can_cancel = today <= cancellation_deadline(booking.course_date)
+        booking.deadline = cancellation_deadline(booking.course_date)
+    activities = ContinuingEducationActivity.objects.filter(participant=request.user)[:20]
     return render(
         request,
         "learning/dashboard.html",
-        {"rows": rows, "today": today, "needs_renewal": [r for r in rows if r["status"] in (EXPIRING, EXPIRED)]},
+        {
+            "rows": rows,
+            "today": today,
+            "needs_renewal": [r for r in rows if r["status"] in (EXPIRING, EXPIRED)],
+            "bookings": bookings,
+            "activities": activities,
+        },
     )
 
 

@@ -210,6 +210,8 @@ USE_TZ = True
 
 # A certification shows as "expiring" from this many days before it expires (the first reminder's distance).
 CERTIFICATION_EXPIRING_DAYS = env_int("CERTIFICATION_EXPIRING_DAYS", 90)
+# Participants may cancel a booking online until this many days before the course starts.
+BOOKING_CANCELLATION_CUTOFF_DAYS = env_int("BOOKING_CANCELLATION_CUTOFF_DAYS", 7)
 # Public verification (/verify/): look-ups allowed per client address per minute.
 VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 20)
 

@@ -4,6 +4,7 @@ booking and reminders."""
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -32,8 +33,17 @@ class CourseIndexPage(Page):
         return CoursePage.objects.child_of(self).live().order_by("path").prefetch_related("prerequisites__prerequisite")
 
     def get_context(self, request, *args, **kwargs):
+        from learning.models import CourseDate
+
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = self.courses()
+        courses = list(self.courses())
+        dates = CourseDate.objects.filter(course__in=courses, booking_open=True).upcoming(timezone.localdate())
+        by_course = {}
+        for date in dates.with_seats().order_by("starts_on"):
+            by_course.setdefault(date.course_id, []).append(date)
+        for course in courses:
+            course.upcoming_dates = by_course.get(course.pk, [])
+        context["courses"] = courses
         return context
 
 
@@ -159,7 +169,18 @@ class CoursePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["prerequisites"] = list(self.prerequisites.select_related("prerequisite"))
+        context["dates"] = self.upcoming_dates()
         return context
+
+    def upcoming_dates(self):
+        from learning.models import CourseDate
+
+        return list(
+            CourseDate.objects.filter(course=self, booking_open=True)
+            .upcoming(timezone.localdate())
+            .with_seats()
+            .select_related("course")
+        )
 
     def prerequisite_courses(self) -> list["CoursePage"]:
         return [link.prerequisite for link in self.prerequisites.all() if link.prerequisite_id]

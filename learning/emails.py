@@ -1,0 +1,19 @@
+"""Composes the portal's emails from templates/email/<name>/ (subject.txt, body.txt, body.html)."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def render_email(name: str, context: dict, *, to: list[str], headers: dict | None = None) -> EmailMultiAlternatives:
+    """One message: the subject on one line, a plain-text body and its HTML alternative, marked as automatic."""
+    context = {"site_name": settings.PORTAL_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
+    subject = " ".join(render_to_string(f"email/{name}/subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"email/{name}/body.txt", context),
+        to=to,
+        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+    )
+    message.attach_alternative(render_to_string(f"email/{name}/body.html", context), "text/html")
+    return message
