@@ -8,7 +8,9 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +18,17 @@ from django.utils import timezone
 from home.models import HomePage
 from learning.catalogue import CREATED, FAILED, UPDATED, import_course_file
 from learning.certifications import add_months, certification_issue
-from learning.models import Certification, CourseIndexPage, CoursePage
+from learning.continuing_education import ce_record, ce_submit
+from learning.models import (
+    Booking,
+    Certification,
+    ContinuingEducationActivity,
+    ContinuingEducationIndexPage,
+    ContinuingEducationOfferPage,
+    CourseDate,
+    CourseIndexPage,
+    CoursePage,
+)
 
 # The provider's Hugo course pages, shipped with the project (a fresh clone has no ../shared).
 DEMO_COURSE_FILES = [Path(__file__).parent / "demo" / "hugo" / name for name in ("als1.md", "als2.md")]
@@ -136,6 +148,89 @@ def ensure_certifications(report: DemoReport, today: datetime.date) -> None:
             report.created.append(f"certification {issued.number} for {email}")
 
 
+DEMO_DATES = [
+    # (course, days from today to the start, instructors, venue)
+    ("ALS1", 21, 2, "Riverside Training Centre, Room 1"),
+    ("ALS1", 63, 2, "Riverside Training Centre, Room 1"),
+    ("ALS2", 28, 1, "Riverside Training Centre, Simulation Suite"),
+    ("ALS2", 84, 2, "Riverside Training Centre, Simulation Suite"),
+]
+# Colleagues who fill the first ALS2 date to one seat short of full (demo only; not printed as accounts).
+FILLERS = [("Sam", "Hughes"), ("Priya", "Shah"), ("Tom", "Berg"), ("Lena", "Kovac"), ("Omar", "Haddad")]
+
+
+def ensure_course_dates(report: DemoReport, today: datetime.date) -> None:
+    courses = {course.code: course for course in CoursePage.objects.all()}
+    for code, starts_in, instructors, venue in DEMO_DATES:
+        course = courses[code]
+        starts_on = today + datetime.timedelta(days=starts_in)
+        if CourseDate.objects.filter(course=course, starts_on=starts_on).exists():
+            continue
+        CourseDate.objects.create(
+            course=course,
+            starts_on=starts_on,
+            ends_on=starts_on + datetime.timedelta(days=(course.duration_days or 1) - 1),
+            venue=venue,
+            instructors=instructors,
+        )
+        report.created.append(f"{code} date on {starts_on}")
+    nearly_full = CourseDate.objects.filter(course__code="ALS2").order_by("starts_on").first()
+    if nearly_full and not nearly_full.bookings.exists():
+        User = get_user_model()
+        for first_name, last_name in FILLERS:
+            colleague, _ = User.objects.get_or_create(
+                email=f"{first_name.lower()}.{last_name.lower()}@example.com",
+                defaults={"first_name": first_name, "last_name": last_name, "password": make_password(None)},
+            )
+            # Demo data is written directly: these colleagues have no ALS1 on record to check.
+            Booking.objects.create(course_date=nearly_full, participant=colleague, status=Booking.CONFIRMED)
+        report.created.append(f"{len(FILLERS)} bookings on {nearly_full} (one seat left)")
+
+
+def ensure_continuing_education(report: DemoReport, home: HomePage, today: datetime.date) -> None:
+    listing = ContinuingEducationIndexPage.objects.first()
+    if listing is None:
+        listing = ContinuingEducationIndexPage(
+            title="Continuing education",
+            slug="continuing-education",
+            intro="<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
+        )
+        home.add_child(instance=listing)
+        listing.save_revision().publish()
+        for title, days_ahead, credits, summary in (
+            ("Simulation evening: peri-arrest arrhythmias", 14, "3", "Three scenarios in the simulation suite."),
+            ("Airway skills refresher", 45, "2", "Supraglottic airways and bag-mask ventilation, hands on."),
+            ("Guideline update webinar", 30, "1", "What changed in this year's resuscitation guidelines."),
+        ):
+            offer = ContinuingEducationOfferPage(
+                title=title,
+                held_on=today + datetime.timedelta(days=days_ahead),
+                credits=credits,
+                provider=settings.PORTAL_NAME,
+                summary=summary,
+            )
+            listing.add_child(instance=offer)
+            offer.save_revision().publish()
+        report.created.append("continuing education listing with 3 offers")
+    alice = get_user_model().objects.get(email="alice@example.com")
+    if not ContinuingEducationActivity.objects.filter(participant=alice).exists():
+        ce_record(
+            participant=alice,
+            title="Simulation evening: sepsis",
+            provider=settings.PORTAL_NAME,
+            completed_on=today - datetime.timedelta(days=60),
+            credits=3,
+        )
+        ce_submit(
+            participant=alice,
+            title="Hospital resuscitation audit meeting",
+            provider="City Hospital",
+            completed_on=today - datetime.timedelta(days=10),
+            credits=1,
+        )
+        report.created.append("continuing education activities for alice@example.com")
+
+
 @transaction.atomic
 def load_demo_content() -> DemoReport:
     report = DemoReport(created=[])
@@ -143,4 +238,6 @@ def load_demo_content() -> DemoReport:
     ensure_catalogue(report, home)
     ensure_accounts(report)
     ensure_certifications(report, timezone.localdate())
+    ensure_course_dates(report, timezone.localdate())
+    ensure_continuing_education(report, home, timezone.localdate())
     return report

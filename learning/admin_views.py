@@ -7,10 +7,12 @@ from pathlib import Path
 
 import django_filters
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -19,9 +21,10 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from learning.bookings import issue_certifications
 from learning.certification_import import ImportFileError, import_certifications
 from learning.certifications import add_months, default_expiry, next_number
-from learning.models import Certification, User
+from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate, User
 from learning.models.certifications import STATUS_CHOICES
 from learning.participants import participant_create, participant_invite
 
@@ -55,6 +58,14 @@ class CertificationFilterSet(WagtailFilterSet):
 
 class StatusColumn(Column):
     cell_template_name = "learning/admin/status_cell.html"
+
+
+class RosterColumn(Column):
+    cell_template_name = "learning/admin/roster_cell.html"
+
+
+class EvidenceColumn(Column):
+    cell_template_name = "learning/admin/evidence_cell.html"
 
 
 class CertificationIndexView(IndexView):
@@ -275,3 +286,125 @@ class ExpiryChartPanel(Component):
             for month in months
         ]
         return {"bars": bars, "total": sum(bar["count"] for bar in bars)}
+
+
+# --- Course dates, rosters and results -------------------------------------------------------------------
+
+
+class CourseDateIndexView(IndexView):
+    default_ordering = "-starts_on"
+
+    def get_base_queryset(self):
+        return CourseDate.objects.with_seats().select_related("course")
+
+
+class CourseDateViewSet(ModelViewSet):
+    model = CourseDate
+    icon = "date"
+    menu_label = "Course dates"
+    menu_order = 205
+    add_to_admin_menu = True
+    index_view_class = CourseDateIndexView
+    list_filter = ["course", "booking_open"]
+    list_display = [
+        Column("course_code", accessor="course.code", label="Course"),
+        Column("starts_on", label="Starts", sort_key="starts_on"),
+        "venue",
+        "instructors",
+        Column("seats", label="Seats"),
+        Column("booked", label="Booked"),
+        Column("waiting", label="Waiting list"),
+        RosterColumn("roster", label="Roster and results"),
+    ]
+    search_fields = ["venue", "course__code"]
+    search_backend_name = None
+    form_fields = ["course", "starts_on", "ends_on", "daily_start", "daily_end", "venue", "instructors", "booking_open"]
+
+
+class ResultForm(forms.ModelForm):
+    class Meta:
+        model = Booking
+        fields = ["attendance_percent", "exam_score"]
+        widgets = {
+            "attendance_percent": forms.NumberInput(attrs={"min": 0, "max": 100, "style": "width:6em"}),
+            "exam_score": forms.NumberInput(attrs={"min": 0, "max": 100, "style": "width:6em"}),
+        }
+
+
+ResultFormSet = forms.modelformset_factory(Booking, form=ResultForm, extra=0)
+
+
+def course_date_roster_view(request, date_id):
+    """The roster of a course date: record attendance and exam scores, see pass or fail from the course's
+    facts, and issue the certifications of everyone who passed in one action."""
+    if not request.user.has_perm("learning.change_booking"):
+        raise PermissionDenied
+    course_date = get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)
+    bookings = (
+        Booking.objects.filter(course_date=course_date)
+        .exclude(status=Booking.CANCELLED)
+        .select_related("participant", "certification", "course_date__course")
+        .order_by("status", "participant__last_name")
+    )
+    confirmed = bookings.filter(status=Booking.CONFIRMED)
+    formset = ResultFormSet(request.POST or None, queryset=confirmed)
+    if request.method == "POST":
+        if not formset.is_valid():
+            messages.error(request, "Nothing was saved: see the marked fields.")
+        else:
+            formset.save()
+            if "issue" in request.POST:
+                issued = issue_certifications(course_date=course_date, issued_on=timezone.localdate())
+                plural = "s" if len(issued) != 1 else ""
+                messages.success(
+                    request, f"Results saved; {len(issued)} certification{plural} issued; results emailed."
+                )
+            else:
+                messages.success(request, "Results saved.")
+            return redirect("course_date_roster", date_id=date_id)
+    return render(
+        request,
+        "learning/admin/course_date_roster.html",
+        {"course_date": course_date, "formset": formset, "waiting": bookings.filter(status=Booking.WAITLISTED)},
+    )
+
+
+# --- Continuing education ----------------------------------------------------------------------------------
+
+
+class ContinuingEducationFilterSet(WagtailFilterSet):
+    class Meta:
+        model = ContinuingEducationActivity
+        fields = ["status"]
+
+
+class ContinuingEducationViewSet(ModelViewSet):
+    model = ContinuingEducationActivity
+    icon = "repeat"
+    menu_label = "Continuing education"
+    menu_order = 215
+    add_to_admin_menu = True
+    filterset_class = ContinuingEducationFilterSet
+    list_display = [
+        "title",
+        Column("participant", label="Participant"),
+        "provider",
+        "completed_on",
+        "credits",
+        "status",
+        EvidenceColumn("evidence", label="Evidence"),
+    ]
+    search_fields = ["title", "provider", "participant__email", "participant__last_name"]
+    search_backend_name = None
+    copy_view_enabled = False
+    form_fields = ["participant", "title", "provider", "completed_on", "credits", "status", "review_note"]
+
+
+def ce_evidence_view(request, activity_id):
+    """Evidence files are never served from a public address: only administrators download them, here."""
+    if not request.user.has_perm("learning.change_continuingeducationactivity"):
+        raise PermissionDenied
+    activity = get_object_or_404(ContinuingEducationActivity, pk=activity_id)
+    if not activity.evidence:
+        raise Http404("No evidence was uploaded.")
+    return FileResponse(activity.evidence.open("rb"), as_attachment=True, filename=Path(activity.evidence.name).name)

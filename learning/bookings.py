@@ -40,13 +40,20 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
         raise BookingRefused(reasons, courses_to_book=check.missing)
     with transaction.atomic():
         locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
-        if Booking.objects.filter(course_date=locked, participant=participant).exclude(status=Booking.CANCELLED).exists():
+        if (
+            Booking.objects.filter(course_date=locked, participant=participant)
+            .exclude(status=Booking.CANCELLED)
+            .exists()
+        ):
             raise BookingRefused(["You are already booked on this date (see My portal)."])
         confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
         status = Booking.CONFIRMED if confirmed < locked.total_seats else Booking.WAITLISTED
         booking = Booking.objects.create(course_date=locked, participant=participant, status=status)
-        transaction.on_commit(lambda: send_booking_email(booking.pk, "booking_confirmed" if status == Booking.CONFIRMED
-                                                         else "booking_waitlisted"))
+        transaction.on_commit(
+            lambda: send_booking_email(
+                booking.pk, "booking_confirmed" if status == Booking.CONFIRMED else "booking_waitlisted"
+            )
+        )
     return booking
 
 
@@ -60,8 +67,10 @@ def booking_cancel(*, booking: Booking, today: datetime.date, by_administrator: 
     promoted booking, if any."""
     if not by_administrator and today > cancellation_deadline(booking.course_date):
         raise BookingRefused(
-            [f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%d %B %Y}; "
-             "please contact the training office."]
+            [
+                f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%d %B %Y}; "
+                "please contact the training office."
+            ]
         )
     promoted = None
     with transaction.atomic():
@@ -92,14 +101,22 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
     booking = Booking.objects.select_related("course_date__course", "participant").get(pk=booking_pk)
     message = render_email(
         template,
-        {"booking": booking, "course_date": booking.course_date, "course": booking.course_date.course,
-         "participant": booking.participant, "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
-         "deadline": cancellation_deadline(booking.course_date)},
+        {
+            "booking": booking,
+            "course_date": booking.course_date,
+            "course": booking.course_date.course,
+            "participant": booking.participant,
+            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+            "deadline": cancellation_deadline(booking.course_date),
+        },
         to=[booking.participant.email],
     )
     if template in ("booking_confirmed", "booking_promoted"):
-        message.attach(f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics", booking_ics(booking),
-                       "text/calendar; method=PUBLISH; charset=utf-8")
+        message.attach(
+            f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics",
+            booking_ics(booking),
+            "text/calendar; method=PUBLISH; charset=utf-8",
+        )
     try:
         message.send()
     except Exception:
@@ -151,8 +168,13 @@ def send_result_email(booking_pk: int) -> bool:
     )
     message = render_email(
         "course_result",
-        {"booking": booking, "course": booking.course_date.course, "participant": booking.participant,
-         "card_url": card_url, "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard")},
+        {
+            "booking": booking,
+            "course": booking.course_date.course,
+            "participant": booking.participant,
+            "card_url": card_url,
+            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+        },
         to=[booking.participant.email],
     )
     try:

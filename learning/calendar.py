@@ -26,8 +26,10 @@ def booking_ics(booking: Booking) -> bytes:
     if course_date.days > 1:
         event.add("rrule", vRecur(freq="DAILY", count=course_date.days))
     event.add("url", settings.PORTAL_BASE_URL + "/portal/")
-    event.add("description", f"{course_date.course.title} at {course_date.venue}. Your bookings: "
-              f"{settings.PORTAL_BASE_URL}/portal/")
+    event.add(
+        "description",
+        f"{course_date.course.title} at {course_date.venue}. Your bookings: {settings.PORTAL_BASE_URL}/portal/",
+    )
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -11,15 +11,24 @@ from learning.models import ContinuingEducationActivity
 
 def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal, evidence=None):
     return ContinuingEducationActivity.objects.create(
-        participant=participant, title=title, provider=provider, completed_on=completed_on, credits=credits,
-        evidence=evidence or "", status=ContinuingEducationActivity.PENDING,
+        participant=participant,
+        title=title,
+        provider=provider,
+        completed_on=completed_on,
+        credits=credits,
+        evidence=evidence or "",
+        status=ContinuingEducationActivity.PENDING,
     )
 
 
 def ce_record(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal):
     """An activity an administrator records directly: approved at once."""
     return ContinuingEducationActivity.objects.create(
-        participant=participant, title=title, provider=provider, completed_on=completed_on, credits=credits,
+        participant=participant,
+        title=title,
+        provider=provider,
+        completed_on=completed_on,
+        credits=credits,
         status=ContinuingEducationActivity.APPROVED,
     )
 
@@ -40,7 +49,9 @@ def approved_credits(participant) -> list[tuple[datetime.date, Decimal]]:
     )
 
 
-def credits_between(approved: list[tuple[datetime.date, Decimal]], first: datetime.date, last: datetime.date) -> Decimal:
+def credits_between(
+    approved: list[tuple[datetime.date, Decimal]], first: datetime.date, last: datetime.date
+) -> Decimal:
     return sum((credits for day, credits in approved if first <= day <= last), Decimal("0"))
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from learning.cards import certification_card_pdf
 from learning.bookings import cancellation_deadline
+from learning.cards import certification_card_pdf
 from learning.continuing_education import approved_credits, credits_between
 from learning.models import Booking, Certification, ContinuingEducationActivity
 from learning.models.certifications import CURRENT, EXPIRED, EXPIRING
@@ -31,7 +31,7 @@ def dashboard(request):
             "status": certification.status_on(today),
             "days_left": certification.days_left(today),
             "days_overdue": -certification.days_left(today),
-            "renew_url": certification.course.booking_url or certification.course.url,
+            "renew_url": f"{certification.course.url}#dates",
         }
         for certification in certifications
     ]
@@ -49,6 +49,9 @@ def dashboard(request):
     for booking in bookings:
         booking.can_cancel = today <= cancellation_deadline(booking.course_date)
         booking.deadline = cancellation_deadline(booking.course_date)
+    booked_course = {booking.course_date.course_id: booking.course_date for booking in bookings}
+    for row in rows:
+        row["booked_date"] = booked_course.get(row["certification"].course_id)
     activities = ContinuingEducationActivity.objects.filter(participant=request.user)[:20]
     return render(
         request,

@@ -6,9 +6,13 @@ from wagtail.admin.menu import MenuItem
 
 from learning.admin_views import (
     CertificationViewSet,
+    ContinuingEducationViewSet,
+    CourseDateViewSet,
     ExpiryChartPanel,
     ParticipantViewSet,
+    ce_evidence_view,
     certification_import_view,
+    course_date_roster_view,
 )
 
 
@@ -22,9 +26,23 @@ def register_participants():
     return ParticipantViewSet("participants")
 
 
+@hooks.register("register_admin_viewset")
+def register_course_dates():
+    return CourseDateViewSet("course_dates")
+
+
+@hooks.register("register_admin_viewset")
+def register_continuing_education():
+    return ContinuingEducationViewSet("continuing_education")
+
+
 @hooks.register("register_admin_urls")
-def register_import_url():
-    return [path("certifications/import/", certification_import_view, name="certification_import")]
+def register_urls():
+    return [
+        path("certifications/import/", certification_import_view, name="certification_import"),
+        path("course-dates/<int:date_id>/roster/", course_date_roster_view, name="course_date_roster"),
+        path("continuing-education/<int:activity_id>/evidence/", ce_evidence_view, name="ce_evidence"),
+    ]
 
 
 class StaffMenuItem(MenuItem):

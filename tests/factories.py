@@ -70,3 +70,21 @@ class CertificationFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"TEST-{n:06d}")
     issued_on = factory.Faker("date_between", start_date="-1y", end_date="today")
     expires_on = factory.LazyAttribute(lambda o: add_months(o.issued_on, 24))
+
+
+def make_course_date(course, *, starts_in_days: int = 30, instructors: int = 1, days: int = 1, **fields):
+    import datetime
+
+    from django.utils import timezone
+
+    from learning.models import CourseDate
+
+    starts_on = timezone.localdate() + datetime.timedelta(days=starts_in_days)
+    return CourseDate.objects.create(
+        course=course,
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=days - 1),
+        venue=fields.pop("venue", "Training Centre"),
+        instructors=instructors,
+        **fields,
+    )

@@ -2,7 +2,13 @@
 
 from .bookings import Booking, ContinuingEducationActivity, CourseDate
 from .certifications import Certification, CertificationQuerySet
-from .courses import CourseIndexPage, CoursePage, CoursePrerequisite
+from .courses import (
+    ContinuingEducationIndexPage,
+    ContinuingEducationOfferPage,
+    CourseIndexPage,
+    CoursePage,
+    CoursePrerequisite,
+)
 from .users import PortalUserManager, User
 
 __all__ = [
@@ -10,6 +16,8 @@ __all__ = [
     "Certification",
     "CertificationQuerySet",
     "ContinuingEducationActivity",
+    "ContinuingEducationIndexPage",
+    "ContinuingEducationOfferPage",
     "CourseDate",
     "CourseIndexPage",
     "CoursePage",

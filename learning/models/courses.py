@@ -210,3 +210,49 @@ class CoursePrerequisite(Orderable):
 
     def __str__(self):
         return self.prerequisite.code if self.prerequisite_id else self.code
+
+
+class ContinuingEducationIndexPage(Page):
+    """Lists the continuing-education activities the provider offers; reminder emails point here."""
+
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["learning.ContinuingEducationOfferPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "continuing education listing"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["offers"] = self.upcoming_offers()
+        return context
+
+    def upcoming_offers(self, today=None):
+        today = today or timezone.localdate()
+        return ContinuingEducationOfferPage.objects.child_of(self).live().filter(held_on__gte=today).order_by("held_on")
+
+
+class ContinuingEducationOfferPage(Page):
+    """A continuing-education activity the provider offers (a workshop, a simulation evening), with credits."""
+
+    held_on = models.DateField()
+    credits = models.DecimalField(max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
+    provider = models.CharField(max_length=255, default="", blank=True)
+    summary = models.TextField(blank=True)
+    body = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldRowPanel([FieldPanel("held_on"), FieldPanel("credits")]),
+        FieldPanel("provider"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["learning.ContinuingEducationIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "continuing education offer"
