@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from learning.batching import batches
 from learning.certifications import default_expiry
 from learning.models import Certification, CoursePage, User
 
@@ -152,17 +153,6 @@ def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[
 def fingerprint(row: Row) -> bytes:
     text = "|".join([row.email, row.course.code, row.number, str(row.issued_on), str(row.expires_on)])
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
-
-
-def batches(iterable, size: int):
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def checked_rows(path: Path, courses, report: ImportReport, progress: Progress | None, total: int):

@@ -8,8 +8,10 @@ backend), so a fresh clone runs with no configuration; production is one set of 
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -272,9 +274,31 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# --- Reminders ----------------------------------------------------------------------------------------
+
+# The local time (TIME_ZONE) at which beat runs the daily scan and sending, HH:MM.
+REMINDER_SEND_TIME = os.environ.get("REMINDER_SEND_TIME", "07:00")
+try:
+    _send_hour, _send_minute = (int(part) for part in REMINDER_SEND_TIME.split(":"))
+except ValueError:
+    raise ImproperlyConfigured(f"REMINDER_SEND_TIME={REMINDER_SEND_TIME!r} is not a time like 07:00.") from None
+# How many attempts an email gets before its reminders are marked failed (transient ESP errors only).
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6)
+# The last stage (after expiry) is not sent for certifications that reached it longer ago than this.
+REMINDER_CATCH_UP_DAYS = env_int("REMINDER_CATCH_UP_DAYS", 14)
+# The mailto: half of List-Unsubscribe; your ESP's inbound route should forward it to the training office.
+REMINDER_UNSUBSCRIBE_MAILTO = os.environ.get(
+    "REMINDER_UNSUBSCRIBE_MAILTO", "unsubscribe@" + (urlsplit(PORTAL_BASE_URL).hostname or "localhost")
+)
+REMINDER_MESSAGE_ID_DOMAIN = urlsplit(PORTAL_BASE_URL).hostname or "localhost"
+
 CELERY_BEAT_SCHEDULE = {
     # Shows beat -> broker -> worker working: every worker log gets a line a minute.
     "heartbeat": {"task": "home.tasks.heartbeat", "schedule": timedelta(minutes=1)},
+    "daily-reminders": {
+        "task": "reminders.tasks.daily_reminders",
+        "schedule": crontab(hour=_send_hour, minute=_send_minute),
+    },
 }
 
 # --- Wagtail ------------------------------------------------------------------------------------------

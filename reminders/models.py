@@ -1,1 +1,112 @@
-"""Models of the reminder pipeline (the outbox and the suppression list arrive with the reminders issue)."""
+"""The reminder pipeline's data: the stages administrators edit, the outbox (one row per certification and
+stage), the ESP's tracking events, and the addresses that must get no more reminders."""
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class ReminderStage(models.Model):
+    """When a reminder goes out, relative to the expiry day, and what it says first."""
+
+    name = models.CharField(max_length=80)
+    days_from_expiry = models.SmallIntegerField(
+        unique=True, help_text="Negative: before the expiry day (-90 = 90 days before); 0: on the day; positive: after."
+    )
+    subject = models.CharField(
+        max_length=200,
+        help_text="For an email about one certification. {course}, {date}, {days} and {days_text} (e.g. 21 days) "
+        "are filled in.",
+    )
+    opening = models.TextField(help_text="The opening paragraph, with the same placeholders as the subject.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["days_from_expiry"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def lapsed(self) -> bool:
+        """After the expiry day: the participant must book the full course, not a renewal."""
+        return self.days_from_expiry > 0
+
+
+class Reminder(models.Model):
+    """One row per (certification, stage): the outbox. Its status, not a task, decides whether an email goes."""
+
+    PENDING, SENDING, SENT, DELIVERED = "pending", "sending", "sent", "delivered"
+    BOUNCED, COMPLAINED, FAILED, SKIPPED = "bounced", "complained", "failed", "skipped"
+    STATUS_CHOICES = [
+        (PENDING, "Pending"),
+        (SENDING, "Sending"),
+        (SENT, "Sent"),
+        (DELIVERED, "Delivered"),
+        (BOUNCED, "Bounced"),
+        (COMPLAINED, "Complained"),
+        (FAILED, "Failed"),
+        (SKIPPED, "Skipped"),
+    ]
+
+    certification = models.ForeignKey("learning.Certification", on_delete=models.CASCADE, related_name="reminders")
+    stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
+    due_on = models.DateField()
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    skipped_reason = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["certification", "stage"], name="reminder_once_per_stage"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="reminder_status_due"),
+            models.Index(fields=["status", "claimed_at"], name="reminder_status_claimed"),
+        ]
+
+    def __str__(self):
+        return f"{self.stage} for {self.certification}"
+
+
+class TrackingEvent(models.Model):
+    """An ESP tracking event already handled: a redelivered webhook with the same id changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=255, blank=True)
+    recipient = models.EmailField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.event_type} {self.message_id}"
+
+
+class Suppression(models.Model):
+    """An address that gets no more reminders: the participant unsubscribed, or the ESP reported a hard bounce
+    or a complaint. An administrator may remove it (e.g. after the participant fixed their mailbox)."""
+
+    UNSUBSCRIBED, BOUNCED, COMPLAINED = "unsubscribed", "bounced", "complained"
+    REASON_CHOICES = [(UNSUBSCRIBED, "Unsubscribed"), (BOUNCED, "Hard bounce"), (COMPLAINED, "Spam complaint")]
+
+    email = models.EmailField()
+    reason = models.CharField(max_length=20, choices=REASON_CHOICES)
+    detail = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="suppression_once_per_address"),
+            models.CheckConstraint(condition=~Q(email=""), name="suppression_has_an_address"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_reason_display()})"

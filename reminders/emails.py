@@ -1,0 +1,134 @@
+"""Composes a participant's reminder email: every certification due for them today in one message, with what to
+book (the course page and its next dates with seats), continuing-education options, prerequisite warnings, and
+one-click unsubscribe (RFC 8058)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from learning.certifications import prerequisites_check
+from learning.emails import render_email
+from learning.models import ContinuingEducationIndexPage, CourseDate, User
+from reminders.models import Reminder
+
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+
+
+def unsubscribe_token(user: User) -> str:
+    """A signed, per-participant token: it names the participant and cannot be forged or altered."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
+
+
+def participant_for_token(token: str) -> User | None:
+    try:
+        pk = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=pk).first()
+
+
+def unsubscribe_url(user: User) -> str:
+    return settings.PORTAL_BASE_URL + reverse("reminders_unsubscribe", kwargs={"token": unsubscribe_token(user)})
+
+
+def unsubscribe_mailto(user: User) -> str:
+    return f"mailto:{settings.REMINDER_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{unsubscribe_token(user)}"
+
+
+class SafeFormat(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+@dataclass
+class DueItem:
+    reminder: Reminder
+    days_left: int
+    opening: str
+    subject: str
+    lapsed: bool
+    course_url: str
+    next_dates: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def fill(text: str, course: str, days: int, date: datetime.date) -> str:
+    days_text = f"{abs(days)} day{'s' if abs(days) != 1 else ''}"
+    return text.format_map(
+        SafeFormat(course=course, days=abs(days), days_text=days_text, date=date.strftime("%-d %B %Y"))
+    )
+
+
+def reminder_context(participant: User, reminders: list[Reminder], today: datetime.date) -> dict:
+    courses = {reminder.certification.course_id: reminder.certification.course for reminder in reminders}
+    dates = (
+        CourseDate.objects.filter(course_id__in=courses, booking_open=True)
+        .upcoming(today)
+        .with_seats()
+        .filter(seats_left__gt=0)
+        .order_by("starts_on")
+    )
+    next_dates: dict[int, list] = {}
+    for course_date in dates:
+        if len(next_dates.setdefault(course_date.course_id, [])) < 3:
+            next_dates[course_date.course_id].append(course_date)
+
+    items = []
+    for reminder in sorted(reminders, key=lambda r: r.certification.expires_on):
+        certification, stage = reminder.certification, reminder.stage
+        course = certification.course
+        days_left = (certification.expires_on - today).days
+        subject, opening = stage.subject, stage.opening
+        if days_left < 0 and not stage.lapsed:
+            # A catch-up after missed days: the stage's words were written for a date that has passed.
+            subject = "Your {course} certification expired on {date}"
+            opening = "Your {course} certification expired on {date}. Book a date now to be certified again."
+        item = DueItem(
+            reminder=reminder,
+            days_left=days_left,
+            opening=fill(opening, course.code, days_left, certification.expires_on),
+            subject=fill(subject, course.code, days_left, certification.expires_on),
+            lapsed=stage.lapsed or days_left < 0,
+            course_url=settings.PORTAL_BASE_URL + course.url + "#dates",
+            next_dates=[
+                (course_date, settings.PORTAL_BASE_URL + reverse("book", kwargs={"date_id": course_date.pk}))
+                for course_date in next_dates.get(course.pk, [])
+            ],
+        )
+        # A renewal needs its prerequisites on the day it starts: warn if one has lapsed or will lapse first.
+        on = item.next_dates[0][0].starts_on if item.next_dates else max(certification.expires_on, today)
+        check = prerequisites_check(participant=participant, course=course, on=on)
+        item.warnings = [
+            f"{reason}: you need a current {missing.code} to book {course.code}. Renew {missing.code} first."
+            for reason, missing in zip(check.reasons, check.missing, strict=True)
+        ]
+        items.append(item)
+
+    listing = ContinuingEducationIndexPage.objects.live().first()
+    offers = list(listing.upcoming_offers(today)[:3]) if listing else []
+    return {
+        "participant": participant,
+        "items": items,
+        "offers": [(offer, settings.PORTAL_BASE_URL + offer.url) for offer in offers],
+        "ce_url": settings.PORTAL_BASE_URL + listing.url if listing else "",
+        "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+        "preferences_url": settings.PORTAL_BASE_URL + reverse("reminder_preferences"),
+        "unsubscribe_url": unsubscribe_url(participant),
+        "subject": items[0].subject if len(items) == 1 else f"{len(items)} of your certifications need renewing",
+    }
+
+
+def compose_reminder_email(participant: User, reminders: list[Reminder], today: datetime.date):
+    context = reminder_context(participant, reminders, today)
+    return render_email(
+        "reminder",
+        context,
+        to=[participant.email],
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>, <{unsubscribe_mailto(participant)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

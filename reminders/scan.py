@@ -1,0 +1,106 @@
+"""The daily expiry scan: finds the due (certification, stage) pairs with set-based queries and inserts them into
+the outbox; the unique (certification, stage) constraint makes a second or concurrent scan create nothing.
+
+Due means the provider's local date has reached the stage's date (expiry + the stage's days): a window, not an
+exact day, so a scan that did not run for a few days catches up. Each certification gets only its most urgent
+reached stage; pending rows of earlier stages are marked skipped.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from learning.batching import batches
+from learning.models import Booking, Certification
+from reminders.models import Reminder, ReminderStage, Suppression
+
+# Outbox rows inserted per statement: a round trip per thousand rows, and a thousand small objects in memory.
+INSERT_BATCH = 1000
+
+
+def local_today(now: datetime.datetime | None = None) -> datetime.date:
+    """The date in the provider's time zone (TIME_ZONE) at `now`, whatever the server clock's zone."""
+    return timezone.localdate(now or timezone.now())
+
+
+def eligible_certifications(today: datetime.date):
+    """Certifications whose holder may get a reminder today: in force (not revoked or renewed), no newer one for
+    the same course, holder active and opted in, address not suppressed, not booked on an upcoming date of the
+    course."""
+    newer = Certification.objects.filter(
+        participant=OuterRef("participant"),
+        course=OuterRef("course"),
+        revoked_at__isnull=True,
+        expires_on__gt=OuterRef("expires_on"),
+    )
+    booked = Booking.objects.filter(
+        participant=OuterRef("participant"),
+        course_date__course=OuterRef("course"),
+        status=Booking.CONFIRMED,
+        course_date__ends_on__gte=today,
+    )
+    suppressed = Suppression.objects.annotate(address=Lower("email")).filter(
+        address=Lower(OuterRef("participant__email"))
+    )
+    return (
+        Certification.objects.in_force()
+        .filter(participant__is_active=True, participant__wants_reminders=True)
+        .exclude(Exists(newer))
+        .exclude(Exists(booked))
+        .exclude(Exists(suppressed))
+    )
+
+
+def due_for_stage(stage: ReminderStage, next_stage: ReminderStage | None, today: datetime.date):
+    """The eligible certifications for which `stage` is the most urgent stage reached today and not yet in the
+    outbox. An indexed range on expires_on does the work."""
+    reached = today - datetime.timedelta(days=stage.days_from_expiry)
+    window = eligible_certifications(today).filter(expires_on__lte=reached)
+    if next_stage is not None:
+        window = window.filter(expires_on__gt=today - datetime.timedelta(days=next_stage.days_from_expiry))
+    else:
+        # The last stage has no next one to bound it: do not write to people whose certification lapsed long ago.
+        window = window.filter(expires_on__gt=reached - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS))
+    in_outbox = Reminder.objects.filter(certification=OuterRef("pk"), stage=stage)
+    return window.exclude(Exists(in_outbox))
+
+
+@dataclass
+class ScanResult:
+    today: datetime.date
+    created: int = 0
+    skipped: int = 0
+
+
+def scan(*, today: datetime.date) -> ScanResult:
+    result = ScanResult(today=today)
+    stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
+    for index, stage in enumerate(stages):
+        next_stage = stages[index + 1] if index + 1 < len(stages) else None
+        due = due_for_stage(stage, next_stage, today).values_list("pk", "expires_on").order_by()
+        offset = datetime.timedelta(days=stage.days_from_expiry)
+        for batch in batches(due.iterator(chunk_size=INSERT_BATCH), INSERT_BATCH):
+            rows = [
+                Reminder(certification_id=pk, stage=stage, due_on=expires_on + offset, status=Reminder.PENDING)
+                for pk, expires_on in batch
+            ]
+            # A concurrent scan may insert the same pairs first: the unique constraint keeps one of each.
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            result.created += len(rows)
+    result.skipped = skip_superseded()
+    return result
+
+
+def skip_superseded() -> int:
+    """Pending reminders of a certification that has a more urgent stage in the outbox are never sent."""
+    later = Reminder.objects.filter(
+        certification=OuterRef("certification"), stage__days_from_expiry__gt=OuterRef("stage__days_from_expiry")
+    )
+    superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(later)).values("pk")
+    return Reminder.objects.filter(pk__in=superseded).update(
+        status=Reminder.SKIPPED, skipped_reason="a more urgent stage is due", updated_at=timezone.now()
+    )
