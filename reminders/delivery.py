@@ -121,10 +121,7 @@ def deliver_to_participant(participant_id: int, *, today: datetime.date, now: da
             delivery.failed = len(rows)
             return delivery
         raise TransientSendError(str(error)) from error
-    status = getattr(message, "anymail_status", None)
-    delivery.message_id = (status.message_id if status and status.message_id else "") or message.extra_headers[
-        "Message-ID"
-    ]
+    delivery.message_id = esp_message_id(message, participant.email) or message.extra_headers["Message-ID"]
     Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=Reminder.SENT,
         sent_at=timezone.now(),
@@ -134,6 +131,17 @@ def deliver_to_participant(participant_id: int, *, today: datetime.date, now: da
     )
     delivery.sent = len(rows)
     return delivery
+
+
+def esp_message_id(message, address: str) -> str:
+    """The id the ESP gave the message for this recipient (anymail), which its tracking events will name."""
+    status = getattr(message, "anymail_status", None)
+    if status is None:
+        return ""
+    recipient = status.recipients.get(address) if status.recipients else None
+    if recipient is not None and recipient.message_id:
+        return str(recipient.message_id)
+    return status.message_id if isinstance(status.message_id, str) else ""
 
 
 def retry_delay(retries: int) -> int:

@@ -64,7 +64,7 @@ def due_for_stage(stage: ReminderStage, next_stage: ReminderStage | None, today:
         window = window.filter(expires_on__gt=today - datetime.timedelta(days=next_stage.days_from_expiry))
     else:
         # The last stage has no next one to bound it: do not write to people whose certification lapsed long ago.
-        window = window.filter(expires_on__gt=reached - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS))
+        window = window.filter(expires_on__gte=reached - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS))
     in_outbox = Reminder.objects.filter(certification=OuterRef("pk"), stage=stage)
     return window.exclude(Exists(in_outbox))
 

@@ -1,0 +1,71 @@
+"""Fixtures of the reminder tests: courses, certifications that expire a given number of days from 'today'."""
+
+import datetime
+import json
+
+import pytest
+from werkzeug import Response
+
+from learning.certifications import add_months
+from tests.factories import CertificationFactory, UserFactory
+from tests.learning.conftest import als1, als2, catalogue  # noqa: F401 - fixtures shared with the learning tests
+
+TODAY = datetime.date(2026, 11, 21)
+
+
+def expiring(course, days_from_today: int, *, today: datetime.date = TODAY, participant=None, **fields):
+    expires_on = today + datetime.timedelta(days=days_from_today)
+    return CertificationFactory(
+        participant=participant or UserFactory(),
+        course=course,
+        issued_on=add_months(expires_on, -course.validity_months),
+        expires_on=expires_on,
+        **fields,
+    )
+
+
+@pytest.fixture
+def eager_celery():
+    """Runs tasks in the test's process (for webhook tests that check the task's effect, not the broker)."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def postmark(settings, httpserver):
+    """The real Postmark backend of anymail, pointed at a local fake Postmark API."""
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "test-server-token", "POSTMARK_API_URL": httpserver.url_for("/")}
+    return httpserver
+
+
+def accepted(message_id="pm-0001"):
+    """A handler answering like Postmark's /email for an accepted message (echoing its recipient)."""
+
+    def handler(request):
+        to = json.loads(request.data)["To"]
+        body = {
+            "To": to,
+            "SubmittedAt": "2026-11-21T07:00:00Z",
+            "MessageID": message_id,
+            "ErrorCode": 0,
+            "Message": "OK",
+        }
+        return Response(json.dumps(body), status=200, content_type="application/json")
+
+    return handler
+
+
+def inactive_recipient(request):
+    """Postmark's answer when the recipient has hard-bounced or complained before (ErrorCode 406)."""
+    address = json.loads(request.data)["To"].split("<")[-1].rstrip(">").lower()
+    body = {
+        "ErrorCode": 406,
+        "Message": "You tried to send to a recipient that has been marked as inactive.\n"
+        f"Found inactive addresses: {address}.\nInactive recipients are ones that have generated a hard bounce "
+        "or a spam complaint. ",
+    }
+    return Response(json.dumps(body), status=422, content_type="application/json")

@@ -1,0 +1,277 @@
+"""Delivery through anymail's real Postmark backend to a local fake Postmark: accepted, retried, refused;
+exactly once with two workers; a dead worker's rows picked up again; one email per participant per day; and
+the Celery path with a real worker."""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from werkzeug import Response
+
+from reminders.delivery import SENDING_TIMEOUT, TransientSendError, deliver_to_participant, requeue_stale
+from reminders.models import Reminder
+from reminders.scan import scan
+from tests.conftest import require
+from tests.factories import UserFactory
+from tests.reminders.conftest import TODAY, accepted, expiring, inactive_recipient
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def deliver(participant, **kwargs):
+    return deliver_to_participant(participant.pk, today=TODAY, now=kwargs.pop("now", timezone.now()), **kwargs)
+
+
+def due_participant(course, *days):
+    person = UserFactory()
+    for day in days:
+        expiring(course, day, participant=person)
+    scan(today=TODAY)
+    return person
+
+
+def statuses(person):
+    return sorted(Reminder.objects.filter(certification__participant=person).values_list("status", flat=True))
+
+
+def test_an_accepted_email_is_recorded_as_sent_with_the_esp_message_id(postmark, als1):
+    person = due_participant(als1, 30)
+    postmark.expect_oneshot_request("/email", method="POST").respond_with_handler(accepted("pm-42"))
+
+    delivery = deliver(person)
+
+    assert delivery.sent == 1
+    reminder = Reminder.objects.get(certification__participant=person)
+    assert (reminder.status, reminder.message_id, reminder.attempts) == ("sent", "pm-42", 1)
+    assert reminder.sent_at is not None
+    request, _ = postmark.log[0]
+    payload = json.loads(request.data)
+    assert request.headers["X-Postmark-Server-Token"] == "test-server-token"
+    assert payload["To"] == person.email
+    headers = {header["Name"]: header["Value"] for header in payload["Headers"]}
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_5xx_is_retried_and_the_email_sent_once(postmark, als1):
+    person = due_participant(als1, 30)
+    postmark.expect_ordered_request("/email", method="POST").respond_with_response(Response("down", status=503))
+    postmark.expect_ordered_request("/email", method="POST").respond_with_handler(accepted("pm-7"))
+
+    with pytest.raises(TransientSendError):
+        deliver(person)
+    assert statuses(person) == ["pending"]
+    deliver(person)
+    deliver(person)  # a redelivered task finds nothing left to send
+
+    assert len(postmark.log) == 2
+    reminder = Reminder.objects.get(certification__participant=person)
+    assert (reminder.status, reminder.message_id, reminder.attempts) == ("sent", "pm-7", 2)
+
+
+def test_a_rate_limit_is_transient_too(postmark, als1):
+    person = due_participant(als1, 30)
+    postmark.expect_oneshot_request("/email", method="POST").respond_with_json(
+        {"ErrorCode": 429, "Message": "Rate limit exceeded"}, status=429
+    )
+
+    with pytest.raises(TransientSendError):
+        deliver(person)
+
+    assert statuses(person) == ["pending"]
+
+
+def test_a_rejected_recipient_fails_without_retry(postmark, als1):
+    person = due_participant(als1, 30)
+    postmark.expect_oneshot_request("/email", method="POST").respond_with_handler(inactive_recipient)
+
+    delivery = deliver(person)
+    deliver(person)
+
+    assert delivery.failed == 1
+    assert len(postmark.log) == 1
+    reminder = Reminder.objects.get(certification__participant=person)
+    assert reminder.status == "failed" and "rejected" in reminder.last_error
+
+
+def test_another_4xx_fails_without_retry(postmark, als1):
+    person = due_participant(als1, 30)
+    postmark.expect_oneshot_request("/email", method="POST").respond_with_json(
+        {"ErrorCode": 10, "Message": "Bad or missing Server API token."}, status=401
+    )
+
+    deliver(person)
+
+    assert statuses(person) == ["failed"]
+
+
+def test_transient_errors_stop_after_the_last_attempt(postmark, als1, settings):
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    person = due_participant(als1, 30)
+    postmark.expect_request("/email", method="POST").respond_with_response(Response("down", status=500))
+
+    with pytest.raises(TransientSendError):
+        deliver(person)
+    delivery = deliver(person)
+
+    assert delivery.failed == 1
+    assert statuses(person) == ["failed"]
+    assert len(postmark.log) == 2
+
+
+def test_one_email_covers_all_of_a_participants_due_certifications(postmark, als1, als2):
+    person = due_participant(als1, 30)
+    expiring(als2, 7, participant=person)
+    scan(today=TODAY)
+    postmark.expect_oneshot_request("/email", method="POST").respond_with_handler(accepted("pm-both"))
+
+    deliver(person)
+
+    assert len(postmark.log) == 1
+    body = json.loads(postmark.log[0][0].data)
+    assert body["Subject"] == "2 of your certifications need renewing"
+    assert "ALS1" in body["TextBody"] and "ALS2" in body["TextBody"]
+    assert statuses(person) == ["sent", "sent"]
+
+
+def test_a_participant_gets_at_most_one_email_a_day(postmark, als1, als2):
+    person = due_participant(als1, 30)
+    postmark.expect_request("/email", method="POST").respond_with_handler(accepted())
+    deliver(person)
+    expiring(als2, 7, participant=person)  # a second certification becomes due later the same day
+    scan(today=TODAY)
+
+    deliver(person)
+
+    assert len(postmark.log) == 1
+    assert statuses(person) == ["pending", "sent"]
+
+
+def test_reminders_no_longer_due_at_sending_time_are_skipped(postmark, als1):
+    person = due_participant(als1, 30)
+    person.wants_reminders = False
+    person.save()
+
+    deliver(person)
+
+    assert postmark.log == []
+    assert statuses(person) == ["skipped"]
+
+
+def test_a_worker_killed_mid_task_leaves_its_rows_to_be_picked_up_again(postmark, als1):
+    person = due_participant(als1, 30)
+    claimed_long_ago = timezone.now() - SENDING_TIMEOUT - datetime.timedelta(minutes=1)
+    Reminder.objects.filter(certification__participant=person).update(status="sending", claimed_at=claimed_long_ago)
+    fresh = due_participant(als1, 29)
+    Reminder.objects.filter(certification__participant=fresh).update(status="sending", claimed_at=timezone.now())
+    postmark.expect_request("/email", method="POST").respond_with_handler(accepted())
+
+    assert requeue_stale(timezone.now()) == 1
+    deliver(person)
+    deliver(fresh)
+
+    assert statuses(person) == ["sent"]
+    assert statuses(fresh) == ["sending"]  # still held by a live worker: not sent twice
+    assert len(postmark.log) == 1
+
+
+def test_two_workers_sending_at_once_send_each_email_once(committed_db, postmark, catalogue_with_course):
+    require(connection.vendor == "postgresql", "concurrent sending is tested on PostgreSQL (DATABASE_URL)")
+    people = [due_participant(catalogue_with_course, 30) for _ in range(6)]
+    postmark.expect_request("/email", method="POST").respond_with_handler(accepted())
+    start = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        try:
+            start.wait()
+            for person in people:
+                deliver(person)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(postmark.log) == 6
+    assert sorted(json.loads(request.data)["To"] for request, _ in postmark.log) == sorted(p.email for p in people)
+    assert Reminder.objects.filter(status="sent").count() == 6
+
+
+@pytest.fixture
+def catalogue_with_course(committed_db):
+    from home.models import HomePage
+    from learning.models import CourseIndexPage
+    from tests.factories import make_course
+
+    catalogue = CourseIndexPage(title="Courses", slug="courses")
+    HomePage.objects.get().add_child(instance=catalogue)
+    return make_course(catalogue, "ALS1")
+
+
+def test_the_celery_path_with_a_real_worker(committed_db, httpserver, catalogue_with_course, settings):
+    require(connection.vendor == "postgresql", "the worker needs the test database on PostgreSQL (DATABASE_URL)")
+    from tests.portal.test_celery import broker_reachable
+
+    require(broker_reachable(), f"the broker at {settings.CELERY_BROKER_URL} is not reachable")
+    person = due_participant(catalogue_with_course, 30)
+    httpserver.expect_request("/email", method="POST").respond_with_handler(accepted("pm-celery"))
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_ESP": "postmark",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "test-server-token",
+        "ANYMAIL_POSTMARK_API_URL": httpserver.url_for("/"),
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        from reminders.tasks import send_participant_reminders
+
+        result = send_participant_reminders.apply_async(args=[person.pk], queue=queue)
+        outcome = result.get(timeout=90)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+
+    assert outcome == {"sent": 1, "skipped": 0, "failed": 0}, output
+    assert len(httpserver.log) == 1
+    assert Reminder.objects.get(certification__participant=person).message_id == "pm-celery"
