@@ -25,11 +25,17 @@ def event_key(event) -> str:
     return "digest:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+def is_soft_bounce(event) -> bool:
+    """Postmark reports soft bounces as "bounced" too; they are temporary and must not suppress the address."""
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return event.event_type == "bounced" and str(esp_event.get("Type", "")).lower().startswith("soft")
+
+
 def on_tracking(sender, event, esp_name, **kwargs):
     """anymail's tracking signal: hand the event to a task, so the ESP gets a fast answer."""
     from reminders.tasks import process_tracking_event
 
-    if event.event_type not in STATUS_FOR_EVENT:
+    if event.event_type not in STATUS_FOR_EVENT or is_soft_bounce(event):
         return
     process_tracking_event.delay_on_commit(
         event_key(event),

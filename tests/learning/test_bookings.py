@@ -319,6 +319,11 @@ def test_issuing_renews_previous_certifications_and_emails_results(
     renewal = Certification.objects.get(participant=renewer, course=als2, renewed_by__isnull=True)
     assert old.renewed_by == renewal and old.status_on(today()) == RENEWED
     assert old not in Certification.objects.in_force()
+    # Reminders stop for the renewed certification: the scan finds nothing due for it.
+    from reminders.scan import scan
+
+    scan(today=today())
+    assert not old.reminders.exists()
     assert Certification.objects.filter(participant=newcomer, course=als2).count() == 1
     assert not Certification.objects.filter(participant=failer, course=als2).exists()
     by_person = {m.to[0]: m for m in mail.outbox}

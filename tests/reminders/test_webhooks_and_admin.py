@@ -1,0 +1,225 @@
+"""ESP tracking webhooks (anymail, Postmark's format) and the reminder admin screens."""
+
+import base64
+import json
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from reminders.models import Reminder, Suppression, TrackingEvent
+from reminders.scan import scan
+from tests.factories import UserFactory
+from tests.reminders.conftest import TODAY, expiring
+
+pytestmark = pytest.mark.django_db
+SECRET = "tracker:s3cret-webhook"
+
+
+@pytest.fixture
+def webhook_secret(settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
+
+
+@pytest.fixture
+def processed(eager_celery, django_capture_on_commit_callbacks):
+    """Posts whose queued task (sent on commit) runs in the test, as a worker would run it."""
+
+    def post_and_process(client, payload, auth=SECRET):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(client, payload, auth)
+
+    return post_and_process
+
+
+def sent_reminder(course, message_id="pm-123", email="ann@example.org"):
+    certification = expiring(course, 30, participant=UserFactory(email=email))
+    scan(today=TODAY)
+    reminder = certification.reminders.get()
+    Reminder.objects.filter(pk=reminder.pk).update(status="sent", message_id=message_id)
+    return reminder
+
+
+def post(client, payload, auth=SECRET):
+    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+    return client.post("/anymail/postmark/tracking/", json.dumps(payload), content_type="application/json", **headers)
+
+
+def bounce(event_id=4323372036854775807, message_id="pm-123", email="ann@example.org", kind="HardBounce"):
+    return {
+        "RecordType": "Bounce",
+        "ID": event_id,
+        "Type": kind,
+        "TypeCode": 1,
+        "MessageID": message_id,
+        "Email": email,
+        "BouncedAt": "2026-11-21T07:05:00Z",
+        "Description": "The server was unable to deliver",
+        "Details": "smtp;550 5.1.1 The email account does not exist",
+        "MessageStream": "outbound",
+    }
+
+
+def test_a_signed_bounce_marks_the_reminder_and_suppresses_the_address(client, webhook_secret, processed, als1):
+    reminder = sent_reminder(als1)
+
+    response = processed(client, bounce())
+
+    assert response.status_code == 200
+    reminder.refresh_from_db()
+    assert reminder.status == "bounced"
+    assert Suppression.objects.get(email="ann@example.org").reason == "bounced"
+
+
+def test_an_unsigned_webhook_is_refused(client, webhook_secret, processed, als1):
+    reminder = sent_reminder(als1)
+
+    assert processed(client, bounce(), auth=None).status_code == 400
+    assert processed(client, bounce(), auth="tracker:wrong").status_code == 400
+    reminder.refresh_from_db()
+    assert reminder.status == "sent" and not Suppression.objects.exists()
+
+
+def test_an_event_seen_before_is_ignored(client, webhook_secret, processed, als1):
+    reminder = sent_reminder(als1)
+    delivered = {
+        "RecordType": "Delivery",
+        "ID": 777,
+        "MessageID": "pm-123",
+        "Recipient": "ann@example.org",
+        "DeliveredAt": "2026-11-21T07:01:00Z",
+        "Details": "",
+        "MessageStream": "outbound",
+    }
+    processed(client, delivered)
+    processed(client, bounce(event_id=778))
+    processed(client, delivered)  # the ESP redelivers the delivery event
+
+    reminder.refresh_from_db()
+    assert reminder.status == "bounced"
+    assert TrackingEvent.objects.count() == 2
+
+
+def test_a_spam_complaint_suppresses_and_a_soft_bounce_does_not(client, webhook_secret, processed, als1):
+    complained = sent_reminder(als1, "pm-1", "one@example.org")
+    soft = sent_reminder(als1, "pm-2", "two@example.org")
+    processed(
+        client,
+        {
+            "RecordType": "SpamComplaint",
+            "ID": 1,
+            "Type": "SpamComplaint",
+            "MessageID": "pm-1",
+            "Email": "one@example.org",
+            "BouncedAt": "2026-11-21T08:00:00Z",
+            "MessageStream": "outbound",
+        },
+    )
+    processed(client, bounce(event_id=2, message_id="pm-2", email="two@example.org", kind="SoftBounce"))
+
+    complained.refresh_from_db()
+    soft.refresh_from_db()
+    assert complained.status == "complained"
+    assert soft.status == "sent"
+    assert list(Suppression.objects.values_list("email", "reason")) == [("one@example.org", "complained")]
+
+
+def test_the_webhook_answers_fast_and_leaves_the_work_to_a_task(
+    client, webhook_secret, als1, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    reminder = sent_reminder(als1)
+    with (
+        mock.patch("reminders.tasks.process_tracking_event.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = post(client, bounce())
+
+    assert response.status_code == 200
+    assert delay.call_count == 1
+    reminder.refresh_from_db()
+    assert reminder.status == "sent"  # not yet: the task does it
+
+
+# --- Admin ----------------------------------------------------------------------------------------------
+
+
+def test_the_outbox_filters_shows_the_email_and_requeues_failed_ones(
+    admin_client, als1, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    failed = sent_reminder(als1, "pm-9")
+    Reminder.objects.filter(pk=failed.pk).update(status="failed", last_error="AnymailRecipientsRefused")
+    other = sent_reminder(als1, "pm-10", "bob@example.org")
+
+    listing = admin_client.get("/admin/reminders/?status=failed").content.decode()
+    email = admin_client.get(f"/admin/reminders/{failed.pk}/email/").content.decode()
+    with (
+        mock.patch("reminders.tasks.send_participant_reminders.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        admin_client.post(f"/admin/reminders/{failed.pk}/requeue/")
+
+    assert failed.certification.number in listing and other.certification.number not in listing
+    assert "Your ALS1 certification expires in 30 days" in email and "List-Unsubscribe" in email
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("pending", 0)
+    delay.assert_called_once_with(failed.certification.participant_id)
+
+
+def test_the_dashboard_panel_counts_the_last_30_days(admin_client, als1):
+    sent_reminder(als1, "pm-1", "a@example.org")
+    Reminder.objects.update(sent_at=timezone.now())
+    delivered = sent_reminder(als1, "pm-2", "b@example.org")
+    Reminder.objects.filter(pk=delivered.pk).update(status="delivered")
+
+    html = admin_client.get("/admin/").content.decode()
+
+    assert 'data-testid="reminders-delivered">1<' in html
+    assert "Reminders in the last 30 days" in html
+
+
+def test_suppressions_are_listed_and_removable(admin_client):
+    suppression = Suppression.objects.create(email="gone@example.org", reason="bounced")
+
+    assert "gone@example.org" in admin_client.get("/admin/suppressions/").content.decode()
+    admin_client.post(f"/admin/suppressions/delete/{suppression.pk}/")
+
+    assert not Suppression.objects.exists()
+
+
+def test_stages_are_editable_by_administrators(admin_client):
+    html = admin_client.get("/admin/reminder_stages/").content.decode()
+
+    for name in (
+        "90 days before",
+        "60 days before",
+        "30 days before",
+        "7 days before",
+        "On the expiry day",
+        "30 days after (lapsed)",
+    ):
+        assert name in html
+
+
+def test_send_reminders_dry_run_prints_and_writes_nothing(als1, capsys):
+    expiring(als1, 30, participant=UserFactory(email="dry@example.org"))
+
+    call_command("send_reminders", "--today", TODAY.isoformat(), "--dry-run")
+
+    output = capsys.readouterr().out
+    assert 'dry@example.org: "Your ALS1 certification expires in 30 days"' in output
+    assert "nothing was written" in output
+    assert not Reminder.objects.exists()
+
+
+def test_send_reminders_sends_once(als1, mailoutbox):
+    expiring(als1, 30, participant=UserFactory(email="now@example.org"))
+
+    call_command("send_reminders", "--today", TODAY.isoformat())
+    call_command("send_reminders", "--today", TODAY.isoformat())
+
+    assert [message.to for message in mailoutbox] == [["now@example.org"]]
+    assert Reminder.objects.get().status == "sent"
