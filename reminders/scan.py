@@ -10,16 +10,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from learning.batching import batches
 from learning.models import Booking, Certification
 from reminders.models import Reminder, ReminderStage, Suppression
-
-# Outbox rows inserted per statement: a round trip per thousand rows, and a thousand small objects in memory.
-INSERT_BATCH = 1000
 
 
 def local_today(now: datetime.datetime | None = None) -> datetime.date:
@@ -81,18 +78,33 @@ def scan(*, today: datetime.date) -> ScanResult:
     stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
     for index, stage in enumerate(stages):
         next_stage = stages[index + 1] if index + 1 < len(stages) else None
-        due = due_for_stage(stage, next_stage, today).values_list("pk", "expires_on").order_by()
-        offset = datetime.timedelta(days=stage.days_from_expiry)
-        for batch in batches(due.iterator(chunk_size=INSERT_BATCH), INSERT_BATCH):
-            rows = [
-                Reminder(certification_id=pk, stage=stage, due_on=expires_on + offset, status=Reminder.PENDING)
-                for pk, expires_on in batch
-            ]
-            # A concurrent scan may insert the same pairs first: the unique constraint keeps one of each.
-            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-            result.created += len(rows)
+        result.created += insert_due(due_for_stage(stage, next_stage, today), stage)
     result.skipped = skip_superseded()
     return result
+
+
+def insert_due(due, stage: ReminderStage) -> int:
+    """INSERT … SELECT: the due pairs go into the outbox in one statement, never through Python objects. ON
+    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted."""
+    columns = due.values(due_certification=F("pk"), due_expires_on=F("expires_on")).order_by()
+    select_sql, params = columns.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        due_on, offset = "due.due_expires_on + %s", stage.days_from_expiry
+    else:
+        due_on, offset = "date(due.due_expires_on, %s)", f"{stage.days_from_expiry:+d} days"
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = Reminder._meta.db_table
+    # Only Django's own SQL and constant names are interpolated; every value is a parameter. "WHERE true" is
+    # SQLite's documented way to tell an INSERT … SELECT's ON CONFLICT from a join's ON.
+    sql = (
+        f"INSERT INTO {table} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
+        f"skipped_reason, created_at, updated_at) "
+        f"SELECT due.due_certification, %s, {due_on}, %s, 0, '', '', '', %s, %s FROM ({select_sql}) AS due WHERE true "
+        f"ON CONFLICT (certification_id, stage_id) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, now, now, *params])
+        return max(cursor.rowcount, 0)
 
 
 def skip_superseded() -> int:
