@@ -231,6 +231,152 @@ def ensure_continuing_education(report: DemoReport, home: HomePage, today: datet
         report.created.append("continuing education activities for alice@example.com")
 
 
+def demo_pdf(title: str, lines: list[str]) -> bytes:
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf.setTitle(title)
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(60, 780, title)
+    pdf.setFont("Helvetica", 11)
+    for index, line in enumerate(lines):
+        pdf.drawString(60, 740 - index * 18, line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+DEMO_MATERIALS = {
+    "ALS1": {
+        "manual": (
+            "ALS1 course manual",
+            "The ALS1 manual: the ABCDE approach, high-quality CPR, defibrillation and the ALS algorithm.",
+            [
+                (
+                    "The deteriorating patient",
+                    "<p>Most in-hospital cardiac arrests follow hours of deterioration. Use the ABCDE approach and "
+                    "call for help early.</p>",
+                ),
+                (
+                    "High-quality CPR",
+                    "<p>Compress to a depth of 5 to 6 cm at 100 to 120 a minute, with full recoil and minimal "
+                    "interruptions.</p>",
+                ),
+            ],
+        ),
+        "case": (
+            "Case: collapse on the ward",
+            "Mr B, 72, is found unresponsive in his bed on a surgical ward.",
+            "<p>Mr B, 72, day two after a hip replacement, is found unresponsive by the night nurse.</p>",
+            [("Heart rate", "no palpable pulse"), ("Rhythm", "ventricular fibrillation")],
+            ["Who leads, and what is the first action?", "When is the first shock given?"],
+            "<p>Shock first, then 2 minutes of CPR. Adrenaline after the third shock; consider reversible causes.</p>",
+        ),
+        "guideline": (
+            "2026 update: adrenaline timing in shockable rhythms",
+            "Adrenaline now follows the third shock.",
+            "<p>The timing of adrenaline in shockable rhythms is clarified: give 1 mg after the third shock.</p>",
+        ),
+    },
+    "ALS2": {
+        "manual": (
+            "ALS2 advanced manual",
+            "The ALS2 manual: advanced airway, post-resuscitation care and team leadership.",
+            [
+                (
+                    "Advanced airway",
+                    "<p>Use waveform capnography to confirm tracheal tube placement and to monitor CPR quality.</p>",
+                ),
+                (
+                    "Leading the team",
+                    "<p>Assign roles, share a mental model aloud, and plan the next two minutes at every rhythm "
+                    "check.</p>",
+                ),
+            ],
+        ),
+        "case": (
+            "Case: peri-arrest bradycardia",
+            "A 58-year-old with a heart rate of 34 and falling blood pressure.",
+            "<p>A 58-year-old man in the emergency department: heart rate 34, blood pressure 78/40, clammy.</p>",
+            [("Heart rate", "34 /min"), ("Blood pressure", "78/40 mmHg")],
+            ["Which adverse features are present?", "What is your first treatment, and your second?"],
+            "<p>Atropine 500 micrograms; if ineffective, consider transcutaneous pacing or an adrenaline infusion.</p>",
+        ),
+        "guideline": (
+            "2026 update: post-resuscitation temperature control",
+            "Prevent fever for at least 72 hours.",
+            "<p>Active prevention of fever (over 37.7 °C) for at least 72 hours replaces the earlier targets.</p>",
+        ),
+    },
+}
+
+
+def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -> None:
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection, PageViewRestriction
+
+    from learning.models import CaseStudyPage, GuidelineUpdatePage, LibraryIndexPage, ManualPage, MaterialDocument
+
+    if LibraryIndexPage.objects.exists():
+        return
+    library = LibraryIndexPage(
+        title="Course materials",
+        slug="materials",
+        intro="<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
+    )
+    home.add_child(instance=library)
+    library.save_revision().publish()
+    # Defence in depth: Wagtail's own listings (public(), menus) treat the whole library as sign-in only.
+    PageViewRestriction.objects.create(page=library, restriction_type=PageViewRestriction.LOGIN)
+    root = Collection.get_first_root_node()
+    collection = root.add_child(name="Course materials")
+    courses = {course.code: course for course in CoursePage.objects.all()}
+    for code, content in DEMO_MATERIALS.items():
+        course = courses[code]
+        title, summary, chapters = content["manual"]
+        manual = ManualPage(
+            title=title,
+            summary=summary,
+            chapters=[
+                {"type": "chapter", "value": {"heading": heading, "body": [{"type": "text", "value": text}]}}
+                for heading, text in chapters
+            ],
+        )
+        library.add_child(instance=manual)
+        manual.courses.set([course])
+        document = get_document_model()(title=f"{title} (PDF)", collection=collection)
+        document.file.save(f"{code.lower()}-manual.pdf", ContentFile(demo_pdf(title, [summary, "Demo edition."])))
+        manual.attachments = [MaterialDocument(document=document)]
+        manual.save_revision().publish()
+        title, summary, scenario, observations, questions, debrief = content["case"]
+        case = CaseStudyPage(
+            title=title,
+            summary=summary,
+            scenario=scenario,
+            debrief=debrief,
+            observations=[
+                {"type": "observation", "value": {"label": label, "value": value}} for label, value in observations
+            ],
+            questions=[{"type": "question", "value": question} for question in questions],
+        )
+        library.add_child(instance=case)
+        case.courses.set([course])
+        case.save_revision().publish()
+        title, summary, changed = content["guideline"]
+        guideline = GuidelineUpdatePage(title=title, summary=summary, what_changed=changed, effective_on=today)
+        library.add_child(instance=guideline)
+        guideline.courses.set([course])
+        guideline.save_revision().publish()
+    report.created.append(
+        "materials library with a manual (and its PDF), a case study and a guideline update per course"
+    )
+
+
 @transaction.atomic
 def load_demo_content() -> DemoReport:
     report = DemoReport(created=[])
@@ -240,4 +386,5 @@ def load_demo_content() -> DemoReport:
     ensure_certifications(report, timezone.localdate())
     ensure_course_dates(report, timezone.localdate())
     ensure_continuing_education(report, home, timezone.localdate())
+    ensure_materials(report, home, timezone.localdate())
     return report

@@ -14,3 +14,12 @@ def heartbeat() -> str:
     now = timezone.localtime().isoformat(timespec="seconds")
     logger.info("heartbeat at %s", now)
     return now
+
+
+@shared_task
+def publish_scheduled() -> None:
+    """Publishes pages whose go-live time has come and unpublishes expired ones (Wagtail's scheduled
+    publishing), every few minutes from beat."""
+    from django.core.management import call_command
+
+    call_command("publish_scheduled", verbosity=0)

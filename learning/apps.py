@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = "Learning"
+
+    def ready(self):
+        from wagtail.signals import page_published
+
+        from learning.guideline_notifications import on_page_published
+
+        page_published.connect(on_page_published, dispatch_uid="learning.guideline_notifications")

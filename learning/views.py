@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 from learning.bookings import cancellation_deadline
 from learning.cards import certification_card_pdf
 from learning.continuing_education import approved_credits, credits_between
-from learning.models import Booking, Certification, ContinuingEducationActivity
+from learning.entitlement import readable_materials
+from learning.models import Booking, Certification, ContinuingEducationActivity, User
 from learning.models.certifications import CURRENT, EXPIRED, EXPIRING
 
 
@@ -53,6 +54,9 @@ def dashboard(request):
     for row in rows:
         row["booked_date"] = booked_course.get(row["certification"].course_id)
     activities = ContinuingEducationActivity.objects.filter(participant=request.user)[:20]
+    # "New" and "updated" are since the previous visit; this visit becomes the next one's reference.
+    seen_at = request.user.materials_seen_at
+    User.objects.filter(pk=request.user.pk).update(materials_seen_at=timezone.now())
     return render(
         request,
         "learning/dashboard.html",
@@ -62,6 +66,8 @@ def dashboard(request):
             "needs_renewal": [r for r in rows if r["status"] in (EXPIRING, EXPIRED)],
             "bookings": bookings,
             "activities": activities,
+            "groups": readable_materials(request.user),
+            "seen_at": seen_at,
         },
     )
 

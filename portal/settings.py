@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -212,6 +213,8 @@ USE_TZ = True
 
 # A certification shows as "expiring" from this many days before it expires (the first reminder's distance).
 CERTIFICATION_EXPIRING_DAYS = env_int("CERTIFICATION_EXPIRING_DAYS", 90)
+# Participants may still read a course's materials this many days after their certification expired.
+MATERIALS_GRACE_DAYS = env_int("MATERIALS_GRACE_DAYS", 90)
 # Participants may cancel a booking online until this many days before the course starts.
 BOOKING_CANCELLATION_CUTOFF_DAYS = env_int("BOOKING_CANCELLATION_CUTOFF_DAYS", 7)
 # Public verification (/verify/): look-ups allowed per client address per minute.
@@ -295,6 +298,8 @@ REMINDER_MESSAGE_ID_DOMAIN = urlsplit(PORTAL_BASE_URL).hostname or "localhost"
 CELERY_BEAT_SCHEDULE = {
     # Shows beat -> broker -> worker working: every worker log gets a line a minute.
     "heartbeat": {"task": "home.tasks.heartbeat", "schedule": timedelta(minutes=1)},
+    # Editors' go-live and expiry dates take effect within five minutes.
+    "publish-scheduled": {"task": "home.tasks.publish_scheduled", "schedule": timedelta(minutes=5)},
     "daily-reminders": {
         "task": "reminders.tasks.daily_reminders",
         "schedule": crontab(hour=_send_hour, minute=_send_minute),

@@ -3,15 +3,25 @@
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from learning import accounts
+from learning import accounts, material_views
 from learning import urls as learning_urls
 from reminders import urls as reminders_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # Documents go through the entitlement check first; Wagtail's own view serves the file.
+    path("documents/<int:document_id>/<str:document_filename>", material_views.document, name="material_document"),
     path("documents/", include(wagtaildocs_urls)),
+    path(
+        "materials/<int:page_id>/images/<int:image_id>/<str:size>/",
+        material_views.material_image,
+        name="material_image",
+    ),
+    path("search/", material_views.search, name="search"),
+    path("sitemap.xml", sitemap),
     path("accounts/", include(accounts.urlpatterns)),
     path("anymail/", include("anymail.urls")),
     path("", include(learning_urls)),

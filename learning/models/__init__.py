@@ -9,10 +9,21 @@ from .courses import (
     CoursePage,
     CoursePrerequisite,
 )
+from .materials import (
+    CaseStudyPage,
+    GuidelineNotification,
+    GuidelineUpdatePage,
+    LibraryIndexPage,
+    ManualPage,
+    MaterialDocument,
+    MaterialPage,
+    ResourcePage,
+)
 from .users import PortalUserManager, User
 
 __all__ = [
     "Booking",
+    "CaseStudyPage",
     "Certification",
     "CertificationQuerySet",
     "ContinuingEducationActivity",
@@ -22,6 +33,13 @@ __all__ = [
     "CourseIndexPage",
     "CoursePage",
     "CoursePrerequisite",
+    "GuidelineNotification",
+    "GuidelineUpdatePage",
+    "LibraryIndexPage",
+    "ManualPage",
+    "MaterialDocument",
+    "MaterialPage",
     "PortalUserManager",
+    "ResourcePage",
     "User",
 ]

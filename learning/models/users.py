@@ -47,6 +47,9 @@ class User(AbstractUser):
         help_text="e.g. the nursing or medical council PIN",
     )
     employer = models.CharField(max_length=200, blank=True)
+    materials_seen_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the participant last looked at My materials."
+    )
     wants_reminders = models.BooleanField(
         "send me reminder emails", default=True, help_text="Emails before a certification expires."
     )

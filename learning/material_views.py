@@ -1,0 +1,93 @@
+"""The ways into materials besides their pages: documents, images and site search, each through the same
+entitlement check as the page."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from wagtail.documents import get_document_model
+from wagtail.documents.views.serve import serve as wagtail_serve_document
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Page
+
+from learning.entitlement import can_read, is_staff, private_response, readable_pages
+from learning.models import MaterialPage
+
+MATERIALS_COLLECTION = "Course materials"
+IMAGE_SIZES = {"width-400", "width-800", "width-1200"}
+# Search results looked at, best first: enough for any person paging through them.
+SEARCH_LIMIT = 200
+
+
+def in_materials_collection(item) -> bool:
+    return Collection.objects.ancestor_of(item.collection, inclusive=True).filter(name=MATERIALS_COLLECTION).exists()
+
+
+def document(request, document_id, document_filename):
+    """Wagtail's document view, behind the check: a document attached to materials is served only to those who may
+    read one of its pages; one in the "Course materials" collection but attached nowhere, only to staff."""
+    doc = get_object_or_404(get_document_model(), pk=document_id)
+    pages = list(MaterialPage.objects.live().filter(attachments__document=doc).prefetch_related("courses"))
+    restricted = bool(pages) or in_materials_collection(doc)
+    if not restricted:
+        return wagtail_serve_document(request, document_id, document_filename)
+    if not request.user.is_authenticated:
+        return private_response(redirect_to_login(request.get_full_path()))
+    allowed = is_staff(request.user) or any(can_read(request, page).allowed for page in pages)
+    if not allowed:
+        raise PermissionDenied("This document belongs to course materials you do not have access to.")
+    return private_response(wagtail_serve_document(request, document_id, document_filename))
+
+
+def image_ids_in(value) -> set[int]:
+    """The ids of every image chosen anywhere inside a StreamField value."""
+    found = set()
+    image_model = get_image_model()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, image_model):
+            found.add(item.pk)
+        elif hasattr(item, "raw_data") or isinstance(item, list | tuple):
+            stack.extend(child.value if hasattr(child, "value") else child for child in item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
+
+
+def material_image(request, page_id, image_id, size):
+    """An image of a material page, at one of a few sizes, for those who may read the page."""
+    if size not in IMAGE_SIZES:
+        raise Http404("Unknown image size.")
+    page = get_object_or_404(MaterialPage.objects.live(), pk=page_id).specific
+    if not request.user.is_authenticated:
+        return private_response(redirect_to_login(request.get_full_path()))
+    if not can_read(request, page).allowed:
+        raise PermissionDenied("This image belongs to course materials you do not have access to.")
+    streams = [getattr(page, name) for name in ("chapters", "body") if hasattr(getattr(page, name, None), "raw_data")]
+    if not any(image_id in image_ids_in(stream) for stream in streams):
+        raise Http404("That image is not part of this page.")
+    image = get_object_or_404(get_image_model(), pk=image_id)
+    rendition = image.get_rendition(size)
+    return private_response(FileResponse(rendition.file.open("rb")))
+
+
+def search(request):
+    """Site search. Public pages for everyone; material pages only for those who may read them, so a private
+    page's title or text never appears to anyone else."""
+    query = request.GET.get("q", "").strip()
+    results = []
+    page_obj = None
+    if query:
+        found = [page.pk for page in Page.objects.live().exclude(depth__lte=1).search(query)[:SEARCH_LIMIT]]
+        public = set(
+            Page.objects.live().public().not_type(MaterialPage).filter(pk__in=found).values_list("pk", flat=True)
+        )
+        readable = set(readable_pages(request).filter(pk__in=found).values_list("pk", flat=True))
+        keep = [pk for pk in found if pk in public or pk in readable]
+        pages = {page.pk: page for page in Page.objects.filter(pk__in=keep).specific()}
+        results = [pages[pk] for pk in keep if pk in pages]
+        page_obj = Paginator(results, 20).get_page(request.GET.get("page"))
+    response = render(request, "learning/search.html", {"query": query, "results": page_obj})
+    return private_response(response) if request.user.is_authenticated else response
