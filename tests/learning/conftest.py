@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import pytest
+from wagtail.models import PageViewRestriction
 
 from home.models import HomePage
-from learning.models import CourseIndexPage
+from learning.models import CourseIndexPage, LibraryIndexPage
 
 HUGO_DIR = Path(__file__).resolve().parents[2] / "home" / "demo" / "hugo"
 ALS1_MD = HUGO_DIR / "als1.md"
@@ -40,3 +41,12 @@ def als2(catalogue, als1):
         attendance_required=100,
         booking_url="/book-now/als2/",
     )
+
+
+@pytest.fixture
+def library(catalogue):
+    library = LibraryIndexPage(title="Course materials", slug="materials")
+    HomePage.objects.get().add_child(instance=library)
+    library.save_revision().publish()
+    PageViewRestriction.objects.create(page=library, restriction_type=PageViewRestriction.LOGIN)
+    return library

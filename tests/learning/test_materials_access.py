@@ -1,0 +1,268 @@
+"""Who may read participant materials, through every way in: the page, an alias of it, its PDF, its images,
+search, the sitemap; and the cache headers of restricted responses. A single leak is the worst failure."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from django.utils import timezone
+from PIL import Image as PILImage
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Collection
+
+from home.models import HomePage
+from learning.certifications import add_months, certification_revoke
+from learning.models import Booking, ManualPage, MaterialDocument
+from tests.factories import CertificationFactory, UserFactory, make_course_date
+
+pytestmark = pytest.mark.django_db
+SECRET_WORD = "Zephyrocardiology"
+
+
+def today():
+    return timezone.localdate()
+
+
+def holding(course, *, expired_days_ago=None, revoked=False, **user_fields):
+    person = UserFactory(**user_fields)
+    expires_on = (
+        today() + datetime.timedelta(days=300)
+        if expired_days_ago is None
+        else (today() - datetime.timedelta(days=expired_days_ago))
+    )
+    certification = CertificationFactory(
+        participant=person, course=course, issued_on=add_months(expires_on, -24), expires_on=expires_on
+    )
+    if revoked:
+        certification_revoke(certification=certification, reason="Misconduct")
+    return person
+
+
+@pytest.fixture
+def collection(db):
+    return Collection.get_first_root_node().add_child(name="Course materials")
+
+
+@pytest.fixture
+def manual(library, collection, als1, als2):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
+    image = get_image_model().objects.create(
+        title="ECG strip", collection=collection, file=ImageFile(io.BytesIO(buffer.getvalue()), name="ecg.png")
+    )
+    page = ManualPage(
+        title="ALS1 manual",
+        summary=f"About {SECRET_WORD} and more.",
+        chapters=[
+            {
+                "type": "chapter",
+                "value": {
+                    "heading": "Rhythms",
+                    "body": [
+                        {"type": "text", "value": f"<p>{SECRET_WORD} explained.</p>"},
+                        {"type": "figure", "value": {"image": image.pk, "caption": "A rhythm strip"}},
+                    ],
+                },
+            },
+        ],
+    )
+    library.add_child(instance=page)
+    page.courses.set([als1])
+    document = get_document_model()(title="ALS1 manual PDF", collection=collection)
+    document.file.save("als1-manual.pdf", ContentFile(b"%PDF-1.4\n% the manual\n"))
+    page.attachments = [MaterialDocument(document=document)]
+    page.save_revision().publish()
+    page = ManualPage.objects.get(pk=page.pk)
+    page.document, page.image = document, image
+    return page
+
+
+def who(kind, als1, als2):
+    grace = 90
+    if kind == "anonymous":
+        return None
+    if kind == "no certification":
+        return UserFactory()
+    if kind == "ALS1 current":
+        return holding(als1)
+    if kind == "ALS2 current":
+        return holding(als2)
+    if kind == "expired inside the grace period":
+        return holding(als1, expired_days_ago=grace - 1)
+    if kind == "grace ended yesterday":
+        return holding(als1, expired_days_ago=grace + 1)
+    if kind == "revoked":
+        return holding(als1, revoked=True)
+    if kind == "booked on an upcoming date":
+        person = UserFactory()
+        Booking.objects.create(
+            course_date=make_course_date(als1, starts_in_days=20), participant=person, status="confirmed"
+        )
+        return person
+    if kind == "staff":
+        person = UserFactory()
+        person.groups.add(Group.objects.get(name="Editors"))
+        return person
+    raise AssertionError(kind)
+
+
+KINDS = {
+    "anonymous": "sign-in",
+    "no certification": "refused",
+    "ALS1 current": "allowed",
+    "ALS2 current": "allowed",  # ALS2 builds on ALS1
+    "expired inside the grace period": "allowed",
+    "grace ended yesterday": "refused",
+    "revoked": "refused",
+    "booked on an upcoming date": "allowed",
+    "staff": "allowed",
+}
+
+
+def expect(response, outcome):
+    if outcome == "allowed":
+        assert response.status_code == 200
+    elif outcome == "refused":
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/?next=")
+
+
+def private(response):
+    control = response.headers.get("Cache-Control", "")
+    return "private" in control and "no-store" in control
+
+
+@pytest.fixture
+def signed_in(client, als1, als2):
+    def sign_in(kind):
+        person = who(kind, als1, als2)
+        if person is not None:
+            client.force_login(person)  # the session is opened before the request, as for a returning user
+        return client
+
+    return sign_in
+
+
+@pytest.mark.parametrize(("kind", "outcome"), KINDS.items())
+def test_the_page(signed_in, manual, kind, outcome):
+    response = signed_in(kind).get(manual.url)
+
+    expect(response, outcome)
+    if outcome != "sign-in":
+        assert private(response)
+    if outcome != "allowed":
+        assert SECRET_WORD not in response.content.decode()
+
+
+@pytest.mark.parametrize(("kind", "outcome"), KINDS.items())
+def test_an_alias_of_the_page_elsewhere_in_the_tree(signed_in, manual, kind, outcome):
+    alias = manual.create_alias(parent=HomePage.objects.get(), update_slug="manual-alias")
+
+    response = signed_in(kind).get(alias.url)
+
+    expect(response, outcome)
+    assert private(response)
+
+
+@pytest.mark.parametrize(("kind", "outcome"), KINDS.items())
+def test_its_pdf(signed_in, manual, kind, outcome):
+    response = signed_in(kind).get(manual.document.url)
+
+    expect(response, outcome)
+    assert private(response) or response.status_code == 403
+    if outcome == "allowed":
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("kind", "outcome"), KINDS.items())
+def test_its_images(signed_in, manual, kind, outcome):
+    url = f"/materials/{manual.pk}/images/{manual.image.pk}/width-400/"
+
+    response = signed_in(kind).get(url)
+
+    expect(response, outcome)
+    if outcome == "allowed":
+        assert private(response)
+        assert b"".join(response.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("kind", "outcome"), KINDS.items())
+def test_search_for_a_word_only_the_private_page_contains(signed_in, manual, kind, outcome):
+    response = signed_in(kind).get(f"/search/?q={SECRET_WORD}")
+
+    html = response.content.decode()
+    if outcome == "allowed":
+        assert manual.title in html and manual.url in html
+    else:
+        assert manual.title not in html and manual.url not in html
+        assert f"About {SECRET_WORD}" not in html  # no snippet either
+
+
+@pytest.mark.parametrize(("kind", "outcome"), KINDS.items())
+def test_the_sitemap_never_lists_it(signed_in, manual, library, kind, outcome):
+    response = signed_in(kind).get("/sitemap.xml")
+
+    xml = response.content.decode()
+    assert response.status_code == 200
+    assert "/materials/" not in xml
+    assert "<loc>" in xml  # the public pages are there
+
+
+def test_the_document_file_is_not_served_from_a_public_path(client, manual):
+    client.force_login(holding(manual.courses.first()))
+
+    assert client.get(manual.document.file.url).status_code == 404
+    assert client.get(manual.image.file.url).status_code == 404
+
+
+def test_an_image_of_another_page_is_not_served_through_this_one(client, manual, library, als2, collection):
+    other = ManualPage(title="ALS2 manual")
+    library.add_child(instance=other)
+    other.courses.set([als2])
+    other.save_revision().publish()
+    client.force_login(holding(als2))  # may read the ALS2 manual, and ALS1's (ALS2 builds on it)
+
+    response = client.get(f"/materials/{other.pk}/images/{manual.image.pk}/width-400/")
+
+    assert response.status_code == 404
+
+
+def test_a_certification_that_expired_yesterday_ends_a_live_session(client, manual, settings, als1):
+    settings.MATERIALS_GRACE_DAYS = 0
+    person = holding(als1)
+    client.force_login(person)
+    assert client.get(manual.url).status_code == 200
+    person.certifications.update(expires_on=today() - datetime.timedelta(days=1))
+
+    assert client.get(manual.url).status_code == 403
+
+
+def test_the_refusal_page_says_which_course_to_book(client, manual, als1):
+    client.force_login(UserFactory())
+
+    html = client.get(manual.url).content.decode()
+
+    assert "This material is for course participants" in html
+    assert f'href="{als1.url}#dates">Book ALS1</a>' in html
+
+
+def test_the_library_lists_only_what_the_reader_may_read(client, manual, library, als2):
+    other = ManualPage(title="ALS2-only manual")
+    library.add_child(instance=other)
+    other.courses.set([als2])
+    other.save_revision().publish()
+    client.force_login(holding(manual.courses.first()))
+
+    html = client.get(library.url).content.decode()
+
+    assert "ALS1 manual" in html and "ALS2-only manual" not in html
+
+
+def test_wagtail_api_and_feeds_are_not_exposed(client, manual):
+    assert client.get("/api/v2/pages/").status_code == 404
+    assert client.get("/feed/").status_code == 404
