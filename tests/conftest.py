@@ -1,6 +1,11 @@
 """Shared fixtures, and the rule for tests that need a service: under CI=true they fail, elsewhere skip."""
 
+import contextlib
+import dataclasses
 import os
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -70,3 +75,52 @@ def committed_db(transactional_db, db_baseline):
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict | None = None):
+    """A real `celery worker` process on a queue of its own (so no other worker takes the test's tasks); yields
+    the queue's name, and the worker's output once it has stopped as `.output` of the yielded holder."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env or os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker = WorkerRun(queue=queue)
+    try:
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            worker.output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            worker.output, _ = process.communicate()
+
+
+@dataclasses.dataclass
+class WorkerRun:
+    queue: str
+    output: str = ""

@@ -1,16 +1,12 @@
 """A task goes through the configured broker to a real worker process, and its result comes back."""
 
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from home.tasks import heartbeat
-from tests.conftest import IN_CI, require
+from tests.conftest import IN_CI, celery_worker, require
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,43 +24,11 @@ def broker_reachable() -> bool:
 
 @pytest.fixture
 def worker_queue():
-    """Starts `celery worker` on a queue of its own, so no other worker takes the task; stops it after."""
+    """A real worker on a queue of its own; after the test, its log must show it ran the task."""
     require(broker_reachable(), f"the broker at {settings.CELERY_BROKER_URL} is not reachable")
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--hostname",
-            f"{queue}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield queue
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    assert "home.tasks.heartbeat[" in output, output
+    with celery_worker() as worker:
+        yield worker.queue
+    assert "home.tasks.heartbeat[" in worker.output, worker.output
 
 
 def test_ci_runs_on_the_redis_broker():

@@ -5,10 +5,7 @@ the Celery path with a real worker."""
 import datetime
 import json
 import os
-import subprocess
-import sys
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from werkzeug import Response
 from reminders.delivery import SENDING_TIMEOUT, TransientSendError, deliver_to_participant, requeue_stale
 from reminders.models import Reminder
 from reminders.scan import scan
-from tests.conftest import require
+from tests.conftest import celery_worker, require
 from tests.factories import UserFactory
 from tests.reminders.conftest import TODAY, accepted, expiring, inactive_recipient
 
@@ -231,7 +228,6 @@ def test_the_celery_path_with_a_real_worker(committed_db, httpserver, catalogue_
     person = due_participant(catalogue_with_course, 30)
     httpserver.expect_request("/email", method="POST").respond_with_handler(accepted("pm-celery"))
     db = connection.settings_dict
-    queue = f"test-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
@@ -239,39 +235,11 @@ def test_the_celery_path_with_a_real_worker(committed_db, httpserver, catalogue_
         "ANYMAIL_POSTMARK_SERVER_TOKEN": "test-server-token",
         "ANYMAIL_POSTMARK_API_URL": httpserver.url_for("/"),
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--hostname",
-            f"{queue}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        from reminders.tasks import send_participant_reminders
+    from reminders.tasks import send_participant_reminders
 
-        result = send_participant_reminders.apply_async(args=[person.pk], queue=queue)
-        outcome = result.get(timeout=90)
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+    with celery_worker(env) as worker:
+        outcome = send_participant_reminders.apply_async(args=[person.pk], queue=worker.queue).get(timeout=90)
 
-    assert outcome == {"sent": 1, "skipped": 0, "failed": 0}, output
+    assert outcome == {"sent": 1, "skipped": 0, "failed": 0}, worker.output
     assert len(httpserver.log) == 1
     assert Reminder.objects.get(certification__participant=person).message_id == "pm-celery"
