@@ -69,6 +69,8 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     os.environ["DATABASE_URL"] = scratch_database(server_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # As in production: with DEBUG on, Django would keep every query's SQL in memory and distort the figures.
+    os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "localhost"})
     try:
         import django
 

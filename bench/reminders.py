@@ -172,6 +172,10 @@ def main() -> None:
             "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench",
             "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{fake.server_port}/",
             "LOG_LEVEL": "WARNING",
+            # As in production: with DEBUG on, Django keeps every query's SQL in memory and distorts the figures.
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "localhost",
         }
     )
     try:
