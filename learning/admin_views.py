@@ -53,7 +53,9 @@ class CertificationFilterSet(WagtailFilterSet):
 
     def filter_expired_in_last_days(self, queryset, name, value):
         today = timezone.localdate()
-        return queryset.expired_between(today - datetime.timedelta(days=int(value)), today - datetime.timedelta(days=1))
+        return queryset.expiring_between(
+            today - datetime.timedelta(days=int(value)), today - datetime.timedelta(days=1)
+        )
 
 
 class StatusColumn(Column):

@@ -4,8 +4,6 @@ and the credits approved within a certification's period count toward it."""
 import datetime
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from learning.models import ContinuingEducationActivity
 
 
@@ -53,11 +51,3 @@ def credits_between(
     approved: list[tuple[datetime.date, Decimal]], first: datetime.date, last: datetime.date
 ) -> Decimal:
     return sum((credits for day, credits in approved if first <= day <= last), Decimal("0"))
-
-
-def ce_credits_between(*, participant, first: datetime.date, last: datetime.date) -> Decimal:
-    """Approved credits for activities completed between the two days (both included)."""
-    total = ContinuingEducationActivity.objects.filter(
-        participant=participant, status=ContinuingEducationActivity.APPROVED, completed_on__range=(first, last)
-    ).aggregate(total=Sum("credits"))["total"]
-    return total or Decimal("0")

@@ -107,7 +107,7 @@ def readable_pages(request):
     return pages.filter(courses__in=entitled).distinct()
 
 
-def readable_materials(user, request=None):
+def readable_materials(user):
     """My materials: [(course, [pages])], grouped by the courses the user may read, in three queries."""
     entitled = entitled_course_ids(user)
     courses = CoursePage.objects.all() if entitled == ALL else CoursePage.objects.filter(pk__in=entitled)

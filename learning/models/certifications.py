@@ -46,9 +46,7 @@ class CertificationQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, issued_on__lte=day, expires_on__gte=day)
 
     def expiring_between(self, first: datetime.date, last: datetime.date):
-        return self.in_force().filter(expires_on__range=(first, last))
-
-    def expired_between(self, first: datetime.date, last: datetime.date):
+        """In force and expiring (or, for past days, expired) between the two days, both included."""
         return self.in_force().filter(expires_on__range=(first, last))
 
 
