@@ -101,6 +101,11 @@ class MaterialPage(Page):
     def get_sitemap_urls(self, request=None):
         return []  # never in the sitemap, whoever asks
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["attachments"] = list(self.attachments.select_related("document"))
+        return context
+
     def serve(self, request, *args, **kwargs):
         from learning.entitlement import access_denied, can_read, private_response, require_sign_in
 
