@@ -53,8 +53,8 @@ def eligible_certifications(today: datetime.date):
 
 
 def due_for_stage(stage: ReminderStage, next_stage: ReminderStage | None, today: datetime.date):
-    """The eligible certifications for which `stage` is the most urgent stage reached today and not yet in the
-    outbox. An indexed range on expires_on does the work."""
+    """The eligible certifications for which `stage` is the most urgent stage reached today. An indexed range on
+    expires_on does the work."""
     reached = today - datetime.timedelta(days=stage.days_from_expiry)
     window = eligible_certifications(today).filter(expires_on__lte=reached)
     if next_stage is not None:
@@ -62,8 +62,9 @@ def due_for_stage(stage: ReminderStage, next_stage: ReminderStage | None, today:
     else:
         # The last stage has no next one to bound it: do not write to people whose certification lapsed long ago.
         window = window.filter(expires_on__gte=reached - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS))
-    in_outbox = Reminder.objects.filter(certification=OuterRef("pk"), stage=stage)
-    return window.exclude(Exists(in_outbox))
+    # Pairs already in the outbox are not filtered out here: the INSERT's ON CONFLICT DO NOTHING skips them by the
+    # unique index. (An anti-join with the outbox inside the INSERT re-scans the table it is growing.)
+    return window
 
 
 @dataclass
