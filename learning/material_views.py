@@ -28,13 +28,14 @@ def document(request, document_id, document_filename):
     """Wagtail's document view, behind the check: a document attached to materials is served only to those who may
     read one of its pages; one in the "Course materials" collection but attached nowhere, only to staff."""
     doc = get_object_or_404(get_document_model(), pk=document_id)
-    pages = list(MaterialPage.objects.live().filter(attachments__document=doc).prefetch_related("courses"))
+    # Attached to any material page, live or not, the document is restricted; only live pages can open it.
+    pages = list(MaterialPage.objects.filter(attachments__document=doc).prefetch_related("courses"))
     restricted = bool(pages) or in_materials_collection(doc)
     if not restricted:
         return wagtail_serve_document(request, document_id, document_filename)
     if not request.user.is_authenticated:
         return private_response(redirect_to_login(request.get_full_path()))
-    allowed = is_staff(request.user) or any(can_read(request, page).allowed for page in pages)
+    allowed = is_staff(request.user) or any(page.live and can_read(request, page).allowed for page in pages)
     if not allowed:
         raise PermissionDenied("This document belongs to course materials you do not have access to.")
     return private_response(wagtail_serve_document(request, document_id, document_filename))

@@ -266,3 +266,19 @@ def test_the_library_lists_only_what_the_reader_may_read(client, manual, library
 def test_wagtail_api_and_feeds_are_not_exposed(client, manual):
     assert client.get("/api/v2/pages/").status_code == 404
     assert client.get("/feed/").status_code == 404
+
+
+def test_the_pdf_of_an_unpublished_material_page_is_not_served(client, manual, als1):
+    manual.unpublish()
+    client.force_login(holding(als1))
+
+    assert client.get(manual.document.url).status_code == 403
+
+
+def test_a_document_outside_the_materials_is_public(client, db):
+    document = get_document_model()(title="Course brochure")
+    document.file.save("brochure.pdf", ContentFile(b"%PDF-1.4\n% brochure\n"))
+
+    response = client.get(document.url)
+
+    assert response.status_code == 200
