@@ -206,17 +206,13 @@ class GuidelineUpdatePage(MaterialPage):
 
 
 class ResourcePage(MaterialPage):
-    """A resource such as a leadership or communication guide."""
+    """A resource such as a leadership or communication guide: chapters and PDFs, shown like a manual."""
 
-    body = StreamField([("chapter", ChapterBlock())], blank=True)
+    chapters = StreamField([("chapter", ChapterBlock())], blank=True)
 
-    content_panels = [
-        *Page.content_panels,
-        *MaterialPage.common_panels,
-        FieldPanel("body"),
-        InlinePanel("attachments", label="Attached PDF"),
-    ]
-    search_fields = [*MaterialPage.search_fields, index.SearchField("body")]
+    content_panels = ManualPage.content_panels
+    search_fields = ManualPage.search_fields
+    template = "learning/manual_page.html"
 
     class Meta:
         verbose_name = "resource"

@@ -282,3 +282,28 @@ def test_a_document_outside_the_materials_is_public(client, db):
     response = client.get(document.url)
 
     assert response.status_code == 200
+
+
+def test_a_resource_page_shows_its_chapters_like_a_manual(client, library, als1):
+    from learning.models import ResourcePage
+
+    resource = ResourcePage(
+        title="Leadership guide",
+        chapters=[
+            {
+                "type": "chapter",
+                "value": {
+                    "heading": "Closed-loop communication",
+                    "body": [{"type": "text", "value": "<p>Repeat the instruction back.</p>"}],
+                },
+            },
+        ],
+    )
+    library.add_child(instance=resource)
+    resource.courses.set([als1])
+    resource.save_revision().publish()
+    client.force_login(holding(als1))
+
+    html = client.get(resource.url).content.decode()
+
+    assert "Closed-loop communication" in html and "Repeat the instruction back." in html
