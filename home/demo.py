@@ -99,17 +99,25 @@ def ensure_home_page(report: DemoReport) -> HomePage:
     return home
 
 
+def publish_child(parent, page):
+    """Adds `page` under `parent` and publishes it as an editor would: a revision, then publication."""
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
 def ensure_catalogue(report: DemoReport, home: HomePage) -> CourseIndexPage:
     catalogue = CourseIndexPage.objects.first()
     if catalogue is None:
-        catalogue = CourseIndexPage(
-            title="Courses",
-            slug="courses",
-            intro="<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced "
-            "team leadership.</p>",
+        catalogue = publish_child(
+            home,
+            CourseIndexPage(
+                title="Courses",
+                slug="courses",
+                intro="<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced "
+                "team leadership.</p>",
+            ),
         )
-        home.add_child(instance=catalogue)
-        catalogue.save_revision().publish()
         report.created.append("course catalogue /courses/")
     for path in DEMO_COURSE_FILES:
         result = import_course_file(path, catalogue)
@@ -190,27 +198,29 @@ def ensure_course_dates(report: DemoReport, today: datetime.date) -> None:
 def ensure_continuing_education(report: DemoReport, home: HomePage, today: datetime.date) -> None:
     listing = ContinuingEducationIndexPage.objects.first()
     if listing is None:
-        listing = ContinuingEducationIndexPage(
-            title="Continuing education",
-            slug="continuing-education",
-            intro="<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
+        listing = publish_child(
+            home,
+            ContinuingEducationIndexPage(
+                title="Continuing education",
+                slug="continuing-education",
+                intro="<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
+            ),
         )
-        home.add_child(instance=listing)
-        listing.save_revision().publish()
         for title, days_ahead, credits, summary in (
             ("Simulation evening: peri-arrest arrhythmias", 14, "3", "Three scenarios in the simulation suite."),
             ("Airway skills refresher", 45, "2", "Supraglottic airways and bag-mask ventilation, hands on."),
             ("Guideline update webinar", 30, "1", "What changed in this year's resuscitation guidelines."),
         ):
-            offer = ContinuingEducationOfferPage(
-                title=title,
-                held_on=today + datetime.timedelta(days=days_ahead),
-                credits=credits,
-                provider=settings.PORTAL_NAME,
-                summary=summary,
+            publish_child(
+                listing,
+                ContinuingEducationOfferPage(
+                    title=title,
+                    held_on=today + datetime.timedelta(days=days_ahead),
+                    credits=credits,
+                    provider=settings.PORTAL_NAME,
+                    summary=summary,
+                ),
             )
-            listing.add_child(instance=offer)
-            offer.save_revision().publish()
         report.created.append("continuing education listing with 3 offers")
     alice = get_user_model().objects.get(email="alice@example.com")
     if not ContinuingEducationActivity.objects.filter(participant=alice).exists():
@@ -324,13 +334,14 @@ def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -
 
     if LibraryIndexPage.objects.exists():
         return
-    library = LibraryIndexPage(
-        title="Course materials",
-        slug="materials",
-        intro="<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
+    library = publish_child(
+        home,
+        LibraryIndexPage(
+            title="Course materials",
+            slug="materials",
+            intro="<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
+        ),
     )
-    home.add_child(instance=library)
-    library.save_revision().publish()
     # Defence in depth: Wagtail's own listings (public(), menus) treat the whole library as sign-in only.
     PageViewRestriction.objects.create(page=library, restriction_type=PageViewRestriction.LOGIN)
     root = Collection.get_first_root_node()
@@ -347,12 +358,11 @@ def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -
                 for heading, text in chapters
             ],
         )
-        library.add_child(instance=manual)
-        manual.courses.set([course])
         document = get_document_model()(title=f"{title} (PDF)", collection=collection)
         document.file.save(f"{code.lower()}-manual.pdf", ContentFile(demo_pdf(title, [summary, "Demo edition."])))
+        manual.courses = [course]
         manual.attachments = [MaterialDocument(document=document)]
-        manual.save_revision().publish()
+        publish_child(library, manual)
         title, summary, scenario, observations, questions, debrief = content["case"]
         case = CaseStudyPage(
             title=title,
@@ -364,14 +374,12 @@ def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -
             ],
             questions=[{"type": "question", "value": question} for question in questions],
         )
-        library.add_child(instance=case)
-        case.courses.set([course])
-        case.save_revision().publish()
+        case.courses = [course]
+        publish_child(library, case)
         title, summary, changed = content["guideline"]
         guideline = GuidelineUpdatePage(title=title, summary=summary, what_changed=changed, effective_on=today)
-        library.add_child(instance=guideline)
-        guideline.courses.set([course])
-        guideline.save_revision().publish()
+        guideline.courses = [course]
+        publish_child(library, guideline)
     report.created.append(
         "materials library with a manual (and its PDF), a case study and a guideline update per course"
     )

@@ -1,5 +1,6 @@
-"""Continuing education: participants submit activities with evidence, administrators approve or reject them,
-and the credits approved within a certification's period count toward it."""
+"""Continuing education: participants submit activities with evidence for administrators to approve (in the
+admin), administrators record approved ones directly, and approved credits count toward the certification period
+they fall in."""
 
 import datetime
 from decimal import Decimal
@@ -8,6 +9,7 @@ from learning.models import ContinuingEducationActivity
 
 
 def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal, evidence=None):
+    """A participant's activity, waiting for an administrator's review."""
     return ContinuingEducationActivity.objects.create(
         participant=participant,
         title=title,
@@ -19,23 +21,9 @@ def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.
     )
 
 
-def ce_record(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal):
-    """An activity an administrator records directly: approved at once."""
-    return ContinuingEducationActivity.objects.create(
-        participant=participant,
-        title=title,
-        provider=provider,
-        completed_on=completed_on,
-        credits=credits,
-        status=ContinuingEducationActivity.APPROVED,
-    )
-
-
-def ce_review(*, activity: ContinuingEducationActivity, approve: bool, note: str = ""):
-    activity.status = ContinuingEducationActivity.APPROVED if approve else ContinuingEducationActivity.REJECTED
-    activity.review_note = note
-    activity.save(update_fields=["status", "review_note"])
-    return activity
+def ce_record(**activity):
+    """An activity an administrator records directly (the same fields, no evidence): approved at once."""
+    return ContinuingEducationActivity.objects.create(status=ContinuingEducationActivity.APPROVED, **activity)
 
 
 def approved_credits(participant) -> list[tuple[datetime.date, Decimal]]:
