@@ -4,24 +4,19 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 
-def catalogue_url():
-    from learning.models import CourseIndexPage
+def section_urls() -> dict[str, str]:
+    """The addresses of the catalogue and the materials library for the menu, in one query."""
+    from wagtail.models import Page
 
-    catalogue = CourseIndexPage.objects.live().only("url_path").first()
-    return catalogue.url if catalogue else ""
+    from learning.models import CourseIndexPage, LibraryIndexPage
 
-
-def library_url():
-    from learning.models import LibraryIndexPage
-
-    library = LibraryIndexPage.objects.live().only("url_path").first()
-    return library.url if library else ""
+    found = {"catalogue": "", "library": ""}
+    for page in Page.objects.live().type(CourseIndexPage, LibraryIndexPage):
+        key = "catalogue" if issubclass(page.specific_class, CourseIndexPage) else "library"
+        found[key] = found[key] or page.url
+    return found
 
 
 def portal(request):
-    # Lazy: each query runs only for templates that show the link.
-    return {
-        "portal_name": settings.PORTAL_NAME,
-        "catalogue_url": SimpleLazyObject(catalogue_url),
-        "library_url": SimpleLazyObject(library_url),
-    }
+    # Lazy: the query runs only for templates that show the menu.
+    return {"portal_name": settings.PORTAL_NAME, "section_urls": SimpleLazyObject(section_urls)}
