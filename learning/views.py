@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from learning.bookings import cancellation_deadline
@@ -105,6 +105,8 @@ def over_rate_limit(request, scope: str, per_minute: int) -> bool:
         return False
 
 
+# A verification result names a person: personal, whoever asks.
+@cache_control(private=True)
 @require_GET
 def verify(request, number=None):
     number = (number or request.GET.get("number", "")).strip()

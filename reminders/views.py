@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +28,7 @@ def reminders_on(participant) -> None:
 # No CSRF token: mail clients post the one-click request (RFC 8058) without one. The signed token in the address
 # is what proves the request comes from the email, and the only thing it can do is stop reminders.
 @csrf_exempt
+@never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     participant = participant_for_token(token)
