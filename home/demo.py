@@ -325,6 +325,46 @@ DEMO_MATERIALS = {
 }
 
 
+def demo_figure(collection):
+    """A small generated rhythm-strip picture for the demo manual (no file shipped, nothing fetched)."""
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image, ImageDraw
+    from wagtail.images import get_image_model
+
+    picture = Image.new("RGB", (480, 160), "white")
+    draw = ImageDraw.Draw(picture)
+    baseline = [(x, 80 + (-60 if x % 96 == 40 else 0)) for x in range(0, 481, 8)]
+    draw.line(baseline, fill=(200, 30, 30), width=3)
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return get_image_model().objects.create(
+        title="Rhythm strip: sinus rhythm", collection=collection, file=ImageFile(buffer, name="demo-rhythm-strip.png")
+    )
+
+
+def ensure_public_downloads(report: DemoReport) -> None:
+    """A collection an editor marked public, with the course overview anyone may download: every other document
+    stays private (deny by default)."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    from learning.models import PublicCollection
+
+    if PublicCollection.objects.exists():
+        return
+    collection = Collection.get_first_root_node().add_child(name="Public downloads")
+    PublicCollection.objects.create(collection=collection, reason="Course overviews for prospective participants.")
+    document = get_document_model()(title="Course overview", collection=collection)
+    document.file.save(
+        "course-overview.pdf",
+        ContentFile(demo_pdf("ALS courses: overview", ["ALS1 and ALS2 at a glance.", "Demo edition."])),
+    )
+    report.created.append("a public collection with the course overview PDF")
+
+
 def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -> None:
     from django.core.files.base import ContentFile
     from wagtail.documents import get_document_model
@@ -350,14 +390,14 @@ def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -
     for code, content in DEMO_MATERIALS.items():
         course = courses[code]
         title, summary, chapters = content["manual"]
-        manual = ManualPage(
-            title=title,
-            summary=summary,
-            chapters=[
-                {"type": "chapter", "value": {"heading": heading, "body": [{"type": "text", "value": text}]}}
-                for heading, text in chapters
-            ],
-        )
+        blocks = [
+            {"type": "chapter", "value": {"heading": heading, "body": [{"type": "text", "value": text}]}}
+            for heading, text in chapters
+        ]
+        # The figure's image is private like the page: served only through the page, to its readers.
+        figure = {"image": demo_figure(collection).pk, "caption": "Sinus rhythm"}
+        blocks[0]["value"]["body"].append({"type": "figure", "value": figure})
+        manual = ManualPage(title=title, summary=summary, chapters=blocks)
         document = get_document_model()(title=f"{title} (PDF)", collection=collection)
         document.file.save(f"{code.lower()}-manual.pdf", ContentFile(demo_pdf(title, [summary, "Demo edition."])))
         manual.courses = [course]
@@ -395,4 +435,5 @@ def load_demo_content() -> DemoReport:
     ensure_course_dates(report, timezone.localdate())
     ensure_continuing_education(report, home, timezone.localdate())
     ensure_materials(report, home, timezone.localdate())
+    ensure_public_downloads(report)
     return report

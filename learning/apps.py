@@ -1,3 +1,5 @@
+"""The learning app: catalogue, register, bookings, continuing education and materials."""
+
 from django.apps import AppConfig
 
 
@@ -8,6 +10,7 @@ class LearningConfig(AppConfig):
     def ready(self):
         from wagtail.signals import page_published
 
+        from learning import checks  # noqa: F401  (registers the system checks)
         from learning.guideline_notifications import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="learning.guideline_notifications")

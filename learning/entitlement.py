@@ -1,5 +1,5 @@
-"""Who may read which participant materials. One answer, used by every way in: the page itself (and its aliases),
-its documents and images, the library and My materials, and site search.
+"""Who may read which participant materials and documents. One answer per kind of thing, used by every way in:
+the page itself (and its aliases), its documents and images, the library and My materials, and site search.
 
 A participant may read a material page when it serves a course for which they hold a certification that is not
 revoked and has not been expired for longer than the grace period (MATERIALS_GRACE_DAYS), or a course that builds
@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from wagtail.models import Collection
 
 from learning.models import Booking, Certification, CoursePage, CoursePrerequisite, MaterialPage
 
@@ -140,7 +142,73 @@ def require_sign_in(request):
 
 
 def access_denied(request, page, access: Access):
+    # Only the title and the courses: no `page` in the context, so nothing else of it (description, meta tags)
+    # can reach the response through the base template.
     response = render(
-        request, "learning/material_forbidden.html", {"page": page, "courses": access.courses}, status=403
+        request,
+        "learning/material_forbidden.html",
+        {"material_title": page.title, "courses": access.courses},
+        status=403,
     )
     return private_response(response)
+
+
+@dataclass
+class DocumentRule:
+    """Which rule decides who may download a document, in the words editors see on it."""
+
+    public: bool
+    pages: list  # the material pages it is attached to, live or not
+    explanation: str
+
+
+def document_rule(document) -> DocumentRule:
+    """Deny by default. A document attached to material pages is for those who may read one of its live pages
+    (even when it also sits in a public collection: the attachment is the stronger statement); a document in a
+    collection marked public (or inside one) is for anyone; every other document, staff only."""
+    pages = list(MaterialPage.objects.filter(attachments__document=document).distinct().prefetch_related("courses"))
+    if pages:
+        live = [page for page in pages if page.live]
+        where = ", ".join(f"\u201c{page.title}\u201d" for page in live) or "no published page"
+        return DocumentRule(
+            public=False,
+            pages=pages,
+            explanation=f"Private: attached to course materials ({where}); only their readers and staff can open it.",
+        )
+    marked = Collection.objects.ancestor_of(document.collection, inclusive=True).filter(public_marker__isnull=False)
+    if marked.exists():
+        return DocumentRule(
+            public=True, pages=[], explanation="Public: anyone can download it (its collection is marked public)."
+        )
+    return DocumentRule(
+        public=False,
+        pages=[],
+        explanation="Private: not in a public collection and attached to no material page, so only staff can "
+        "open it. Attach it to a material page, or move it to a public collection.",
+    )
+
+
+def rule_allows(request, rule: DocumentRule) -> bool:
+    if rule.public:
+        return True
+    if not request.user.is_authenticated:
+        return False
+    return courses_for(request) == ALL or any(page.live and can_read(request, page).allowed for page in rule.pages)
+
+
+def can_read_document(request, document) -> bool:
+    """The one question for documents: may the request's user download this one?"""
+    return rule_allows(request, document_rule(document))
+
+
+def document_gate(document, request):
+    """Wagtail's before_serve_document hook: every way Wagtail serves a document (its serve view under any URL
+    spelling, and the redirect and direct methods, which pass through that view too) asks here first. Returns a
+    response to refuse, or None to let Wagtail serve the file; a private one is then marked never to be cached."""
+    rule = document_rule(document)
+    if rule_allows(request, rule):
+        request.private_response = not rule.public
+        return None
+    if not request.user.is_authenticated:
+        return require_sign_in(request)
+    raise PermissionDenied("This document belongs to course materials you do not have access to.")

@@ -1,44 +1,20 @@
-"""The ways into materials besides their pages: documents, images and site search, each through the same
-entitlement check as the page."""
+"""The ways into materials besides their pages: images and site search, each through the same entitlement check
+as the page. Documents are guarded by the before_serve_document hook (learning.entitlement.document_gate)."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
-from wagtail.documents import get_document_model
-from wagtail.documents.views.serve import serve as wagtail_serve_document
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page
+from wagtail.models import Page
 
-from learning.entitlement import can_read, is_staff, private_response, readable_pages
+from learning.entitlement import can_read, private_response, readable_pages
 from learning.models import MaterialPage
 
-MATERIALS_COLLECTION = "Course materials"
 IMAGE_SIZES = {"width-400", "width-800", "width-1200"}
 # Search results looked at, best first: enough for any person paging through them.
 SEARCH_LIMIT = 200
-
-
-def in_materials_collection(item) -> bool:
-    return Collection.objects.ancestor_of(item.collection, inclusive=True).filter(name=MATERIALS_COLLECTION).exists()
-
-
-def document(request, document_id, document_filename):
-    """Wagtail's document view, behind the check: a document attached to materials is served only to those who may
-    read one of its pages; one in the "Course materials" collection but attached nowhere, only to staff."""
-    doc = get_object_or_404(get_document_model(), pk=document_id)
-    # Attached to any material page, live or not, the document is restricted; only live pages can open it.
-    pages = list(MaterialPage.objects.filter(attachments__document=doc).prefetch_related("courses"))
-    restricted = bool(pages) or in_materials_collection(doc)
-    if not restricted:
-        return wagtail_serve_document(request, document_id, document_filename)
-    if not request.user.is_authenticated:
-        return private_response(redirect_to_login(request.get_full_path()))
-    allowed = is_staff(request.user) or any(page.live and can_read(request, page).allowed for page in pages)
-    if not allowed:
-        raise PermissionDenied("This document belongs to course materials you do not have access to.")
-    return private_response(wagtail_serve_document(request, document_id, document_filename))
 
 
 def image_ids_in(value) -> set[int]:

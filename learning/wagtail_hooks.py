@@ -1,4 +1,5 @@
-"""Registers the register's admin screens, the import page and the dashboard chart with Wagtail."""
+"""Registers with Wagtail: the register's admin screens, the import page, the dashboard chart, the public document
+collections, and the gate every document download passes."""
 
 from django.urls import path, reverse
 from wagtail import hooks
@@ -14,6 +15,8 @@ from learning.admin_views import (
     certification_import_view,
     course_date_roster_view,
 )
+from learning.entitlement import document_gate
+from learning.material_admin import PublicCollectionViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -59,3 +62,13 @@ def register_import_menu_item():
 def add_expiry_chart(request, panels):
     if request.user.has_perm("learning.view_certification"):
         panels.append(ExpiryChartPanel())
+
+
+@hooks.register("before_serve_document")
+def guard_document(document, request):
+    return document_gate(document, request)
+
+
+@hooks.register("register_admin_viewset")
+def register_public_collections():
+    return PublicCollectionViewSet("public_collections")

@@ -12,8 +12,7 @@ from reminders import urls as reminders_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
-    # Documents go through the entitlement check first; Wagtail's own view serves the file.
-    path("documents/<int:document_id>/<str:document_filename>", material_views.document, name="material_document"),
+    # Wagtail's one document view; its before_serve_document hook (learning.entitlement.document_gate) decides.
     path("documents/", include(wagtaildocs_urls)),
     path(
         "materials/<int:page_id>/images/<int:image_id>/<str:size>/",

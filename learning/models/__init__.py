@@ -17,6 +17,7 @@ from .materials import (
     ManualPage,
     MaterialDocument,
     MaterialPage,
+    PublicCollection,
     ResourcePage,
 )
 from .users import PortalUserManager, User
@@ -40,6 +41,7 @@ __all__ = [
     "MaterialDocument",
     "MaterialPage",
     "PortalUserManager",
+    "PublicCollection",
     "ResourcePage",
     "User",
 ]

@@ -234,3 +234,20 @@ class GuidelineNotification(models.Model):
 
     def __str__(self):
         return f"{self.page} to {self.participant}"
+
+
+class PublicCollection(models.Model):
+    """A collection an editor marked public: its documents may be downloaded by anyone. Every other document is
+    private (deny by default): readable through the material pages it is attached to, or by staff alone. Marking a
+    collection public also covers the collections inside it. In the admin: Settings → Public document collections."""
+
+    collection = models.OneToOneField("wagtailcore.Collection", on_delete=models.CASCADE, related_name="public_marker")
+    reason = models.CharField(
+        max_length=255, blank=True, help_text="Why its documents may be public, e.g. course brochures."
+    )
+
+    class Meta:
+        verbose_name = "public document collection"
+
+    def __str__(self):
+        return str(self.collection)

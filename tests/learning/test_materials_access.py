@@ -2,83 +2,19 @@
 search, the sitemap; and the cache headers of restricted responses. A single leak is the worst failure."""
 
 import datetime
-import io
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from django.core.files.images import ImageFile
-from django.utils import timezone
-from PIL import Image as PILImage
 from wagtail.documents import get_document_model
-from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from home.models import HomePage
-from learning.certifications import add_months, certification_revoke
-from learning.models import Booking, ManualPage, MaterialDocument
-from tests.factories import CertificationFactory, UserFactory, make_course_date
+from learning.models import Booking, ManualPage, PublicCollection
+from tests.factories import UserFactory, make_course_date
+from tests.learning.conftest import SECRET_WORD, holding, today
 
 pytestmark = pytest.mark.django_db
-SECRET_WORD = "Zephyrocardiology"
-
-
-def today():
-    return timezone.localdate()
-
-
-def holding(course, *, expired_days_ago=None, revoked=False, **user_fields):
-    person = UserFactory(**user_fields)
-    expires_on = (
-        today() + datetime.timedelta(days=300)
-        if expired_days_ago is None
-        else (today() - datetime.timedelta(days=expired_days_ago))
-    )
-    certification = CertificationFactory(
-        participant=person, course=course, issued_on=add_months(expires_on, -24), expires_on=expires_on
-    )
-    if revoked:
-        certification_revoke(certification=certification, reason="Misconduct")
-    return person
-
-
-@pytest.fixture
-def collection(db):
-    return Collection.get_first_root_node().add_child(name="Course materials")
-
-
-@pytest.fixture
-def manual(library, collection, als1, als2):
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
-    image = get_image_model().objects.create(
-        title="ECG strip", collection=collection, file=ImageFile(io.BytesIO(buffer.getvalue()), name="ecg.png")
-    )
-    page = ManualPage(
-        title="ALS1 manual",
-        summary=f"About {SECRET_WORD} and more.",
-        chapters=[
-            {
-                "type": "chapter",
-                "value": {
-                    "heading": "Rhythms",
-                    "body": [
-                        {"type": "text", "value": f"<p>{SECRET_WORD} explained.</p>"},
-                        {"type": "figure", "value": {"image": image.pk, "caption": "A rhythm strip"}},
-                    ],
-                },
-            },
-        ],
-    )
-    library.add_child(instance=page)
-    page.courses.set([als1])
-    document = get_document_model()(title="ALS1 manual PDF", collection=collection)
-    document.file.save("als1-manual.pdf", ContentFile(b"%PDF-1.4\n% the manual\n"))
-    page.attachments = [MaterialDocument(document=document)]
-    page.save_revision().publish()
-    page = ManualPage.objects.get(pk=page.pk)
-    page.document, page.image = document, image
-    return page
 
 
 def who(kind, als1, als2):
@@ -275,13 +211,17 @@ def test_the_pdf_of_an_unpublished_material_page_is_not_served(client, manual, a
     assert client.get(manual.document.url).status_code == 403
 
 
-def test_a_document_outside_the_materials_is_public(client, db):
-    document = get_document_model()(title="Course brochure")
+def test_a_document_in_a_collection_marked_public_is_public(client, db):
+    public = Collection.get_first_root_node().add_child(name="Public downloads")
+    PublicCollection.objects.create(collection=public)
+    inside = public.add_child(name="Brochures")
+    document = get_document_model()(title="Course brochure", collection=inside)
     document.file.save("brochure.pdf", ContentFile(b"%PDF-1.4\n% brochure\n"))
 
     response = client.get(document.url)
 
     assert response.status_code == 200
+    assert "private" not in response.headers.get("Cache-Control", "")
 
 
 def test_a_resource_page_shows_its_chapters_like_a_manual(client, library, als1):
