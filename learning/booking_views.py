@@ -66,7 +66,7 @@ def cancel(request, booking_id):
         Booking.objects.select_related("course_date__course"), pk=booking_id, participant=request.user
     )
     try:
-        booking_cancel(booking=booking, today=timezone.localdate())
+        booking_cancel(booking=booking, now=timezone.now())
     except BookingRefused as refusal:
         messages.error(request, str(refusal))
     else:

@@ -62,10 +62,10 @@ def cancellation_deadline(course_date: CourseDate) -> datetime.date:
     return course_date.starts_on - datetime.timedelta(days=settings.BOOKING_CANCELLATION_CUTOFF_DAYS)
 
 
-def booking_cancel(*, booking: Booking, today: datetime.date, by_administrator: bool = False) -> Booking | None:
-    """Cancels the booking; a freed seat goes to the first on the waiting list, who is emailed. Returns the
-    promoted booking, if any."""
-    if not by_administrator and today > cancellation_deadline(booking.course_date):
+def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
+    """Cancels the booking as of `now`; a freed seat goes to the first on the waiting list, who is emailed. Returns
+    the promoted booking, if any."""
+    if not by_administrator and timezone.localdate(now) > cancellation_deadline(booking.course_date):
         raise BookingRefused(
             [
                 f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%d %B %Y}; "
@@ -79,7 +79,7 @@ def booking_cancel(*, booking: Booking, today: datetime.date, by_administrator: 
         if booking.status == Booking.CANCELLED:
             return None
         was_confirmed = booking.status == Booking.CONFIRMED
-        booking.status, booking.cancelled_at = Booking.CANCELLED, timezone.now()
+        booking.status, booking.cancelled_at = Booking.CANCELLED, now
         booking.save(update_fields=["status", "cancelled_at"])
         transaction.on_commit(lambda: send_booking_email(booking.pk, "booking_cancelled"))
         if was_confirmed:

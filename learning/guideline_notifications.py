@@ -1,6 +1,7 @@
 """Emails participants about a guideline update when it is first published: everyone currently entitled to
 its courses who has not opted out, once per participant per update, in batches, whatever happens twice."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -20,15 +21,14 @@ logger = logging.getLogger(__name__)
 SEND_BATCH = 100
 
 
-def recipients(page: GuidelineUpdatePage):
-    """Participants with a current certification for one of the page's courses, or for a course that builds on
-    one of them; active, opted in, and not suppressed."""
+def recipients(page: GuidelineUpdatePage, today: datetime.date):
+    """Participants with a certification current on `today` for one of the page's courses, or for a course that
+    builds on one of them; active, opted in, and not suppressed."""
     from reminders.models import Suppression
 
     serves = {course.pk for course in page.courses.all()}
     closure = builds_on()
     courses = serves | {course_id for course_id, required in closure.items() if required & serves}
-    today = timezone.localdate()
     current = Certification.objects.filter(
         participant=OuterRef("pk"),
         course_id__in=courses,
@@ -44,11 +44,11 @@ def is_first_publication(page: GuidelineUpdatePage) -> bool:
     return page.first_published_at is not None and page.first_published_at == page.last_published_at
 
 
-def notify_guideline_update(page_id: int) -> dict:
+def notify_guideline_update(page_id: int, *, now: datetime.datetime) -> dict:
     page = GuidelineUpdatePage.objects.live().filter(pk=page_id).first()
     if page is None:
         return {"queued": 0, "sent": 0}
-    ids = recipients(page).values_list("pk", flat=True).order_by("pk")
+    ids = recipients(page, timezone.localdate(now)).values_list("pk", flat=True).order_by("pk")
     for batch in batches(ids.iterator(chunk_size=1000), 1000):
         GuidelineNotification.objects.bulk_create(
             [GuidelineNotification(page=page, participant_id=pk) for pk in batch], ignore_conflicts=True
@@ -65,7 +65,7 @@ def notify_guideline_update(page_id: int) -> dict:
                 break
             for notification in claimed:
                 notification.status = send_one(page, notification.participant)
-                notification.sent_at = timezone.now()
+                notification.sent_at = now
                 sent += notification.status == GuidelineNotification.SENT
             GuidelineNotification.objects.bulk_update(claimed, ["status", "sent_at"])
     return {"sent": sent}

@@ -17,7 +17,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.models import CoursePage
-from reminders.emails import compose_reminder_email
+from reminders.emails import email_as_sent
 from reminders.models import Reminder, ReminderStage, Suppression
 from reminders.scan import local_today
 
@@ -81,13 +81,13 @@ class ReminderViewSet(ModelViewSet):
 
 
 def reminder_email_view(request, reminder_id):
-    """The reminder's email as the participant gets it (subject, headers, text and HTML)."""
+    """The reminder's email as the participant got it, or will get it (subject, headers, text and HTML)."""
     if not request.user.has_perm("reminders.view_reminder"):
         raise PermissionDenied
     reminder = get_object_or_404(
         Reminder.objects.select_related("stage", "certification__course", "certification__participant"), pk=reminder_id
     )
-    message = compose_reminder_email(reminder.certification.participant, [reminder], local_today())
+    message = email_as_sent(reminder)
     html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
     return render(
         request, "reminders/admin/reminder_email.html", {"reminder": reminder, "message": message, "html": html}

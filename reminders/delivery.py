@@ -10,12 +10,11 @@ from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailRe
 from django.conf import settings
 from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.utils import timezone
 
 from learning.models import User
 from reminders.emails import compose_reminder_email
 from reminders.models import Reminder
-from reminders.scan import eligible_certifications
+from reminders.scan import eligible_certifications, start_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +67,13 @@ def requeue_stale(now: datetime.datetime) -> int:
 def claim(participant_id: int, *, today: datetime.date, now: datetime.datetime) -> tuple[list[Reminder], int]:
     """Atomically takes the participant's due pending rows (rows another worker holds are skipped, not waited
     for); rows no longer due (renewed, booked, opted out, suppressed) are marked skipped."""
-    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     with transaction.atomic():
-        if Reminder.objects.filter(certification__participant_id=participant_id, sent_at__gte=start_of_today).exists():
+        sent_today = Reminder.objects.filter(
+            certification__participant_id=participant_id,
+            sent_at__gte=start_of(today),
+            sent_at__lt=start_of(today + datetime.timedelta(days=1)),
+        )
+        if sent_today.exists():
             return [], 0  # one email per participant per day: the rest waits for tomorrow's run
         rows = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
@@ -114,7 +117,7 @@ def deliver_to_participant(participant_id: int, *, today: datetime.date, now: da
         give_up = not transient or min(row.attempts for row in rows) >= settings.REMINDER_MAX_ATTEMPTS
         status = Reminder.FAILED if give_up else Reminder.PENDING
         Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=status, last_error=f"{type(error).__name__}: {error}"[:2000], updated_at=timezone.now()
+            status=status, last_error=f"{type(error).__name__}: {error}"[:2000], updated_at=now
         )
         if give_up:
             logger.warning("reminders for participant %s failed: %s", participant_id, error)
@@ -124,10 +127,10 @@ def deliver_to_participant(participant_id: int, *, today: datetime.date, now: da
     delivery.message_id = esp_message_id(message, participant.email) or message.extra_headers["Message-ID"]
     Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=Reminder.SENT,
-        sent_at=timezone.now(),
+        sent_at=now,
         message_id=delivery.message_id,
         last_error="",
-        updated_at=timezone.now(),
+        updated_at=now,
     )
     delivery.sent = len(rows)
     return delivery

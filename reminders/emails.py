@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from learning.certifications import prerequisites_check
 from learning.emails import render_email
@@ -119,6 +120,22 @@ def reminder_context(participant: User, reminders: list[Reminder], today: dateti
         "unsubscribe_url": unsubscribe_url(participant),
         "subject": items[0].subject if len(items) == 1 else f"{len(items)} of your certifications need renewing",
     }
+
+
+def email_as_sent(reminder: Reminder):
+    """The email a reminder went out in, composed as on the day it was sent and with the reminders that shared it
+    (one email covers all of a participant's due certifications); one not sent yet, as it would go out on its due
+    day. Never today's re-computation: days-left and the wording follow the day the email is about."""
+    rows, day = [reminder], reminder.due_on
+    if reminder.sent_at is not None:
+        day = timezone.localdate(reminder.sent_at)
+        if reminder.message_id:
+            rows = list(
+                Reminder.objects.filter(
+                    message_id=reminder.message_id, certification__participant_id=reminder.certification.participant_id
+                ).select_related("stage", "certification__course", "certification__participant")
+            )
+    return compose_reminder_email(reminder.certification.participant, rows, day)
 
 
 def compose_reminder_email(participant: User, reminders: list[Reminder], today: datetime.date):

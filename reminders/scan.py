@@ -24,6 +24,11 @@ def local_today(now: datetime.datetime | None = None) -> datetime.date:
     return timezone.localdate(now or timezone.now())
 
 
+def start_of(day: datetime.date) -> datetime.datetime:
+    """The first moment of `day` in the provider's time zone: the moment a caller that names only a day writes."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def eligible_certifications(today: datetime.date):
     """Certifications whose holder may get a reminder today: in force (not revoked or renewed), no newer one for
     the same course, holder active and opted in, address not suppressed, not booked on an upcoming date of the
@@ -74,17 +79,20 @@ class ScanResult:
     skipped: int = 0
 
 
-def scan(*, today: datetime.date) -> ScanResult:
+def scan(*, today: datetime.date, now: datetime.datetime | None = None) -> ScanResult:
+    """Inserts the reminders due on `today`; `now` stamps the rows written (by default the start of `today`, so a
+    scan for a given day writes the same whatever the clock says)."""
+    now = now or start_of(today)
     result = ScanResult(today=today)
     stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
     for index, stage in enumerate(stages):
         next_stage = stages[index + 1] if index + 1 < len(stages) else None
-        result.created += insert_due(due_for_stage(stage, next_stage, today), stage)
-    result.skipped = skip_superseded()
+        result.created += insert_due(due_for_stage(stage, next_stage, today), stage, now)
+    result.skipped = skip_superseded(now)
     return result
 
 
-def insert_due(due, stage: ReminderStage) -> int:
+def insert_due(due, stage: ReminderStage, now: datetime.datetime) -> int:
     """INSERT … SELECT: the due pairs go into the outbox in one statement, never through Python objects. ON
     CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted."""
     columns = due.values(due_certification=F("pk"), due_expires_on=F("expires_on")).order_by()
@@ -93,7 +101,7 @@ def insert_due(due, stage: ReminderStage) -> int:
         due_on, offset = "due.due_expires_on + %s", stage.days_from_expiry
     else:
         due_on, offset = "date(due.due_expires_on, %s)", f"{stage.days_from_expiry:+d} days"
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    stamp = connection.ops.adapt_datetimefield_value(now)
     table = Reminder._meta.db_table
     # Only Django's own SQL and constant names are interpolated; every value is a parameter. "WHERE true" is
     # SQLite's documented way to tell an INSERT … SELECT's ON CONFLICT from a join's ON.
@@ -104,16 +112,16 @@ def insert_due(due, stage: ReminderStage) -> int:
         f"ON CONFLICT (certification_id, stage_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, now, now, *params])
+        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, stamp, stamp, *params])
         return max(cursor.rowcount, 0)
 
 
-def skip_superseded() -> int:
+def skip_superseded(now: datetime.datetime) -> int:
     """Pending reminders of a certification that has a more urgent stage in the outbox are never sent."""
     later = Reminder.objects.filter(
         certification=OuterRef("certification"), stage__days_from_expiry__gt=OuterRef("stage__days_from_expiry")
     )
     superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(later)).values("pk")
     return Reminder.objects.filter(pk__in=superseded).update(
-        status=Reminder.SKIPPED, skipped_reason="a more urgent stage is due", updated_at=timezone.now()
+        status=Reminder.SKIPPED, skipped_reason="a more urgent stage is due", updated_at=now
     )

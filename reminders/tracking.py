@@ -1,10 +1,10 @@
 """ESP tracking events (anymail webhooks): delivered, bounced or complained reminders, and suppression of the
 addresses that must get no more. The webhook only enqueues; the work happens in a task."""
 
+import datetime
 import hashlib
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from reminders.models import Reminder, Suppression, TrackingEvent
 
@@ -54,8 +54,10 @@ def suppress(email: str, reason: str, detail: str = "") -> None:
         pass  # already suppressed
 
 
-def record_tracking_event(*, event_id: str, event_type: str, message_id: str, recipient: str, description: str = ""):
-    """Applies one tracking event once: a redelivered event (same id) changes nothing."""
+def record_tracking_event(
+    *, event_id: str, event_type: str, message_id: str, recipient: str, now: datetime.datetime, description: str = ""
+):
+    """Applies one tracking event once, as of `now`: a redelivered event (same id) changes nothing."""
     with transaction.atomic():
         _, created = TrackingEvent.objects.get_or_create(
             event_id=event_id,
@@ -69,7 +71,7 @@ def record_tracking_event(*, event_id: str, event_type: str, message_id: str, re
         updated = 0
         if message_id:
             updated = Reminder.objects.filter(message_id=message_id, status__in=updatable).update(
-                status=status, last_error=description, updated_at=timezone.now()
+                status=status, last_error=description, updated_at=now
             )
         if event_type in SUPPRESSING and recipient:
             suppress(recipient, SUPPRESSING[event_type], description)

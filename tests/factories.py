@@ -1,5 +1,6 @@
 """Factories for the tests: realistic objects with the fewest lines in each test."""
 
+import datetime
 from functools import cache
 
 import factory
@@ -7,6 +8,13 @@ from django.contrib.auth.hashers import make_password
 
 from learning.certifications import add_months
 from learning.models import User
+
+
+def local_today() -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -68,18 +76,18 @@ class CertificationFactory(factory.django.DjangoModelFactory):
     participant = factory.SubFactory(UserFactory)
     course = factory.LazyFunction(default_course)
     number = factory.Sequence(lambda n: f"TEST-{n:06d}")
-    issued_on = factory.Faker("date_between", start_date="-1y", end_date="today")
+    # Issued a month before the local today unless a test names the dates; expiry follows from the issue date, so
+    # the two never come from different clocks.
+    issued_on = factory.LazyFunction(lambda: local_today() - datetime.timedelta(days=30))
     expires_on = factory.LazyAttribute(lambda o: add_months(o.issued_on, 24))
 
 
-def make_course_date(course, *, starts_in_days: int = 30, instructors: int = 1, days: int = 1, **fields):
-    import datetime
-
-    from django.utils import timezone
-
+def make_course_date(course, *, starts_in_days: int = 30, today=None, instructors: int = 1, days: int = 1, **fields):
+    """A course date `starts_in_days` after `today` (a test that works on a fixed day passes it; others get the
+    local today)."""
     from learning.models import CourseDate
 
-    starts_on = timezone.localdate() + datetime.timedelta(days=starts_in_days)
+    starts_on = (today or local_today()) + datetime.timedelta(days=starts_in_days)
     return CourseDate.objects.create(
         course=course,
         starts_on=starts_on,

@@ -71,7 +71,7 @@ def test_a_cancellation_moves_the_first_on_the_waiting_list_in_and_emails_them(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        promoted = booking_cancel(booking=bookings[2], today=today())
+        promoted = booking_cancel(booking=bookings[2], now=timezone.now())
 
     assert promoted == first_waiting
     first_waiting.refresh_from_db()
@@ -87,7 +87,7 @@ def test_cancelling_a_waiting_list_place_promotes_nobody(als1):
     course_date = make_course_date(als1, instructors=1)
     bookings = [book(UserFactory(), course_date) for _ in range(8)]
 
-    assert booking_cancel(booking=bookings[7], today=today()) is None
+    assert booking_cancel(booking=bookings[7], now=timezone.now()) is None
     assert Booking.objects.filter(course_date=course_date, status="confirmed").count() == 6
 
 
@@ -104,8 +104,8 @@ def test_a_participant_cannot_cancel_after_the_cut_off_but_an_administrator_can(
     booking = book(UserFactory(), make_course_date(als1, starts_in_days=5))
 
     with pytest.raises(BookingRefused, match="until"):
-        booking_cancel(booking=booking, today=today())
-    booking_cancel(booking=booking, today=today(), by_administrator=True)
+        booking_cancel(booking=booking, now=timezone.now())
+    booking_cancel(booking=booking, now=timezone.now(), by_administrator=True)
 
     booking.refresh_from_db()
     assert booking.status == "cancelled"

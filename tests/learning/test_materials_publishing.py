@@ -73,8 +73,8 @@ def test_running_the_notification_twice_sends_nothing_twice(library, als1):
     page.save_revision().publish()
     mail.outbox.clear()
 
-    notify_guideline_update(page.pk)
-    notify_guideline_update(page.pk)
+    notify_guideline_update(page.pk, now=timezone.now())
+    notify_guideline_update(page.pk, now=timezone.now())
 
     assert [message.to for message in mail.outbox] == [["one@example.org"]]
 

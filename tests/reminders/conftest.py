@@ -13,6 +13,13 @@ from tests.learning.conftest import als1, als2, catalogue  # noqa: F401 - fixtur
 TODAY = datetime.date(2026, 11, 21)
 
 
+def at(day: datetime.date = TODAY, hour: int = 7) -> datetime.datetime:
+    """A moment on `day` in the provider's time zone: the `now` of a run on that day."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
 def expiring(course, days_from_today: int, *, today: datetime.date = TODAY, participant=None, **fields):
     expires_on = today + datetime.timedelta(days=days_from_today)
     return CertificationFactory(

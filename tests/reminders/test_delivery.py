@@ -18,14 +18,14 @@ from reminders.models import Reminder
 from reminders.scan import scan
 from tests.conftest import celery_worker, require
 from tests.factories import UserFactory
-from tests.reminders.conftest import TODAY, accepted, expiring, inactive_recipient
+from tests.reminders.conftest import TODAY, accepted, at, expiring, inactive_recipient
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def deliver(participant, **kwargs):
-    return deliver_to_participant(participant.pk, today=TODAY, now=kwargs.pop("now", timezone.now()), **kwargs)
+    return deliver_to_participant(participant.pk, today=TODAY, now=kwargs.pop("now", at(TODAY)), **kwargs)
 
 
 def due_participant(course, *days):

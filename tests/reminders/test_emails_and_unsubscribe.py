@@ -45,7 +45,7 @@ def test_the_email_has_every_element_in_text_and_html(settings, als1, als2, offe
     person = UserFactory(first_name="Ann", email="ann@example.org")
     certification = expiring(als2, 21, participant=person, number="ALS2-2024-000009")
     expiring(als1, 400, participant=person)
-    course_date = make_course_date(als2, starts_in_days=14, instructors=1, venue="Simulation Suite")
+    course_date = make_course_date(als2, today=TODAY, starts_in_days=14, instructors=1, venue="Simulation Suite")
     scan(today=TODAY)
 
     message, text, html = email_for(person)
@@ -111,7 +111,7 @@ def test_an_als1_that_will_lapse_before_the_renewal_is_warned(als1, als2):
     person = UserFactory()
     expiring(als2, 60, participant=person)
     expiring(als1, 20, participant=person)
-    make_course_date(als2, starts_in_days=45)
+    make_course_date(als2, today=TODAY, starts_in_days=45)
     scan(today=TODAY)
     Reminder.objects.filter(certification__course=als1).delete()
 

@@ -104,17 +104,19 @@ def test_renewed_revoked_and_superseded_certifications_get_nothing(als1):
 
 def test_holders_booked_on_an_upcoming_date_of_the_course_get_nothing(als1, als2):
     booked = expiring(als1, 30)
-    make_course_date_for = make_course_date(als1, starts_in_days=400)
+    make_course_date_for = make_course_date(als1, today=TODAY, starts_in_days=20)
     Booking.objects.create(course_date=make_course_date_for, participant=booked.participant, status="confirmed")
     waitlisted_only = expiring(als1, 30)
     Booking.objects.create(
-        course_date=make_course_date(als1, starts_in_days=401),
+        course_date=make_course_date(als1, today=TODAY, starts_in_days=21),
         participant=waitlisted_only.participant,
         status="waitlisted",
     )
     other_course = expiring(als1, 30)
     Booking.objects.create(
-        course_date=make_course_date(als2, starts_in_days=402), participant=other_course.participant, status="confirmed"
+        course_date=make_course_date(als2, today=TODAY, starts_in_days=22),
+        participant=other_course.participant,
+        status="confirmed",
     )
 
     scan(today=TODAY)

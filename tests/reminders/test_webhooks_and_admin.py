@@ -10,7 +10,7 @@ from django.utils import timezone
 from reminders.models import Reminder, Suppression, TrackingEvent
 from reminders.scan import scan
 from tests.factories import UserFactory
-from tests.reminders.conftest import TODAY, expiring
+from tests.reminders.conftest import TODAY, at, expiring
 
 pytestmark = pytest.mark.django_db
 SECRET = "tracker:s3cret-webhook"
@@ -32,11 +32,11 @@ def processed(eager_celery, django_capture_on_commit_callbacks):
     return post_and_process
 
 
-def sent_reminder(course, message_id="pm-123", email="ann@example.org"):
-    certification = expiring(course, 30, participant=UserFactory(email=email))
-    scan(today=TODAY)
+def sent_reminder(course, message_id="pm-123", email="ann@example.org", today=TODAY):
+    certification = expiring(course, 30, participant=UserFactory(email=email), today=today)
+    scan(today=today)
     reminder = certification.reminders.get()
-    Reminder.objects.filter(pk=reminder.pk).update(status="sent", message_id=message_id)
+    Reminder.objects.filter(pk=reminder.pk).update(status="sent", message_id=message_id, sent_at=at(today))
     return reminder
 
 
@@ -151,7 +151,7 @@ def test_the_outbox_filters_shows_the_email_and_requeues_failed_ones(
     from unittest import mock
 
     failed = sent_reminder(als1, "pm-9")
-    Reminder.objects.filter(pk=failed.pk).update(status="failed", last_error="AnymailRecipientsRefused")
+    Reminder.objects.filter(pk=failed.pk).update(status="failed", sent_at=None, last_error="AnymailRecipientsRefused")
     other = sent_reminder(als1, "pm-10", "bob@example.org")
 
     listing = admin_client.get("/admin/reminders/?status=failed").content.decode()
@@ -169,10 +169,40 @@ def test_the_outbox_filters_shows_the_email_and_requeues_failed_ones(
     delay.assert_called_once_with(failed.certification.participant_id)
 
 
+def test_the_outbox_shows_a_sent_email_as_it_went_out_on_its_day_with_the_reminders_it_covered(
+    admin_client, als1, als2, mailoutbox
+):
+    from reminders.delivery import deliver_to_participant
+
+    person = UserFactory(email="two@example.org")
+    first = expiring(als1, 30, participant=person)
+    expiring(als2, 7, participant=person)
+    scan(today=TODAY)
+    deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))
+    sent = mailoutbox[0]
+
+    page = admin_client.get(f"/admin/reminders/{first.reminders.get().pk}/email/").content.decode()
+
+    assert sent.subject == "2 of your certifications need renewing"
+    assert f'data-testid="subject">{sent.subject}<' in page
+    assert "in 30 days" in page and "in 7 days" in page  # each certification's days left on the day it was sent
+
+
+def test_the_outbox_preview_frame_holds_the_whole_html_body(admin_client, als1):
+    reminder = sent_reminder(als1)
+
+    page = admin_client.get(f"/admin/reminders/{reminder.pk}/email/").content.decode()
+
+    srcdoc = page.split('srcdoc="', 1)[1].split('"', 1)[0]
+    assert srcdoc.startswith("&lt;") and "&lt;/html&gt;" in srcdoc  # escaped, so the attribute is not cut short
+    assert "in 30 days" in srcdoc
+
+
 def test_the_dashboard_panel_counts_the_last_30_days(admin_client, als1):
-    sent_reminder(als1, "pm-1", "a@example.org")
-    Reminder.objects.update(sent_at=timezone.now())
-    delivered = sent_reminder(als1, "pm-2", "b@example.org")
+    # The panel looks back from the real today: the data is made for it.
+    today = timezone.localdate()
+    sent_reminder(als1, "pm-1", "a@example.org", today=today)
+    delivered = sent_reminder(als1, "pm-2", "b@example.org", today=today)
     Reminder.objects.filter(pk=delivered.pk).update(status="delivered")
 
     html = admin_client.get("/admin/").content.decode()

@@ -26,7 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, today=None, dry_run=False, **options):
         try:
-            day = datetime.date.fromisoformat(today) if today else local_today()
+            now = timezone.now()
+            day = datetime.date.fromisoformat(today) if today else local_today(now)
         except ValueError:
             raise CommandError(f"--today {today!r} is not a date like 2026-11-21") from None
         if dry_run:
@@ -37,8 +38,8 @@ class Command(BaseCommand):
             except DryRun:
                 self.stdout.write("Dry run: nothing was written or sent.")
             return
-        result = scan(today=day)
-        requeue_stale(timezone.now())
+        result = scan(today=day, now=now)
+        requeue_stale(now)
         self.stdout.write(f"{day}: {result.created} reminders queued, {result.skipped} superseded ones skipped")
         totals = {"sent": 0, "skipped": 0, "failed": 0, "retry later": 0}
         for participant_id in participants_due(day):
