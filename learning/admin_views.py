@@ -27,6 +27,7 @@ from learning.certifications import add_months, default_expiry, next_number
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate, User
 from learning.models.certifications import STATUS_CHOICES
 from learning.participants import participant_create, participant_invite
+from learning.spreadsheets import FormulaSafeExportMixin
 
 
 class CertificationFilterSet(WagtailFilterSet):
@@ -70,7 +71,7 @@ class EvidenceColumn(Column):
     cell_template_name = "learning/admin/evidence_cell.html"
 
 
-class CertificationIndexView(IndexView):
+class CertificationIndexView(FormulaSafeExportMixin, IndexView):
     default_ordering = "expires_on"
     list_export = [
         "number",

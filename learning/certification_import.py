@@ -21,6 +21,7 @@ from django.db import transaction
 from learning.batching import batches
 from learning.certifications import default_expiry
 from learning.models import Certification, CoursePage, User
+from learning.spreadsheets import csv_cell
 
 COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"]
 REQUIRED_COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on"]
@@ -287,8 +288,8 @@ def write_rejected(report: ImportReport, path: Path) -> Path:
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "column", "reason", *COLUMNS])
+        # Opened in a spreadsheet to be corrected: a cell the upload holds must not run there as a formula.
         for rejected in report.rejected:
-            writer.writerow(
-                [rejected.line, rejected.column, rejected.reason, *[rejected.values.get(name, "") for name in COLUMNS]]
-            )
+            values = [rejected.values.get(name, "") for name in COLUMNS]
+            writer.writerow([csv_cell(cell) for cell in [rejected.line, rejected.column, rejected.reason, *values]])
     return target

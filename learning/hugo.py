@@ -10,11 +10,19 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
 
+from learning.links import is_safe_link, link_problem
+
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+# The last guard: whatever `check_links` might miss is rendered as text, never as a link.
+_markdown.validateLink = is_safe_link
+# Sees every link the way the renderer resolves it (inline, reference, autolink), before any is dropped.
+_link_reader = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+_link_reader.validateLink = lambda url: True
 
 
 class HugoFormatError(Exception):
@@ -87,6 +95,39 @@ def inline_is_plain(text: str) -> bool:
 
 def render_html(lines: list[Line]) -> str:
     return _markdown.render("\n".join(line.text for line in lines)).strip()
+
+
+def check_links(path: Path, body: list[Line]) -> None:
+    """Refuses the file at the first link or image whose address may not be on a page (`learning.links`)."""
+    text = "\n".join(line.text for line in body)
+    for token in _link_reader.parse(text):
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            url = child.attrGet("href") if child.type == "link_open" else child.attrGet("src")
+            if child.type not in ("link_open", "image") or url is None:
+                continue
+            problem = link_problem(str(url))
+            if problem:
+                raise HugoFormatError(path, line_of(body, token.map, str(url)), f"refused link: {problem}")
+
+
+def checked_link(path: Path, lines: list[Line], url: str) -> str:
+    """`url` as a booking or contact address; these are read as written, so they are checked as written."""
+    problem = link_problem(url)
+    if problem:
+        raise HugoFormatError(path, line_of(lines, None, url), f"refused link: {problem}")
+    return url
+
+
+def line_of(body: list[Line], block: list[int] | None, url: str) -> int | None:
+    """The line that holds `url`: in its paragraph if it is written there, else where a reference defines it."""
+    start, end = block if block else (0, len(body))
+    spellings = {url, unquote(url)}
+    for line in [*body[start:end], *body]:
+        if any(spelling in line.text for spelling in spellings):
+            return line.number
+    return body[start].number if body else None
 
 
 # --- Front matter ---------------------------------------------------------------------------------------
@@ -397,6 +438,7 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
         except UnicodeDecodeError as error:
             raise HugoFormatError(path, None, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
     matter, body = split_front_matter(path, text)
+    check_links(path, body)
     title = str(matter.get("title") or "").strip()
     if not title:
         raise HugoFormatError(path, 2, 'the front matter has no title (expected title = "…")')
@@ -452,9 +494,9 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
         links = [(words, url) for words, url in LINK.findall(" ".join(line.text for line in closing))]
         for words, url in links:
             if re.search(r"\bbook", words, re.I) and not document.booking_url:
-                document.booking_url = url
+                document.booking_url = checked_link(path, closing, url)
             elif re.search(r"contact", words, re.I) and not document.contact_url:
-                document.contact_url = url
+                document.contact_url = checked_link(path, closing, url)
     return document
 
 

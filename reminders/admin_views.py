@@ -17,6 +17,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.models import CoursePage
+from learning.spreadsheets import FormulaSafeExportMixin
 from reminders.emails import email_as_sent
 from reminders.models import Reminder, ReminderStage, Suppression
 from reminders.scan import local_today
@@ -37,7 +38,7 @@ class EmailColumn(Column):
     cell_template_name = "reminders/admin/email_cell.html"
 
 
-class ReminderIndexView(IndexView):
+class ReminderIndexView(FormulaSafeExportMixin, IndexView):
     default_ordering = "-due_on"
 
     def get_base_queryset(self):

@@ -54,6 +54,31 @@ def make_course(catalogue, code: str, *, validity_months: int = 24, prerequisite
     return CoursePage.objects.get(pk=page.pk)
 
 
+def make_manual(library, courses, *, title: str = "Course manual", text: str = "<p>The manual.</p>"):
+    """A live manual page for `courses` under `library`, with one chapter and a PDF attached (as `.document`)."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    from learning.models import ManualPage, MaterialDocument
+
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name="Course materials").first() or root.add_child(name="Course materials")
+    document = get_document_model()(title=f"{title} PDF", collection=collection)
+    document.file.save("manual.pdf", ContentFile(b"%PDF-1.4\n% the manual\n"))
+    page = ManualPage(
+        title=title,
+        chapters=[{"type": "chapter", "value": {"heading": "Chapter 1", "body": [{"type": "text", "value": text}]}}],
+    )
+    library.add_child(instance=page)
+    page.courses.set(courses)
+    page.attachments = [MaterialDocument(document=document)]
+    page.save_revision().publish()
+    page = ManualPage.objects.get(pk=page.pk)
+    page.document = document
+    return page
+
+
 def default_course():
     """A course for tests that do not care which: BLS under the catalogue (both made when missing)."""
     from home.models import HomePage

@@ -12,6 +12,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from learning.blocks import RICH_TEXT_FEATURES, CourseBodyBlock
+from learning.links import validate_link
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -77,8 +78,19 @@ class CoursePage(Page):
         null=True, blank=True, validators=PERCENT, help_text="Attendance needed to pass, in %."
     )
     fee_text = models.CharField(max_length=255, blank=True, help_text="e.g. Contact for current pricing")
-    booking_url = models.CharField(max_length=500, blank=True, help_text="Where 'Book your course now' leads.")
-    contact_url = models.CharField(max_length=500, blank=True)
+    # Not a URLField: an address on this site (/book-now/) is as welcome as a full one.
+    booking_url = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_link],
+        help_text="Where 'Book your course now' leads: https://…, mailto:… or an address on this site (/book-now/).",
+    )
+    contact_url = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_link],
+        help_text="Where 'Contact us' leads: https://…, mailto:… or an address on this site (/contact/).",
+    )
     call_to_action = RichTextField(blank=True, features=["bold", "italic", "link"])
     body = StreamField(CourseBodyBlock(), blank=True)
 

@@ -1,4 +1,5 @@
-"""Playwright driving Debian's Chromium against the live test server."""
+"""Playwright driving Debian's Chromium against the live test server. Every journey also fails on any
+Content-Security-Policy violation, so a page that only works with inline script or style is caught."""
 
 import os
 import shutil
@@ -34,10 +35,44 @@ def browser():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+# Runs in every page before its own scripts, through the DevTools protocol, so the policy does not stop it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(`${event.effectiveDirective} refused ${event.blockedURI || "inline code"}`
+    + ` in ${event.documentURI}${event.sample ? ": " + event.sample : ""}`);
+});
+"""
+
+
+def watch_csp_violations(context) -> list[str]:
+    """The violations that pages of `context` report, as the page's event and as Chromium's console error."""
+    violations: list[str] = []
+
+    def report(text: str) -> None:
+        violations.append(text)
+
+    context.expose_function("reportCspViolation", report)
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("console", console)
+    return violations
+
+
+def fail_on_csp_violations(violations: list[str]) -> None:
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)), pytrace=False)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     context.set_default_timeout(15_000)
+    violations = watch_csp_violations(context)
     opened = context.new_page()
     yield opened
     context.close()
+    fail_on_csp_violations(violations)

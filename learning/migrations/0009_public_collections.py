@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0007_resource_chapters"),
+        ("learning", "0008_course_links_are_validated"),
         ("wagtailcore", "0098_apitoken"),
     ]
 
