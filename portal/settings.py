@@ -275,12 +275,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
 else:
     _default_result_backend = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or _default_result_backend or None
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Reliability. The outbox rows, not the broker's messages, decide what is sent (reminders/delivery.py), so these
+# settings only bound how much a failure costs:
+# - acks late: a task is acknowledged when it finishes, so a worker that dies mid-task leaves its message to be
+#   delivered again rather than lost; every task here is safe to run twice (a send claims rows atomically).
+# - prefetch 1: a worker holds one message beyond the one it runs, so a killed worker strands at most that one.
+# - visibility timeout (Redis): how long an unacknowledged message waits before Redis hands it to another
+#   worker; longer than any task may run (the hard time limit), or a slow task would run twice at once. What a
+#   stranded message was going to do, the drain (every REMINDER_DRAIN_MINUTES) has done long before.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # --- Reminders ----------------------------------------------------------------------------------------
 
@@ -294,6 +306,11 @@ except ValueError:
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6)
 # The last stage (after expiry) is not sent for certifications that reached it longer ago than this.
 REMINDER_CATCH_UP_DAYS = env_int("REMINDER_CATCH_UP_DAYS", 14)
+# How often beat runs the drain: stale claims settled, lost tasks queued again (minutes).
+REMINDER_DRAIN_MINUTES = env_int("REMINDER_DRAIN_MINUTES", 5)
+# An uncertain send (the ESP did not answer, or the worker died) with no tracking event after this long gets one
+# more attempt (minutes).
+REMINDER_UNCERTAIN_WAIT_MINUTES = env_int("REMINDER_UNCERTAIN_WAIT_MINUTES", 120)
 # The mailto: half of List-Unsubscribe; your ESP's inbound route should forward it to the training office.
 REMINDER_UNSUBSCRIBE_MAILTO = os.environ.get(
     "REMINDER_UNSUBSCRIBE_MAILTO", "unsubscribe@" + (urlsplit(PORTAL_BASE_URL).hostname or "localhost")
@@ -308,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "reminders.tasks.daily_reminders",
         "schedule": crontab(hour=_send_hour, minute=_send_minute),
+    },
+    "drain-reminders": {
+        "task": "reminders.tasks.drain_outbox",
+        "schedule": timedelta(minutes=REMINDER_DRAIN_MINUTES),
     },
 }
 

@@ -1,29 +1,47 @@
-"""Delivers the outbox: rows are claimed atomically (any number of workers send each email once), one email per
-participant per day covers all their due reminders, transient ESP errors are retried with backoff, permanent
-ones are recorded as failed. The row's state, not the task, decides whether an email goes out."""
+"""Delivers the outbox. The rows, not the broker's tasks, are the queue's truth:
+
+- a send task claims a participant's due rows atomically (any number of workers send each email once), with the
+  participant locked, so two deliveries for one person never overlap and one email a day covers all their due
+  reminders;
+- the ESP's answer decides the row: accepted -> sent; refused -> failed; a transient error -> pending again after a
+  backoff; no answer (a timeout) -> uncertain, because the ESP may have accepted it;
+- the drain, run every few minutes by beat, turns claims whose worker died into uncertain rows, gives an uncertain
+  row with no evidence one more attempt after a wait, and queues a task for every due row whose task was lost.
+
+Each message carries its rows' ids as anymail metadata and a Message-ID made from them, the same on every attempt, so
+a tracking event settles an uncertain row (reminders.tracking)."""
 
 import datetime
 import logging
 from dataclasses import dataclass
 
+import requests
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
 from django.conf import settings
-from django.core.mail.message import make_msgid
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from learning.models import User
 from reminders.emails import compose_reminder_email
 from reminders.models import Reminder
 from reminders.scan import eligible_certifications, start_of
+from reminders.story import with_story
+from reminders.tracking import apply_waiting_events
 
 logger = logging.getLogger(__name__)
 
-# A row left in "sending" this long belongs to a worker that died mid-task: it is put back in the queue.
+# A claim older than this belongs to a worker that died: no task holds it longer than Celery's hard time limit
+# (CELERY_TASK_TIME_LIMIT, 10 minutes).
 SENDING_TIMEOUT = datetime.timedelta(minutes=15)
 
 
 class TransientSendError(Exception):
-    """The ESP may accept the message if asked again later (timeout, 5xx, rate limit)."""
+    """The ESP refused for now (5xx, rate limit, no connection): the rows wait for their next attempt, at
+    `retry_at`."""
+
+    def __init__(self, message: str, retry_at: datetime.datetime):
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 @dataclass
@@ -32,53 +50,115 @@ class Delivery:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
+    uncertain: int = 0
     message_id: str = ""
 
 
 def is_transient(error: Exception) -> bool:
-    """Timeouts, connection failures, 5xx and 429 are worth another try; a refused recipient or another 4xx is not."""
+    """5xx, 429 and failures to connect are worth another try; a refused recipient or another 4xx is not."""
     if isinstance(error, AnymailRecipientsRefused):
         return False
     status = getattr(error, "status_code", None)
     if status is not None:
         return status == 429 or status >= 500
     if isinstance(error, AnymailRequestsAPIError):
-        return True  # no response at all: a timeout or a connection failure
+        return True  # no response at all
     # anymail refusing the message itself (settings, invalid data) is permanent; other backends' errors (SMTP …)
     # are retried, bounded by the attempt count.
     return not isinstance(error, AnymailError)
 
 
-def participants_due(today: datetime.date) -> list[int]:
-    return list(
-        Reminder.objects.filter(status=Reminder.PENDING, due_on__lte=today)
-        .values_list("certification__participant_id", flat=True)
-        .distinct()
-        .order_by()
+def may_have_been_accepted(error: Exception) -> bool:
+    """The request reached the ESP but no answer came back (a read timeout, a connection cut mid-answer): the ESP
+    may have accepted the message. A connection that was never made (refused, connect timeout) sent nothing."""
+    if not isinstance(error, requests.RequestException) or getattr(error, "status_code", None) is not None:
+        return False
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        reason = str(getattr(error, "__cause__", "") or error)
+        return not any(word in reason for word in ("NewConnectionError", "Connection refused", "NameResolution"))
+    return True
+
+
+def emailed_on(day: datetime.date):
+    """Participants who got an email on `day`, or have one on its way or possibly delivered."""
+    return Reminder.objects.filter(
+        certification__participant=OuterRef("pk"),
+        status__in=Reminder.EMAILED,
+        claimed_at__gte=start_of(day),
+        claimed_at__lt=start_of(day + datetime.timedelta(days=1)),
     )
 
 
-def requeue_stale(now: datetime.datetime) -> int:
-    return Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - SENDING_TIMEOUT).update(
-        status=Reminder.PENDING, updated_at=now
+def due_rows(today: datetime.date, now: datetime.datetime):
+    return Reminder.objects.filter(status=Reminder.PENDING, due_on__lte=today).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+
+
+def participants_due(today: datetime.date, now: datetime.datetime, *, undispatched_since=None) -> list[int]:
+    """Participants with a reminder to send now and no email today; with `undispatched_since`, only those whose
+    task was queued before that moment (or never): the ones a lost task would leave waiting."""
+    rows = due_rows(today, now)
+    if undispatched_since is not None:
+        rows = rows.filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=undispatched_since))
+    waiting = User.objects.filter(pk__in=rows.values("certification__participant_id")).exclude(
+        Exists(emailed_on(today))
+    )
+    return list(waiting.values_list("pk", flat=True).order_by("pk"))
+
+
+def mark_dispatched(participant_ids: list[int], now: datetime.datetime) -> None:
+    Reminder.objects.filter(status=Reminder.PENDING, certification__participant_id__in=participant_ids).update(
+        dispatched_at=now
+    )
+
+
+def settle_stale_claims(now: datetime.datetime) -> int:
+    """Claims whose worker died mid-send: the ESP may have the message, so the rows are uncertain, not pending."""
+    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    return stale.update(
+        **with_story(
+            now,
+            "the worker sending it stopped before the ESP answered: it may have been sent",
+            status=Reminder.UNCERTAIN,
+            uncertain_since=now,
+        )
+    )
+
+
+def retry_unsettled(now: datetime.datetime) -> int:
+    """An uncertain row with no tracking event after the wait gets one more attempt, and only one."""
+    wait = datetime.timedelta(minutes=settings.REMINDER_UNCERTAIN_WAIT_MINUTES)
+    unsettled = Reminder.objects.filter(
+        status=Reminder.UNCERTAIN, retried_uncertain=False, uncertain_since__lt=now - wait
+    )
+    return unsettled.update(
+        **with_story(
+            now,
+            "no delivery news from the ESP: one more attempt",
+            status=Reminder.PENDING,
+            retried_uncertain=True,
+            next_attempt_at=None,
+        )
     )
 
 
 def claim(participant_id: int, *, today: datetime.date, now: datetime.datetime) -> tuple[list[Reminder], int]:
-    """Atomically takes the participant's due pending rows (rows another worker holds are skipped, not waited
-    for); rows no longer due (renewed, booked, opted out, suppressed) are marked skipped."""
+    """Takes the participant's due pending rows, with the participant locked so that two deliveries for one person
+    never overlap; nothing when they were already emailed today (the rest waits for tomorrow). Rows no longer due
+    (renewed, booked, opted out, suppressed) are marked skipped."""
     with transaction.atomic():
-        sent_today = Reminder.objects.filter(
-            certification__participant_id=participant_id,
-            sent_at__gte=start_of(today),
-            sent_at__lt=start_of(today + datetime.timedelta(days=1)),
-        )
-        if sent_today.exists():
-            return [], 0  # one email per participant per day: the rest waits for tomorrow's run
+        User.objects.select_for_update().filter(pk=participant_id).first()
+        if User.objects.filter(pk=participant_id).filter(Exists(emailed_on(today))).exists():
+            return [], 0
         rows = list(
-            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(certification__participant_id=participant_id, status=Reminder.PENDING, due_on__lte=today)
+            due_rows(today, now)
+            .select_for_update(of=("self",))
+            .filter(certification__participant_id=participant_id)
             .select_related("stage", "certification__course", "certification__participant")
+            .order_by("pk")
         )
         if not rows:
             return [], 0
@@ -100,40 +180,80 @@ def claim(participant_id: int, *, today: datetime.date, now: datetime.datetime) 
     return claimed, len(skipped)
 
 
+def reminder_message_id(rows: list[Reminder]) -> str:
+    """The same Message-ID on every attempt at the same rows, so a retry is recognisably the same email."""
+    ids = ".".join(str(row.pk) for row in sorted(rows, key=lambda row: row.pk))
+    return f"<reminder.{ids}@{settings.REMINDER_MESSAGE_ID_DOMAIN}>"
+
+
 def deliver_to_participant(participant_id: int, *, today: datetime.date, now: datetime.datetime) -> Delivery:
-    """Sends the participant's due reminders as one email. Raises TransientSendError when the rows went back to
-    the queue for a later retry."""
+    """Sends the participant's due reminders as one email. Raises TransientSendError when the rows wait for a
+    later attempt."""
     delivery = Delivery(participant_id=participant_id)
     rows, delivery.skipped = claim(participant_id, today=today, now=now)
     if not rows:
         return delivery
     participant = User.objects.get(pk=participant_id)
     message = compose_reminder_email(participant, rows, today)
-    message.extra_headers.setdefault("Message-ID", make_msgid(domain=settings.REMINDER_MESSAGE_ID_DOMAIN))
+    message.extra_headers["Message-ID"] = reminder_message_id(rows)
+    message.metadata = {"reminders": ",".join(str(row.pk) for row in rows)}
+    ids = [row.pk for row in rows]
     try:
         message.send()
     except Exception as error:
-        transient = is_transient(error)
-        give_up = not transient or min(row.attempts for row in rows) >= settings.REMINDER_MAX_ATTEMPTS
-        status = Reminder.FAILED if give_up else Reminder.PENDING
-        Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=status, last_error=f"{type(error).__name__}: {error}"[:2000], updated_at=now
-        )
-        if give_up:
-            logger.warning("reminders for participant %s failed: %s", participant_id, error)
-            delivery.failed = len(rows)
-            return delivery
-        raise TransientSendError(str(error)) from error
+        return after_failure(delivery, rows, error, now)
     delivery.message_id = esp_message_id(message, participant.email) or message.extra_headers["Message-ID"]
-    Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(
-        status=Reminder.SENT,
-        sent_at=now,
-        message_id=delivery.message_id,
-        last_error="",
-        updated_at=now,
-    )
+    record_sent(ids, delivery.message_id, now)
     delivery.sent = len(rows)
     return delivery
+
+
+def record_sent(ids: list[int], message_id: str, now: datetime.datetime) -> None:
+    """The ESP accepted the message. A tracking event may have arrived first and moved a row further on: it keeps
+    its status. Events that waited for this message id are applied now."""
+    with transaction.atomic():
+        Reminder.objects.filter(pk__in=ids).update(sent_at=now, message_id=message_id, last_error="", updated_at=now)
+        Reminder.objects.filter(pk__in=ids, status__in=[Reminder.SENDING, Reminder.UNCERTAIN]).update(
+            **with_story(now, f"accepted by the ESP as {message_id}", status=Reminder.SENT)
+        )
+    apply_waiting_events(message_id, now=now)
+
+
+def after_failure(delivery: Delivery, rows: list[Reminder], error: Exception, now: datetime.datetime) -> Delivery:
+    ids = [row.pk for row in rows]
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    if may_have_been_accepted(error):
+        Reminder.objects.filter(pk__in=ids, status=Reminder.SENDING).update(
+            **with_story(
+                now,
+                f"no answer from the ESP ({type(error).__name__}): it may have been sent",
+                status=Reminder.UNCERTAIN,
+                uncertain_since=now,
+                last_error=reason,
+            )
+        )
+        delivery.uncertain = len(rows)
+        return delivery
+    transient = is_transient(error)
+    give_up = not transient or min(row.attempts for row in rows) >= settings.REMINDER_MAX_ATTEMPTS
+    if give_up:
+        Reminder.objects.filter(pk__in=ids).update(
+            **with_story(now, f"failed: {reason}", status=Reminder.FAILED, last_error=reason)
+        )
+        logger.warning("reminders for participant %s failed: %s", delivery.participant_id, error)
+        delivery.failed = len(rows)
+        return delivery
+    retry_at = now + datetime.timedelta(seconds=retry_delay(min(row.attempts for row in rows) - 1))
+    Reminder.objects.filter(pk__in=ids).update(
+        **with_story(
+            now,
+            f"the ESP refused for now ({reason[:120]}): next attempt from {retry_at:%H:%M}",
+            status=Reminder.PENDING,
+            last_error=reason,
+            next_attempt_at=retry_at,
+        )
+    )
+    raise TransientSendError(str(error), retry_at) from error
 
 
 def esp_message_id(message, address: str) -> str:
@@ -150,3 +270,22 @@ def esp_message_id(message, address: str) -> str:
 def retry_delay(retries: int) -> int:
     """Exponential backoff in seconds: 1, 2, 4, 8 … minutes, capped at an hour."""
     return min(60 * 2**retries, 3600)
+
+
+@dataclass
+class Drain:
+    uncertain: int
+    retried: int
+    dispatched: list[int]
+
+
+def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
+    """The outbox's periodic pass: dead workers' claims become uncertain, unsettled uncertain rows get their one
+    more attempt, and every participant whose due rows have no live task gets one (the caller queues them). A row
+    dispatched within the last period is left to its task."""
+    uncertain = settle_stale_claims(now)
+    retried = retry_unsettled(now)
+    period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
+    participants = participants_due(today, now, undispatched_since=now - period)
+    mark_dispatched(participants, now)
+    return Drain(uncertain=uncertain, retried=retried, dispatched=participants)

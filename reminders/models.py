@@ -34,13 +34,21 @@ class ReminderStage(models.Model):
 
 
 class Reminder(models.Model):
-    """One row per (certification, stage): the outbox. Its status, not a task, decides whether an email goes."""
+    """One row per (certification, stage): the outbox. Its status, not a task, decides whether an email goes.
 
-    PENDING, SENDING, SENT, DELIVERED = "pending", "sending", "sent", "delivered"
+    "Uncertain" is a send that may have reached the ESP (the ESP did not answer in time, or the worker died while
+    sending): it is never silently sent again. A tracking event that names the row settles it; with no evidence
+    after REMINDER_UNCERTAIN_WAIT it gets one more attempt (`retried_uncertain`)."""
+
+    PENDING, SENDING, UNCERTAIN, SENT, DELIVERED = "pending", "sending", "uncertain", "sent", "delivered"
     BOUNCED, COMPLAINED, FAILED, SKIPPED = "bounced", "complained", "failed", "skipped"
+    # Rows whose email may be with the participant, or on its way: a participant with one of these claimed today
+    # gets no second email that day.
+    EMAILED = (SENDING, UNCERTAIN, SENT, DELIVERED, BOUNCED, COMPLAINED)
     STATUS_CHOICES = [
         (PENDING, "Pending"),
         (SENDING, "Sending"),
+        (UNCERTAIN, "Uncertain"),
         (SENT, "Sent"),
         (DELIVERED, "Delivered"),
         (BOUNCED, "Bounced"),
@@ -59,6 +67,14 @@ class Reminder(models.Model):
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
     last_error = models.TextField(blank=True)
     skipped_reason = models.CharField(max_length=120, blank=True)
+    # When a send task was last queued for it: the drain queues again only rows whose task may have been lost.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # After a transient error: not before this moment (the backoff), whoever dispatches the row.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    uncertain_since = models.DateTimeField(null=True, blank=True)
+    retried_uncertain = models.BooleanField(default=False)
+    # What happened to it, a line per event, for the administrator (the outbox shows it).
+    story = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,13 +93,18 @@ class Reminder(models.Model):
 
 
 class TrackingEvent(models.Model):
-    """An ESP tracking event already handled: a redelivered webhook with the same id changes nothing."""
+    """An ESP tracking event, recorded once: a redelivered webhook with the same id changes nothing. An event that
+    matches no reminder yet (its message id is not recorded yet) waits, unapplied, and is applied when it is."""
 
     event_id = models.CharField(max_length=255, unique=True)
     event_type = models.CharField(max_length=40)
-    message_id = models.CharField(max_length=255, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
     recipient = models.EmailField(blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    # The outbox rows the message carried in its metadata (comma-separated ids), when the ESP reports them.
+    reminder_ids = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.event_type} {self.message_id}"

@@ -107,12 +107,13 @@ def insert_due(due, stage: ReminderStage, now: datetime.datetime) -> int:
     # SQLite's documented way to tell an INSERT … SELECT's ON CONFLICT from a join's ON.
     sql = (
         f"INSERT INTO {table} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
-        f"skipped_reason, created_at, updated_at) "
-        f"SELECT due.due_certification, %s, {due_on}, %s, 0, '', '', '', %s, %s FROM ({select_sql}) AS due WHERE true "
+        f"skipped_reason, story, retried_uncertain, created_at, updated_at) "
+        f"SELECT due.due_certification, %s, {due_on}, %s, 0, '', '', '', '', %s, %s, %s "
+        f"FROM ({select_sql}) AS due WHERE true "
         f"ON CONFLICT (certification_id, stage_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, stamp, stamp, *params])
+        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, False, stamp, stamp, *params])
         return max(cursor.rowcount, 0)
 
 

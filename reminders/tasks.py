@@ -1,50 +1,63 @@
-"""Celery tasks of the reminder pipeline: each takes ids, calls one function, and decides retries."""
+"""Celery tasks of the reminder pipeline: each takes ids, calls one function, and decides retries.
+
+Beat runs `daily_reminders` once a day (the scan) and `drain_outbox` every REMINDER_DRAIN_MINUTES: the drain queues
+one send task per participant with due rows and no live task, so a lost task, an emptied broker or a killed worker
+delays an email by minutes. The Celery settings that make this safe are in portal/settings.py ("Celery")."""
 
 from celery import shared_task
 from django.utils import timezone
 
-from reminders.delivery import (
-    TransientSendError,
-    deliver_to_participant,
-    participants_due,
-    requeue_stale,
-    retry_delay,
-)
+from reminders.delivery import TransientSendError, deliver_to_participant, drain
 from reminders.scan import local_today, scan
 from reminders.tracking import record_tracking_event
 
 
 @shared_task
 def daily_reminders() -> dict:
-    """Run by beat once a day at REMINDER_SEND_TIME (local): scan, then one send task per participant."""
+    """The daily scan; the drain it starts sends what became due."""
     now = timezone.now()
-    today = local_today(now)
-    result = scan(today=today, now=now)
-    requeue_stale(now)
-    participants = participants_due(today)
-    for participant_id in participants:
+    result = scan(today=local_today(now), now=now)
+    drain_outbox.delay()
+    return {"today": result.today.isoformat(), "created": result.created, "skipped": result.skipped}
+
+
+@shared_task
+def drain_outbox() -> dict:
+    now = timezone.now()
+    result = drain(today=local_today(now), now=now)
+    for participant_id in result.dispatched:
         send_participant_reminders.delay(participant_id)
-    return {"today": today.isoformat(), "created": result.created, "participants": len(participants)}
+    return {"uncertain": result.uncertain, "retried": result.retried, "dispatched": len(result.dispatched)}
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def send_participant_reminders(self, participant_id: int) -> dict:
+    now = timezone.now()
     try:
-        now = timezone.now()
         delivery = deliver_to_participant(participant_id, today=local_today(now), now=now)
     except TransientSendError as error:
-        # The rows are pending again; the attempt count on them bounds the retries (REMINDER_MAX_ATTEMPTS).
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    return {"sent": delivery.sent, "skipped": delivery.skipped, "failed": delivery.failed}
+        # The rows are pending again until error.retry_at; the attempt count on them bounds the retries
+        # (REMINDER_MAX_ATTEMPTS). Should this retry be lost, the drain dispatches them.
+        countdown = max(1, int((error.retry_at - now).total_seconds()))
+        raise self.retry(exc=error, countdown=countdown) from error
+    return {
+        "sent": delivery.sent,
+        "skipped": delivery.skipped,
+        "failed": delivery.failed,
+        "uncertain": delivery.uncertain,
+    }
 
 
 @shared_task
-def process_tracking_event(event_id: str, event_type: str, message_id: str, recipient: str, description: str = ""):
+def process_tracking_event(
+    event_id: str, event_type: str, message_id: str, recipient: str, description: str = "", reminder_ids: str = ""
+):
     return record_tracking_event(
         event_id=event_id,
         event_type=event_type,
         message_id=message_id,
         recipient=recipient,
         description=description,
+        reminder_ids=reminder_ids,
         now=timezone.now(),
     )

@@ -1,12 +1,16 @@
 """ESP tracking events (anymail webhooks): delivered, bounced or complained reminders, and suppression of the
-addresses that must get no more. The webhook only enqueues; the work happens in a task."""
+addresses that must get no more. The webhook only enqueues; the work happens in a task. Events are matched by the
+ESP's message id and by the outbox row ids each message carries as metadata, so an event settles an uncertain
+send; one that matches nothing yet waits for its message id."""
 
 import datetime
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from reminders.models import Reminder, Suppression, TrackingEvent
+from reminders.story import with_story
 
 STATUS_FOR_EVENT = {
     "delivered": Reminder.DELIVERED,
@@ -15,6 +19,15 @@ STATUS_FOR_EVENT = {
     "rejected": Reminder.FAILED,
 }
 SUPPRESSING = {"bounced": Suppression.BOUNCED, "complained": Suppression.COMPLAINED}
+# What each outcome may overwrite: a delivery never undoes a bounce or complaint that arrived first, and any event
+# settles a row still sending or uncertain (the ESP had the message after all).
+IN_FLIGHT = [Reminder.SENDING, Reminder.UNCERTAIN]
+UPDATABLE_FROM = {
+    Reminder.DELIVERED: [*IN_FLIGHT, Reminder.SENT],
+    Reminder.BOUNCED: [*IN_FLIGHT, Reminder.SENT, Reminder.DELIVERED],
+    Reminder.COMPLAINED: [*IN_FLIGHT, Reminder.SENT, Reminder.DELIVERED],
+    Reminder.FAILED: [*IN_FLIGHT, Reminder.SENT],
+}
 
 
 def event_key(event) -> str:
@@ -37,13 +50,21 @@ def on_tracking(sender, event, esp_name, **kwargs):
 
     if event.event_type not in STATUS_FOR_EVENT or is_soft_bounce(event):
         return
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
     process_tracking_event.delay_on_commit(
         event_key(event),
         event.event_type,
         event.message_id or "",
         (event.recipient or "").lower(),
         (event.description or "")[:255],
+        reminder_ids_from(metadata.get("reminders", "")),
     )
+
+
+def reminder_ids_from(value) -> str:
+    """The outbox row ids a message carried in its metadata, normalised ("12,13"); anything else is dropped."""
+    ids = [part.strip() for part in str(value).split(",")]
+    return ",".join(part for part in ids if part.isascii() and part.isdigit())[:255]
 
 
 def suppress(email: str, reason: str, detail: str = "") -> None:
@@ -55,24 +76,61 @@ def suppress(email: str, reason: str, detail: str = "") -> None:
 
 
 def record_tracking_event(
-    *, event_id: str, event_type: str, message_id: str, recipient: str, now: datetime.datetime, description: str = ""
+    *,
+    event_id: str,
+    event_type: str,
+    message_id: str,
+    recipient: str,
+    now: datetime.datetime,
+    description: str = "",
+    reminder_ids: str = "",
 ):
-    """Applies one tracking event once, as of `now`: a redelivered event (same id) changes nothing."""
+    """Records one tracking event once (a redelivered event, same id, changes nothing) and applies it, or keeps it
+    waiting when no reminder matches it yet."""
     with transaction.atomic():
-        _, created = TrackingEvent.objects.get_or_create(
+        event, created = TrackingEvent.objects.get_or_create(
             event_id=event_id,
-            defaults={"event_type": event_type, "message_id": message_id, "recipient": recipient},
+            defaults={
+                "event_type": event_type,
+                "message_id": message_id,
+                "recipient": recipient,
+                "description": description[:255],
+                "reminder_ids": reminder_ids,
+            },
         )
         if not created:
             return {"duplicate": True}
-        status = STATUS_FOR_EVENT[event_type]
-        # Delivery never overwrites a bounce or complaint that arrived first.
-        updatable = [Reminder.SENT] if status == Reminder.DELIVERED else [Reminder.SENT, Reminder.DELIVERED]
-        updated = 0
-        if message_id:
-            updated = Reminder.objects.filter(message_id=message_id, status__in=updatable).update(
-                status=status, last_error=description, updated_at=now
-            )
-        if event_type in SUPPRESSING and recipient:
-            suppress(recipient, SUPPRESSING[event_type], description)
+        updated = apply_event(event, now)
     return {"duplicate": False, "updated": updated}
+
+
+def apply_event(event: TrackingEvent, now: datetime.datetime) -> int:
+    """Moves the reminders the event names (by the ESP's message id, or by the row ids the message carried) and
+    suppresses the address on a hard bounce or complaint. An event that names no reminder changes nothing and
+    suppresses nothing: it waits for its message id to be recorded (apply_waiting_events)."""
+    ids = [int(part) for part in event.reminder_ids.split(",") if part]
+    matching = Q(pk__in=ids) if ids else Q()
+    if event.message_id:
+        matching |= Q(message_id=event.message_id)
+    if not matching or not Reminder.objects.filter(matching).exists():
+        return 0
+    status = STATUS_FOR_EVENT[event.event_type]
+    rows = Reminder.objects.filter(matching, status__in=UPDATABLE_FROM[status])
+    if event.message_id:
+        rows.filter(message_id="").update(message_id=event.message_id)
+    updated = rows.update(
+        **with_story(now, f"the ESP reports it {event.event_type}", status=status, last_error=event.description)
+    )
+    if event.event_type in SUPPRESSING and event.recipient:
+        suppress(event.recipient, SUPPRESSING[event.event_type], event.description)
+    TrackingEvent.objects.filter(pk=event.pk).update(applied_at=now)
+    return updated
+
+
+def apply_waiting_events(message_id: str, *, now: datetime.datetime) -> int:
+    """Events that arrived before their message id was recorded, applied now that it is."""
+    applied = 0
+    for event in TrackingEvent.objects.filter(message_id=message_id, applied_at__isnull=True).order_by("pk"):
+        with transaction.atomic():
+            applied += apply_event(event, now)
+    return applied

@@ -108,7 +108,7 @@ def celery_worker(env: dict | None = None):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    worker = WorkerRun(queue=queue)
+    worker = WorkerRun(queue=queue, pid=process.pid)
     try:
         yield worker
     finally:
@@ -123,4 +123,5 @@ def celery_worker(env: dict | None = None):
 @dataclasses.dataclass
 class WorkerRun:
     queue: str
+    pid: int = 0
     output: str = ""

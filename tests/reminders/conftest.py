@@ -1,5 +1,7 @@
 """Fixtures of the reminder tests: courses, certifications that expire a given number of days from 'today'."""
 
+import base64
+import contextlib
 import datetime
 import json
 
@@ -31,14 +33,22 @@ def expiring(course, days_from_today: int, *, today: datetime.date = TODAY, part
     )
 
 
-@pytest.fixture
-def eager_celery():
-    """Runs tasks in the test's process (for webhook tests that check the task's effect, not the broker)."""
+@contextlib.contextmanager
+def eager():
+    """Tasks run in the test's process (to check a task's effect, not the broker)."""
     from portal.celery import app
 
     app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def eager_celery():
+    with eager():
+        yield
 
 
 @pytest.fixture
@@ -76,3 +86,44 @@ def inactive_recipient(request):
         "or a spam complaint. ",
     }
     return Response(json.dumps(body), status=422, content_type="application/json")
+
+
+# --- ESP tracking webhooks -------------------------------------------------------------------------------
+
+SECRET = "tracker:s3cret-webhook"
+
+
+@pytest.fixture
+def webhook_secret(settings):
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
+
+
+@pytest.fixture
+def processed(eager_celery, django_capture_on_commit_callbacks):
+    """Posts whose queued task (sent on commit) runs in the test, as a worker would run it."""
+
+    def post_and_process(client, payload, auth=SECRET):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(client, payload, auth)
+
+    return post_and_process
+
+
+def post(client, payload, auth=SECRET):
+    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+    return client.post("/anymail/postmark/tracking/", json.dumps(payload), content_type="application/json", **headers)
+
+
+def bounce(event_id=4323372036854775807, message_id="pm-123", email="ann@example.org", kind="HardBounce"):
+    return {
+        "RecordType": "Bounce",
+        "ID": event_id,
+        "Type": kind,
+        "TypeCode": 1,
+        "MessageID": message_id,
+        "Email": email,
+        "BouncedAt": "2026-11-21T07:05:00Z",
+        "Description": "The server was unable to deliver",
+        "Details": "smtp;550 5.1.1 The email account does not exist",
+        "MessageStream": "outbound",
+    }

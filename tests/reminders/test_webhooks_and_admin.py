@@ -1,8 +1,5 @@
 """ESP tracking webhooks (anymail, Postmark's format) and the reminder admin screens."""
 
-import base64
-import json
-
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -10,26 +7,9 @@ from django.utils import timezone
 from reminders.models import Reminder, Suppression, TrackingEvent
 from reminders.scan import scan
 from tests.factories import UserFactory
-from tests.reminders.conftest import TODAY, at, expiring
+from tests.reminders.conftest import TODAY, at, bounce, expiring, post
 
 pytestmark = pytest.mark.django_db
-SECRET = "tracker:s3cret-webhook"
-
-
-@pytest.fixture
-def webhook_secret(settings):
-    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": SECRET}
-
-
-@pytest.fixture
-def processed(eager_celery, django_capture_on_commit_callbacks):
-    """Posts whose queued task (sent on commit) runs in the test, as a worker would run it."""
-
-    def post_and_process(client, payload, auth=SECRET):
-        with django_capture_on_commit_callbacks(execute=True):
-            return post(client, payload, auth)
-
-    return post_and_process
 
 
 def sent_reminder(course, message_id="pm-123", email="ann@example.org", today=TODAY):
@@ -38,26 +18,6 @@ def sent_reminder(course, message_id="pm-123", email="ann@example.org", today=TO
     reminder = certification.reminders.get()
     Reminder.objects.filter(pk=reminder.pk).update(status="sent", message_id=message_id, sent_at=at(today))
     return reminder
-
-
-def post(client, payload, auth=SECRET):
-    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
-    return client.post("/anymail/postmark/tracking/", json.dumps(payload), content_type="application/json", **headers)
-
-
-def bounce(event_id=4323372036854775807, message_id="pm-123", email="ann@example.org", kind="HardBounce"):
-    return {
-        "RecordType": "Bounce",
-        "ID": event_id,
-        "Type": kind,
-        "TypeCode": 1,
-        "MessageID": message_id,
-        "Email": email,
-        "BouncedAt": "2026-11-21T07:05:00Z",
-        "Description": "The server was unable to deliver",
-        "Details": "smtp;550 5.1.1 The email account does not exist",
-        "MessageStream": "outbound",
-    }
 
 
 def test_a_signed_bounce_marks_the_reminder_and_suppresses_the_address(client, webhook_secret, processed, als1):

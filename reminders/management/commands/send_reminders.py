@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from learning.models import User
-from reminders.delivery import TransientSendError, deliver_to_participant, participants_due, requeue_stale
+from reminders.delivery import TransientSendError, deliver_to_participant, drain, participants_due
 from reminders.emails import reminder_context
 from reminders.models import Reminder
 from reminders.scan import eligible_certifications, local_today, scan
@@ -26,25 +26,28 @@ class Command(BaseCommand):
 
     def handle(self, *args, today=None, dry_run=False, **options):
         try:
-            now = timezone.now()
-            day = datetime.date.fromisoformat(today) if today else local_today(now)
+            day = datetime.date.fromisoformat(today) if today else local_today()
         except ValueError:
             raise CommandError(f"--today {today!r} is not a date like 2026-11-21") from None
+        # A run for another day acts as if it were that day at this time of day, so that what it writes and the
+        # one-email-a-day rule agree with the day it runs for.
+        now = timezone.make_aware(datetime.datetime.combine(day, timezone.localtime().time()))
         if dry_run:
             try:
                 with transaction.atomic():
-                    self.preview(day)
+                    self.preview(day, now)
                     raise DryRun
             except DryRun:
                 self.stdout.write("Dry run: nothing was written or sent.")
             return
+        # The same two steps as beat's daily job and drain, with the sending done here instead of by workers.
         result = scan(today=day, now=now)
-        requeue_stale(now)
         self.stdout.write(f"{day}: {result.created} reminders queued, {result.skipped} superseded ones skipped")
-        totals = {"sent": 0, "skipped": 0, "failed": 0, "retry later": 0}
-        for participant_id in participants_due(day):
+        drained = drain(today=day, now=now)
+        totals = {"sent": 0, "skipped": 0, "failed": 0, "uncertain": drained.uncertain, "retry later": 0}
+        for participant_id in drained.dispatched:
             try:
-                delivery = deliver_to_participant(participant_id, today=day, now=timezone.now())
+                delivery = deliver_to_participant(participant_id, today=day, now=now)
             except TransientSendError as error:
                 totals["retry later"] += 1
                 self.stderr.write(f"participant {participant_id}: will retry ({error})")
@@ -52,12 +55,13 @@ class Command(BaseCommand):
             totals["sent"] += delivery.sent
             totals["skipped"] += delivery.skipped
             totals["failed"] += delivery.failed
+            totals["uncertain"] += delivery.uncertain
         self.stdout.write("Reminders " + ", ".join(f"{name}: {count}" for name, count in totals.items()))
 
-    def preview(self, day: datetime.date) -> None:
-        result = scan(today=day)
+    def preview(self, day: datetime.date, now: datetime.datetime) -> None:
+        result = scan(today=day, now=now)
         self.stdout.write(f"{day}: {result.created} reminders would be queued")
-        for participant_id in participants_due(day):
+        for participant_id in participants_due(day, now):
             participant = User.objects.get(pk=participant_id)
             rows = list(
                 Reminder.objects.filter(
