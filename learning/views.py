@@ -1,8 +1,9 @@
 """Participant-facing views: the dashboard, the certification card, and public verification."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from learning.continuing_education import approved_credits, credits_between
 from learning.entitlement import readable_materials
 from learning.models import Booking, Certification, ContinuingEducationActivity, User
 from learning.models.certifications import CURRENT, EXPIRED, EXPIRING
+from learning.rate_limits import client_address, over_limit
 
 
 @login_required
@@ -86,23 +88,9 @@ def certification_card(request, number):
     return response
 
 
-def client_address(request) -> str:
-    # The same proxy-aware address as the sign-in lockout (TRUSTED_PROXY_COUNT).
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or "unknown"
-
-
 def over_rate_limit(request, scope: str, per_minute: int) -> bool:
-    """A fixed one-minute window per client address, counted in the cache."""
-    key = f"rate:{scope}:{client_address(request)}:{int(timezone.now().timestamp() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        return False
-    try:
-        return cache.incr(key) > per_minute
-    except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, timeout=70)
-        return False
+    """A one-minute window per client address, counted in the cache."""
+    return over_limit(scope, client_address(request), limit=per_minute, window=datetime.timedelta(minutes=1))
 
 
 @require_GET

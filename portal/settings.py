@@ -187,6 +187,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 # Both sign-in forms post the email address in a field named "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures count the address however it is typed (case, Unicode form, spaces): every spelling is one account.
+AXES_USERNAME_CALLABLE = "learning.accounts.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -200,6 +202,10 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else No
 # header untrusted (which would count the proxy's own address for that client).
 IPWARE_STRICT = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+# Password-reset requests per hour: per address, so nobody floods a mailbox with resets, and per client address,
+# so one client cannot try addresses in bulk. Over either, the page answers as usual and sends nothing.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", 10)
 
 # --- Internationalisation -----------------------------------------------------------------------------
 
