@@ -257,6 +257,18 @@ else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "portal.mail.EmlFileBackend")
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
+# The ESP's tracking webhook (/anymail/<esp>/tracking/) must carry this basic-auth "user:password"; without it
+# every post is refused (reminders/urls.py), and a production portal that sends through an ESP will not start,
+# since bounces and complaints would then never suppress an address.
+_webhook_secret = ANYMAIL.get("WEBHOOK_SECRET", "").strip()
+if _webhook_secret and ":" not in _webhook_secret:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be user:password (the webhook's basic auth).")
+if not DEBUG and EMAIL_ESP and not _webhook_secret:
+    raise ImproperlyConfigured(
+        f"ANYMAIL_WEBHOOK_SECRET is not set. With DEBUG off and EMAIL_ESP={EMAIL_ESP} the portal will not start "
+        "without it: set ANYMAIL_WEBHOOK_SECRET to user:password, both long random values, and give the same "
+        "user and password to the ESP's tracking webhook (README.md, 'Delivery tracking')."
+    )
 
 # --- Celery -------------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ urlpatterns = [
     path("search/", material_views.search, name="search"),
     path("sitemap.xml", sitemap),
     path("accounts/", include(accounts.urlpatterns)),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include(reminders_urls.webhook_urls)),
     path("", include(learning_urls)),
     path("", include(reminders_urls)),
 ]

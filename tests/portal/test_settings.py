@@ -135,6 +135,7 @@ PRODUCTION = {
     "PORTAL_BASE_URL": "https://training.example.org",
     "EMAIL_ESP": "postmark",
     "ANYMAIL_POSTMARK_SERVER_TOKEN": "token",
+    "ANYMAIL_WEBHOOK_SECRET": "tracker:" + "w8Zr4" * 8,
 }
 
 
@@ -143,7 +144,7 @@ def test_deploy_check_reports_no_issues_with_production_variables(tmp_path):
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES},
+            **{k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES and not k.startswith("ANYMAIL_")},
             **PRODUCTION,
             "PORTAL_VAR_DIR": str(tmp_path / "var"),
         },
@@ -164,3 +165,33 @@ def test_production_turns_on_secure_transport(tmp_path, setting):
 
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "True"
+
+
+def test_production_with_an_esp_refuses_to_start_without_the_webhook_secret(tmp_path):
+    without_secret = {name: value for name, value in PRODUCTION.items() if name != "ANYMAIL_WEBHOOK_SECRET"}
+
+    completed = run_python(SHOW_SETTINGS, tmp_path, **without_secret)
+
+    assert completed.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET is not set" in completed.stderr
+    assert "EMAIL_ESP=postmark" in completed.stderr
+
+
+def test_production_without_an_esp_starts_without_the_webhook_secret(tmp_path):
+    file_mail = {
+        name: value
+        for name, value in PRODUCTION.items()
+        if name not in {"ANYMAIL_WEBHOOK_SECRET", "EMAIL_ESP", "ANYMAIL_POSTMARK_SERVER_TOKEN"}
+    }
+
+    shown = settings_with(tmp_path, **file_mail)
+
+    assert shown["debug"] is False
+    assert shown["email_backend"] == "portal.mail.EmlFileBackend"
+
+
+def test_a_webhook_secret_that_is_not_user_and_password_is_a_clear_error(tmp_path):
+    completed = run_python(SHOW_SETTINGS, tmp_path, ANYMAIL_WEBHOOK_SECRET="just-a-password")
+
+    assert completed.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET must be user:password" in completed.stderr

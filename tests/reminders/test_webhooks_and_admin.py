@@ -80,6 +80,34 @@ def test_an_unsigned_webhook_is_refused(client, webhook_secret, processed, als1)
     assert reminder.status == "sent" and not Suppression.objects.exists()
 
 
+@pytest.fixture
+def no_webhook_secret(settings):
+    settings.ANYMAIL = {name: value for name, value in settings.ANYMAIL.items() if name != "WEBHOOK_SECRET"}
+
+
+@pytest.mark.parametrize("auth", [None, SECRET, "anyone:anything"], ids=["unsigned", "old-secret", "guessed"])
+def test_with_no_secret_configured_every_post_is_refused_and_nothing_recorded(
+    client, no_webhook_secret, processed, als1, auth
+):
+    reminder = sent_reminder(als1)
+
+    response = processed(client, bounce(), auth=auth)
+
+    assert response.status_code == 400
+    reminder.refresh_from_db()
+    assert reminder.status == "sent"
+    assert not Suppression.objects.exists()
+    assert not TrackingEvent.objects.exists()
+
+
+@pytest.mark.parametrize("esp", ["mailgun", "sendgrid", "amazon_ses", "brevo"])
+def test_with_no_secret_configured_every_esp_webhook_refuses_posts(client, no_webhook_secret, esp):
+    response = client.post(f"/anymail/{esp}/tracking/", "{}", content_type="application/json")
+
+    assert response.status_code == 400
+    assert not TrackingEvent.objects.exists()
+
+
 def test_an_event_seen_before_is_ignored(client, webhook_secret, processed, als1):
     reminder = sent_reminder(als1)
     delivered = {
