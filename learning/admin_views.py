@@ -222,9 +222,11 @@ class ParticipantViewSet(ModelViewSet):
 
 
 class CertificationImportForm(forms.Form):
+    # An empty upload reaches the import, which refuses it with the columns it expected.
     file = forms.FileField(
-        help_text="CSV with the columns email, first_name, last_name, course_code, number, "
-        "issued_on, expires_on (optional). Dates as 2026-03-02 or 02/03/2026."
+        allow_empty_file=True,
+        help_text="CSV (UTF-8, or Excel's CSV) with the columns email, first_name, last_name, course_code, number, "
+        "issued_on, expires_on (optional). Dates as 2026-03-02 or 02/03/2026.",
     )
     skip_invalid = forms.BooleanField(
         required=False, help_text="Import the good rows and list the rejected ones (otherwise: all or nothing)."
