@@ -25,7 +25,7 @@ from learning.bookings import issue_certifications
 from learning.certification_import import ImportFileError, import_certifications
 from learning.certifications import add_months, default_expiry, next_number
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate, User
-from learning.models.certifications import STATUS_CHOICES
+from learning.models.certifications import NUMBER_FORMAT_TEXT, STATUS_CHOICES, is_certification_number
 from learning.participants import participant_create, participant_invite
 
 
@@ -116,9 +116,28 @@ class CertificationForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["number"].required = False
-        self.fields["number"].help_text = "Leave empty to generate the next number, e.g. ALS2-2026-000124."
+        self.fields["number"].help_text = (
+            f"Leave empty to generate the next number. A number is {NUMBER_FORMAT_TEXT}; upper and lower case are "
+            "the same number."
+        )
         self.fields["expires_on"].required = False
         self.fields["participant"].queryset = User.objects.order_by("last_name", "first_name")
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if not number:
+            return number
+        if not is_certification_number(number):
+            raise forms.ValidationError(f"A certification number is {NUMBER_FORMAT_TEXT}.", code="number_format")
+        # The database refuses it too; here the message lands on the field and names the holder of the number.
+        taken = Certification.objects.filter(number__iexact=number).exclude(pk=self.instance.pk).first()
+        if taken:
+            raise forms.ValidationError(
+                f"{taken.number} is already the number of another certification (upper and lower case are the "
+                "same number).",
+                code="number_taken",
+            )
+        return number
 
     def clean(self):
         cleaned = super().clean()

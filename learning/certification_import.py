@@ -22,10 +22,12 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Upper
 
 from learning.batching import batches
 from learning.certifications import default_expiry
 from learning.models import Certification, CoursePage, User
+from learning.models.certifications import NUMBER_FORMAT_TEXT, is_certification_number
 
 COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"]
 REQUIRED_COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on"]
@@ -218,6 +220,9 @@ def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[
             validate_email(clean["email"])
         except ValidationError:
             problems.append(("email", f"{clean['email']!r} is not an email address"))
+    if "number" not in empty and not is_certification_number(clean["number"]):
+        shown = clean["number"] if len(clean["number"]) <= 60 else clean["number"][:57] + "..."
+        problems.append(("number", f"{shown!r} is not a certification number ({NUMBER_FORMAT_TEXT})"))
     if "course_code" not in empty:
         row.course = courses.get(clean["course_code"].upper())
         if row.course is None:
@@ -241,14 +246,15 @@ def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[
 
 
 def fingerprint(row: Row) -> bytes:
-    text = "|".join([row.email, row.course.code, row.number, str(row.issued_on), str(row.expires_on)])
+    text = "|".join([row.email, row.course.code, row.number.upper(), str(row.issued_on), str(row.expires_on)])
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
 def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progress: Progress | None, total: int):
     """Yields batches of good rows; records rejected ones in `report` (file duplicates and numbers held by
     someone else included)."""
-    seen: dict[str, tuple[int, bytes]] = {}  # number -> (line, fingerprint): 8 bytes a row, not the row
+    # NUMBER IN CAPITALS -> (line, fingerprint): 8 bytes a row, not the row; numbers are the same in any case.
+    seen: dict[str, tuple[int, bytes]] = {}
     done = 0
     for raw_batch in batches(read_rows(path, encoding), BATCH_SIZE):
         good: list[Row] = []
@@ -257,7 +263,7 @@ def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progr
             if rejected:
                 report.rejected.append(rejected)
                 continue
-            first = seen.get(row.number)
+            first = seen.get(row.number.upper())
             if first is not None:
                 same = first[1] == fingerprint(row)
                 reason = (
@@ -267,16 +273,15 @@ def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progr
                 )
                 report.rejected.append(RejectedRow(line, "number", reason, values))
                 continue
-            seen[row.number] = (line, fingerprint(row))
+            seen[row.number.upper()] = (line, fingerprint(row))
             good.append(row)
-        holders = dict(
-            Certification.objects.filter(number__in=[row.number for row in good]).values_list(
-                "number", "participant__email"
-            )
-        )
+        holders = {
+            number.upper(): email
+            for number, email in with_numbers([row.number for row in good]).values_list("number", "participant__email")
+        }
         kept = []
         for row in good:
-            holder = holders.get(row.number)
+            holder = holders.get(row.number.upper())
             if holder is not None and holder.lower() != row.email:
                 report.rejected.append(
                     RejectedRow(
@@ -289,6 +294,13 @@ def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progr
         if progress:
             progress("checking", done, total)
         yield kept
+
+
+def with_numbers(numbers: list[str]):
+    """The certifications holding any of `numbers`, in any case (the unique index is on the number in capitals)."""
+    return Certification.objects.annotate(number_upper=Upper("number")).filter(
+        number_upper__in={number.upper() for number in numbers}
+    )
 
 
 def write_batch(rows: list[Row], report: ImportReport) -> None:
@@ -311,11 +323,11 @@ def write_batch(rows: list[Row], report: ImportReport) -> None:
         report.participants_created += len(new_users)
         report.new_participant_ids.extend(user.pk for user in new_users)
 
-    existing = {c.number: c for c in Certification.objects.filter(number__in=[row.number for row in rows])}
+    existing = {c.number.upper(): c for c in with_numbers([row.number for row in rows])}
     to_create, to_update = [], []
     for row in rows:
         participant = users[row.email]
-        found = existing.get(row.number)
+        found = existing.get(row.number.upper())
         if found is None:
             to_create.append(
                 Certification(

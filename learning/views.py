@@ -15,7 +15,7 @@ from learning.cards import certification_card_pdf
 from learning.continuing_education import approved_credits, credits_between
 from learning.entitlement import readable_materials
 from learning.models import Booking, Certification, ContinuingEducationActivity, User
-from learning.models.certifications import CURRENT, EXPIRED, EXPIRING
+from learning.models.certifications import CURRENT, EXPIRED, EXPIRING, NUMBER_FORMAT_TEXT, is_certification_number
 from learning.rate_limits import client_address, over_limit
 
 
@@ -95,16 +95,28 @@ def over_rate_limit(request, scope: str, per_minute: int) -> bool:
 
 @require_GET
 def verify(request, number=None):
+    """Anyone checks a card by its number, in any case. Whatever the address or query holds, the answer is the
+    form (200), the certification (200) or "no such certification" (404): text that cannot be a number is never
+    looked up, never put back into a URL, and shown only shortened."""
     number = (number or request.GET.get("number", "")).strip()
-    if number and request.GET.get("number"):
+    well_formed = is_certification_number(number)
+    if well_formed and request.GET.get("number"):
         return redirect("verify_certification", number=number)
-    context = {"number": number}
+    context = {
+        "number": number if len(number) <= 60 else number[:57] + "...",
+        "well_formed": well_formed,
+        "number_format": NUMBER_FORMAT_TEXT,
+    }
     if number:
         if over_rate_limit(request, "verify", settings.VERIFY_RATE_PER_MINUTE):
             response = render(request, "learning/verify.html", {**context, "rate_limited": True}, status=429)
             response["Retry-After"] = "60"
             return response
-        certification = Certification.objects.select_related("course", "participant").filter(number=number).first()
+        certification = None
+        if well_formed:
+            certification = (
+                Certification.objects.select_related("course", "participant").filter(number__iexact=number).first()
+            )
         context["certification"] = certification
         if certification:
             context["status"] = certification.status_on(timezone.localdate())

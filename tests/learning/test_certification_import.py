@@ -320,3 +320,46 @@ def test_a_field_longer_than_csv_allows_is_refused_with_its_line(tmp_path, als1)
     assert not ok
     assert "line 5: not readable as CSV" in output
     assert not Certification.objects.exists()
+
+
+# --- Certification numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number", ["ALS1/2025/1", "ALS1 2025 1", "AB", "X" * 41, "-ALS1-1", "ALS1_2025_1", "ÄLS1-2025-1", "ALS1-2025-1;"]
+)
+def test_a_number_outside_the_format_is_rejected_with_its_line(tmp_path, als1, als2, number):
+    output, ok = run(write(tmp_path, GOOD + f"cat@example.org,Cat,Fox,ALS1,{number},2025-01-01,\n"))
+
+    assert not ok
+    assert "line 5, number: " in output
+    assert "is not a certification number (3 to 40 letters (A-Z), digits and hyphens" in output
+    assert not Certification.objects.exists()
+
+
+def test_numbers_differing_only_in_case_in_one_file_are_one_number(tmp_path, als1, als2):
+    output, ok = run(write(tmp_path, GOOD + GOOD.splitlines(keepends=True)[0].replace("ALS1-2025", "als1-2025")))
+
+    assert not ok
+    assert "line 5, number: duplicate row in the file (same as line 2)" in output
+
+
+def test_a_number_held_in_another_case_updates_that_certification(tmp_path, als1, als2):
+    run(write(tmp_path, GOOD))
+
+    output, ok = run(write(tmp_path, "ann@example.org,Ann,Lee,ALS1,als1-2025-000001,2025-03-02,2027-06-30\n"))
+
+    assert ok, output
+    assert "0 created, 1 updated" in output
+    assert Certification.objects.get(number__iexact="als1-2025-000001").expires_on == datetime.date(2027, 6, 30)
+    assert Certification.objects.count() == 3
+
+
+def test_a_number_held_by_another_person_in_another_case_is_rejected(tmp_path, als1, als2):
+    CertificationFactory(number="ALS1-2025-000001", participant=UserFactory(email="someone@example.org"), course=als1)
+
+    output, ok = run(write(tmp_path, GOOD.replace("ALS1-2025-000001", "Als1-2025-000001")))
+
+    assert not ok
+    assert "line 2, number: number Als1-2025-000001 already belongs to another person" in output
+    assert Certification.objects.count() == 1
