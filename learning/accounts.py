@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse_lazy
+from wagtail.admin.views import account as wagtail_account_views
 
 from learning.rate_limits import client_address, over_limit
 
@@ -53,9 +54,9 @@ class EmailAuthenticationForm(AuthenticationForm):
         return canonical_email(self.cleaned_data["username"])
 
 
-class RateLimitedPasswordResetView(auth_views.PasswordResetView):
-    """Django's reset form, limited per address and per client. Over a limit the answer is the usual "check
-    your email" page, so the page never tells whether an address has an account, but no email is sent."""
+class PasswordResetLimitMixin:
+    """A reset form limited per address and per client. Over a limit the answer is the usual "check your email"
+    page, so the page never tells whether an address has an account, but no email is sent."""
 
     def form_valid(self, form):
         email = canonical_email(form.cleaned_data["email"])
@@ -63,6 +64,15 @@ class RateLimitedPasswordResetView(auth_views.PasswordResetView):
             logger.warning("password reset over its rate limit; no email sent")
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+class RateLimitedPasswordResetView(PasswordResetLimitMixin, auth_views.PasswordResetView):
+    """The site's reset form (/accounts/password/reset/)."""
+
+
+class RateLimitedAdminPasswordResetView(PasswordResetLimitMixin, wagtail_account_views.PasswordResetView):
+    """The Wagtail admin's reset form (/admin/password_reset/): a second way to send the same email, so the same
+    limits; the portal mounts it over Wagtail's own."""
 
 
 def password_reset_over_limit(*, email: str, client: str) -> bool:
@@ -77,6 +87,11 @@ def password_reset_over_limit(*, email: str, client: str) -> bool:
     )
     return over_address or over_client
 
+
+# Mounted by the portal in front of the Wagtail admin's URLs, under /admin/.
+admin_urlpatterns = [
+    path("password_reset/", RateLimitedAdminPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
+]
 
 urlpatterns = [
     path(

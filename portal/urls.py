@@ -11,6 +11,8 @@ from learning import urls as learning_urls
 from reminders import urls as reminders_urls
 
 urlpatterns = [
+    # The admin's password reset, rate-limited as the site's is; the rest of the admin is Wagtail's.
+    path("admin/", include(accounts.admin_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     # Documents go through the entitlement check first; Wagtail's own view serves the file.
     path("documents/<int:document_id>/<str:document_filename>", material_views.document, name="material_document"),

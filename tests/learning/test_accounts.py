@@ -254,6 +254,20 @@ def test_over_the_limit_the_page_is_the_same_as_for_any_address(client, particip
     assert over.content == unknown.content
 
 
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_the_admin_password_reset_counts_against_the_same_limit(client, participant):
+    site = request_reset(client, participant.email)
+    admin = [
+        client.post("/admin/password_reset/", {"email": participant.email}, REMOTE_ADDR=f"198.51.100.{n}")
+        for n in (30, 31)
+    ]
+
+    assert len(mail.outbox) == 2
+    assert site.url == reverse("password_reset_done")
+    assert [response.status_code for response in admin] == [302, 302]
+    assert {response.url for response in admin} == {"/admin/password_reset/done/"}
+
+
 def test_a_used_reset_link_no_longer_works(client, participant):
     client.post(reverse("password_reset"), {"email": participant.email})
     link = re.search(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
