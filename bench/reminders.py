@@ -170,6 +170,7 @@ def main() -> None:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "EMAIL_ESP": "postmark",
             "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench",
+            "ANYMAIL_WEBHOOK_SECRET": "bench:bench",
             "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{fake.server_port}/",
             "LOG_LEVEL": "WARNING",
             # As in production: with DEBUG on, Django keeps every query's SQL in memory and distorts the figures.

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -21,11 +22,18 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from learning.bookings import issue_certifications
+from learning.bookings import (
+    ResultsRefused,
+    issue_certifications,
+    issue_plan,
+    issuing_open_from,
+    results_open_from,
+    results_record,
+)
 from learning.certification_import import ImportFileError, import_certifications
 from learning.certifications import add_months, default_expiry, next_number
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate, User
-from learning.models.certifications import STATUS_CHOICES
+from learning.models.certifications import NUMBER_FORMAT_TEXT, STATUS_CHOICES, is_certification_number
 from learning.participants import participant_create, participant_invite
 from learning.spreadsheets import FormulaSafeExportMixin
 
@@ -117,9 +125,28 @@ class CertificationForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["number"].required = False
-        self.fields["number"].help_text = "Leave empty to generate the next number, e.g. ALS2-2026-000124."
+        self.fields["number"].help_text = (
+            f"Leave empty to generate the next number. A number is {NUMBER_FORMAT_TEXT}; upper and lower case are "
+            "the same number."
+        )
         self.fields["expires_on"].required = False
         self.fields["participant"].queryset = User.objects.order_by("last_name", "first_name")
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if not number:
+            return number
+        if not is_certification_number(number):
+            raise forms.ValidationError(f"A certification number is {NUMBER_FORMAT_TEXT}.", code="number_format")
+        # The database refuses it too; here the message lands on the field and names the holder of the number.
+        taken = Certification.objects.filter(number__iexact=number).exclude(pk=self.instance.pk).first()
+        if taken:
+            raise forms.ValidationError(
+                f"{taken.number} is already the number of another certification (upper and lower case are the "
+                "same number).",
+                code="number_taken",
+            )
+        return number
 
     def clean(self):
         cleaned = super().clean()
@@ -223,9 +250,11 @@ class ParticipantViewSet(ModelViewSet):
 
 
 class CertificationImportForm(forms.Form):
+    # An empty upload reaches the import, which refuses it with the columns it expected.
     file = forms.FileField(
-        help_text="CSV with the columns email, first_name, last_name, course_code, number, "
-        "issued_on, expires_on (optional). Dates as 2026-03-02 or 02/03/2026."
+        allow_empty_file=True,
+        help_text="CSV (UTF-8, or Excel's CSV) with the columns email, first_name, last_name, course_code, number, "
+        "issued_on, expires_on (optional). Dates as 2026-03-02 or 02/03/2026.",
     )
     skip_invalid = forms.BooleanField(
         required=False, help_text="Import the good rows and list the rejected ones (otherwise: all or nothing)."
@@ -338,10 +367,11 @@ ResultFormSet = forms.modelformset_factory(Booking, form=ResultForm, extra=0)
 
 
 def course_date_roster_view(request, date_id):
-    """The roster of a course date: record attendance and exam scores, see pass or fail from the course's
-    facts, and issue the certifications of everyone who passed in one action."""
+    """The roster of a course date: record attendance and exam scores (from the first day), see pass or fail from
+    the course's facts, and go on to issue the certifications of everyone who passed (after the last day)."""
     if not request.user.has_perm("learning.change_booking"):
         raise PermissionDenied
+    today = timezone.localdate()
     course_date = get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)
     bookings = (
         Booking.objects.filter(course_date=course_date)
@@ -355,20 +385,67 @@ def course_date_roster_view(request, date_id):
         if not formset.is_valid():
             messages.error(request, "Nothing was saved: see the marked fields.")
         else:
-            formset.save()
-            if "issue" in request.POST:
-                issued = issue_certifications(course_date=course_date, issued_on=timezone.localdate())
-                plural = "s" if len(issued) != 1 else ""
-                messages.success(
-                    request, f"Results saved; {len(issued)} certification{plural} issued; results emailed."
-                )
+            changed = formset.save(commit=False)
+            try:
+                if changed:
+                    results_record(course_date=course_date, bookings=changed, today=today)
+            except ResultsRefused as refusal:
+                messages.error(request, str(refusal))
             else:
-                messages.success(request, "Results saved.")
-            return redirect("course_date_roster", date_id=date_id)
+                if changed or "issue" not in request.POST:
+                    messages.success(request, "Results saved." if changed else "No result changed.")
+                if "issue" not in request.POST:
+                    return redirect("course_date_roster", date_id=date_id)
+                try:
+                    issue_plan(course_date=course_date, today=today)  # refused here rather than on the next page
+                except ResultsRefused as refusal:
+                    messages.error(request, str(refusal))
+                    return redirect("course_date_roster", date_id=date_id)
+                return redirect("course_date_issue", date_id=date_id)
     return render(
         request,
         "learning/admin/course_date_roster.html",
-        {"course_date": course_date, "formset": formset, "waiting": bookings.filter(status=Booking.WAITLISTED)},
+        {
+            "course_date": course_date,
+            "formset": formset,
+            "waiting": bookings.filter(status=Booking.WAITLISTED),
+            "results_open_from": results_open_from(course_date),
+            "issuing_open_from": issuing_open_from(course_date),
+            "can_record": today >= results_open_from(course_date),
+            "can_issue": today >= issuing_open_from(course_date),
+        },
+    )
+
+
+def course_date_issue_view(request, date_id):
+    """The confirmation step of issuing: how many certifications will be issued and how many result emails
+    sent, and to whom; issuing happens only when the administrator confirms those same numbers."""
+    if not request.user.has_perm("learning.change_booking"):
+        raise PermissionDenied
+    today = timezone.localdate()
+    course_date = get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)
+    try:
+        plan = issue_plan(course_date=course_date, today=today)
+    except ResultsRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("course_date_roster", date_id=date_id)
+    changed = False
+    if request.method == "POST":
+        confirmed = (request.POST.get("certifications"), request.POST.get("emails"))
+        if confirmed == (str(plan.certifications), str(plan.emails)):
+            issued = issue_certifications(course_date=course_date, now=timezone.now())
+            messages.success(
+                request,
+                f"{len(issued)} certification{pluralize(len(issued))} issued; "
+                f"{plan.emails} result email{pluralize(plan.emails)} sent.",
+            )
+            return redirect("course_date_roster", date_id=date_id)
+        # Someone changed the results since this page was shown: confirm the new numbers, not the old ones.
+        changed = True
+    return render(
+        request,
+        "learning/admin/course_date_issue.html",
+        {"course_date": course_date, "plan": plan, "changed": changed},
     )
 
 

@@ -1,5 +1,6 @@
 """Booking services: book a course date (prerequisites checked for its first day, never more bookings than
-seats), cancel (the first on the waiting list moves in), record results, and issue the certifications."""
+seats), cancel (the first on the waiting list moves in), record results (from the first day), and issue the
+certifications (after the last day)."""
 
 import datetime
 import logging
@@ -125,19 +126,90 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
     return True
 
 
-def issue_certifications(*, course_date: CourseDate, issued_on: datetime.date) -> list[Certification]:
-    """Issues a certification to every confirmed participant who passed and has none yet, renewing their
-    previous certification for the course (so that its reminders stop); then emails every decided result once."""
+class ResultsRefused(Exception):
+    """Results or certifications asked for on a day the course date does not allow them; says from when."""
+
+
+def results_open_from(course_date: CourseDate) -> datetime.date:
+    """Results are recorded from the course's first day (attendance is taken as it runs)."""
+    return course_date.starts_on
+
+
+def issuing_open_from(course_date: CourseDate) -> datetime.date:
+    """Certifications are issued once the course is over: from the day after its last day."""
+    return course_date.ends_on + datetime.timedelta(days=1)
+
+
+def results_record(*, course_date: CourseDate, bookings: list[Booking], today: datetime.date) -> int:
+    """Saves the attendance and exam scores of `bookings` (all on `course_date`); refused before its first day."""
+    if today < results_open_from(course_date):
+        raise ResultsRefused(
+            f"Results for this date can be recorded from its first day, {results_open_from(course_date):%-d %B %Y}; "
+            "nothing was saved."
+        )
+    if any(booking.course_date_id != course_date.pk for booking in bookings):
+        raise ValueError("Every booking must be on the course date whose results are recorded.")
+    with transaction.atomic():
+        for booking in bookings:
+            booking.save(update_fields=["attendance_percent", "exam_score"])
+    return len(bookings)
+
+
+@dataclass
+class IssuePlan:
+    """What issuing would do: who gets a certification, and whose decided result is emailed (once)."""
+
+    to_certify: list[Booking]
+    to_notify: list[Booking]
+
+    @property
+    def certifications(self) -> int:
+        return len(self.to_certify)
+
+    @property
+    def emails(self) -> int:
+        return len(self.to_notify)
+
+
+def plan_for(bookings: list[Booking]) -> IssuePlan:
+    return IssuePlan(
+        to_certify=[b for b in bookings if b.passed is True and not b.certification_id],
+        to_notify=[b for b in bookings if b.passed is not None and b.result_sent_at is None],
+    )
+
+
+def check_issuing_open(course_date: CourseDate, today: datetime.date) -> None:
+    if today < issuing_open_from(course_date):
+        raise ResultsRefused(
+            f"Certifications for this date can be issued from {issuing_open_from(course_date):%-d %B %Y}, the day "
+            f"after its last day ({course_date.ends_on:%-d %B %Y}); nothing was issued."
+        )
+
+
+def confirmed_bookings(course_date: CourseDate):
+    return (
+        Booking.objects.filter(course_date=course_date, status=Booking.CONFIRMED)
+        .select_related("course_date__course", "participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+def issue_plan(*, course_date: CourseDate, today: datetime.date) -> IssuePlan:
+    """What `issue_certifications` would do on `today`, for the confirmation step; refused as it would be."""
+    check_issuing_open(course_date, today)
+    return plan_for(list(confirmed_bookings(course_date)))
+
+
+def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> list[Certification]:
+    """Issues, as of `now`, a certification to every confirmed participant who passed and has none yet, renewing
+    their previous certification for the course (so that its reminders stop); then emails every decided result
+    once. Refused before the day after the course's last day."""
+    today = timezone.localdate(now)
+    check_issuing_open(course_date, today)
     issued = []
     with transaction.atomic():
-        bookings = list(
-            Booking.objects.select_for_update()
-            .filter(course_date=course_date, status=Booking.CONFIRMED)
-            .select_related("course_date__course", "participant")
-        )
-        for booking in bookings:
-            if booking.passed is not True or booking.certification_id:
-                continue
+        plan = plan_for(list(confirmed_bookings(course_date).select_for_update()))
+        for booking in plan.to_certify:
             previous = (
                 Certification.objects.in_force()
                 .filter(participant=booking.participant, course=course_date.course)
@@ -145,16 +217,16 @@ def issue_certifications(*, course_date: CourseDate, issued_on: datetime.date) -
                 .first()
             )
             if previous:
-                certification = certification_renew(previous=previous, issued_on=issued_on)
+                certification = certification_renew(previous=previous, issued_on=today)
             else:
                 certification = certification_issue(
-                    participant=booking.participant, course=course_date.course, issued_on=issued_on
+                    participant=booking.participant, course=course_date.course, issued_on=today
                 )
             booking.certification = certification
             booking.save(update_fields=["certification"])
             issued.append(certification)
-        to_notify = [b.pk for b in bookings if b.passed is not None and b.result_sent_at is None]
-        Booking.objects.filter(pk__in=to_notify).update(result_sent_at=timezone.now())
+        to_notify = [booking.pk for booking in plan.to_notify]
+        Booking.objects.filter(pk__in=to_notify).update(result_sent_at=now)
         transaction.on_commit(lambda: [send_result_email(pk) for pk in to_notify])
     return issued
 

@@ -3,6 +3,7 @@ participant meets a course's prerequisites on a day. Views, commands and tasks a
 
 import calendar
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -25,16 +26,24 @@ def default_expiry(course: CoursePage, issued_on: datetime.date) -> datetime.dat
     return add_months(issued_on, course.validity_months)
 
 
+def number_prefix(course: CoursePage, issued_on: datetime.date) -> str:
+    """CODE-YEAR- for the course and year: the code in capitals, anything but letters and digits made a hyphen,
+    so that every generated number fits the one format (NUMBER_FORMAT) whatever an editor typed as the code."""
+    code = re.sub(r"[^A-Z0-9]+", "-", course.code.upper()).strip("-") or "CERT"
+    return f"{code}-{issued_on.year}-"
+
+
 def next_number(course: CoursePage, issued_on: datetime.date) -> str:
     """The next free number of the form CODE-YEAR-000123 for the course and year of issue."""
-    prefix = f"{course.code}-{issued_on.year}-"
+    prefix = number_prefix(course, issued_on)
     taken = (
-        Certification.objects.filter(number__startswith=prefix)
+        Certification.objects.filter(number__istartswith=prefix)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
-    sequence = int(taken.removeprefix(prefix)) + 1 if taken and taken.removeprefix(prefix).isdigit() else 1
+    last = taken[len(prefix) :] if taken else ""
+    sequence = int(last) + 1 if last.isascii() and last.isdigit() else 1
     return f"{prefix}{sequence:06d}"
 
 

@@ -1,8 +1,9 @@
 """Participant-facing views: the dashboard, the certification card, and public verification."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,8 @@ from learning.cards import certification_card_pdf
 from learning.continuing_education import approved_credits, credits_between
 from learning.entitlement import readable_materials
 from learning.models import Booking, Certification, ContinuingEducationActivity, User
-from learning.models.certifications import CURRENT, EXPIRED, EXPIRING
+from learning.models.certifications import CURRENT, EXPIRED, EXPIRING, NUMBER_FORMAT_TEXT, is_certification_number
+from learning.rate_limits import client_address, over_limit
 
 
 @login_required
@@ -86,39 +88,37 @@ def certification_card(request, number):
     return response
 
 
-def client_address(request) -> str:
-    # The same proxy-aware address as the sign-in lockout (TRUSTED_PROXY_COUNT).
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or "unknown"
-
-
 def over_rate_limit(request, scope: str, per_minute: int) -> bool:
-    """A fixed one-minute window per client address, counted in the cache."""
-    key = f"rate:{scope}:{client_address(request)}:{int(timezone.now().timestamp() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        return False
-    try:
-        return cache.incr(key) > per_minute
-    except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, timeout=70)
-        return False
+    """A one-minute window per client address, counted in the cache."""
+    return over_limit(scope, client_address(request), limit=per_minute, window=datetime.timedelta(minutes=1))
 
 
 # A verification result names a person: personal, whoever asks.
 @cache_control(private=True)
 @require_GET
 def verify(request, number=None):
+    """Anyone checks a card by its number, in any case. Whatever the address or query holds, the answer is the
+    form (200), the certification (200) or "no such certification" (404): text that cannot be a number is never
+    looked up, never put back into a URL, and shown only shortened."""
     number = (number or request.GET.get("number", "")).strip()
-    if number and request.GET.get("number"):
+    well_formed = is_certification_number(number)
+    if well_formed and request.GET.get("number"):
         return redirect("verify_certification", number=number)
-    context = {"number": number}
+    context = {
+        "number": number if len(number) <= 60 else number[:57] + "...",
+        "well_formed": well_formed,
+        "number_format": NUMBER_FORMAT_TEXT,
+    }
     if number:
         if over_rate_limit(request, "verify", settings.VERIFY_RATE_PER_MINUTE):
             response = render(request, "learning/verify.html", {**context, "rate_limited": True}, status=429)
             response["Retry-After"] = "60"
             return response
-        certification = Certification.objects.select_related("course", "participant").filter(number=number).first()
+        certification = None
+        if well_formed:
+            certification = (
+                Certification.objects.select_related("course", "participant").filter(number__iexact=number).first()
+            )
         context["certification"] = certification
         if certification:
             context["status"] = certification.status_on(timezone.localdate())

@@ -13,6 +13,7 @@ from learning.admin_views import (
     ParticipantViewSet,
     ce_evidence_view,
     certification_import_view,
+    course_date_issue_view,
     course_date_roster_view,
 )
 from learning.entitlement import document_gate
@@ -44,6 +45,7 @@ def register_urls():
     return [
         path("certifications/import/", certification_import_view, name="certification_import"),
         path("course-dates/<int:date_id>/roster/", course_date_roster_view, name="course_date_roster"),
+        path("course-dates/<int:date_id>/issue/", course_date_issue_view, name="course_date_issue"),
         path("continuing-education/<int:activity_id>/evidence/", ce_evidence_view, name="ce_evidence"),
     ]
 

@@ -192,6 +192,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 # Both sign-in forms post the email address in a field named "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures count the address however it is typed (case, Unicode form, spaces): every spelling is one account.
+AXES_USERNAME_CALLABLE = "learning.accounts.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -205,6 +207,10 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else No
 # header untrusted (which would count the proxy's own address for that client).
 IPWARE_STRICT = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+# Password-reset requests per hour: per address, so nobody floods a mailbox with resets, and per client address,
+# so one client cannot try addresses in bulk. Over either, the page answers as usual and sends nothing.
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", 10)
 
 # --- Internationalisation -----------------------------------------------------------------------------
 
@@ -255,7 +261,50 @@ if EMAIL_ESP:
 else:
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "portal.mail.EmlFileBackend")
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
-ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
+
+
+def anymail_value(name: str, value: str):
+    """ANYMAIL_* variables arrive as text; anymail wants numbers for timeouts and booleans for its switches.
+    A value of the wrong kind stops the start, naming the variable."""
+    key = name.removeprefix("ANYMAIL_")
+    if key.endswith("_TIMEOUT"):
+        # A number of seconds, or "connect,read" as requests accepts.
+        try:
+            parts = tuple(float(part) for part in value.split(","))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds (e.g. 30, or 3.05,27).") from None
+        if len(parts) > 2 or any(part <= 0 for part in parts):
+            raise ImproperlyConfigured(f"{name}={value!r}: give one or two positive numbers of seconds.")
+        return parts[0] if len(parts) == 1 else parts
+    if key in ANYMAIL_SWITCHES:
+        return env_bool(name, False)
+    return value
+
+
+ANYMAIL_SWITCHES = {
+    "IGNORE_RECIPIENT_STATUS",
+    "IGNORE_UNSUPPORTED_FEATURES",
+    "DEBUG_API_REQUESTS",
+    "SENDGRID_GENERATE_MESSAGE_ID",
+    "MAILGUN_SENDER_DOMAIN_VALIDATION",
+}
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): anymail_value(name, value)
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_")
+}
+# The ESP's tracking webhook (/anymail/<esp>/tracking/) must carry this basic-auth "user:password"; without it
+# every post is refused (reminders/urls.py), and a production portal that sends through an ESP will not start,
+# since bounces and complaints would then never suppress an address.
+_webhook_secret = ANYMAIL.get("WEBHOOK_SECRET", "").strip()
+if _webhook_secret and ":" not in _webhook_secret:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be user:password (the webhook's basic auth).")
+if not DEBUG and EMAIL_ESP and not _webhook_secret:
+    raise ImproperlyConfigured(
+        f"ANYMAIL_WEBHOOK_SECRET is not set. With DEBUG off and EMAIL_ESP={EMAIL_ESP} the portal will not start "
+        "without it: set ANYMAIL_WEBHOOK_SECRET to user:password, both long random values, and give the same "
+        "user and password to the ESP's tracking webhook (README.md, 'Delivery tracking')."
+    )
 
 # --- Celery -------------------------------------------------------------------------------------------
 

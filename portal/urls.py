@@ -11,6 +11,8 @@ from learning import urls as learning_urls
 from reminders import urls as reminders_urls
 
 urlpatterns = [
+    # The admin's password reset, rate-limited as the site's is; the rest of the admin is Wagtail's.
+    path("admin/", include(accounts.admin_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's one document view; its before_serve_document hook (learning.entitlement.document_gate) decides.
     path("documents/", include(wagtaildocs_urls)),
@@ -22,7 +24,7 @@ urlpatterns = [
     path("search/", material_views.search, name="search"),
     path("sitemap.xml", sitemap),
     path("accounts/", include(accounts.urlpatterns)),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include(reminders_urls.webhook_urls)),
     path("", include(learning_urls)),
     path("", include(reminders_urls)),
 ]

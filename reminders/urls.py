@@ -1,8 +1,11 @@
-"""URLs of the reminders: unsubscribe and preferences."""
+"""URLs of the reminders: unsubscribe and preferences; the ESP webhooks (`webhook_urls`, under /anymail/)."""
 
 from django.urls import path
 
-from reminders import views
+from reminders import views, webhooks
+
+# Mounted by the portal under /anymail/ with anymail's own namespace.
+webhook_urls = (webhooks.urlpatterns, webhooks.app_name)
 
 urlpatterns = [
     path("reminders/unsubscribe/<str:token>/", views.unsubscribe, name="reminders_unsubscribe"),

@@ -2,11 +2,14 @@
 was revoked or renewed. Status is never stored: it is derived from the dates on the day asked."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Upper
 
 CURRENT, EXPIRING, EXPIRED, REVOKED, RENEWED = "current", "expiring", "expired", "revoked", "renewed"
 STATUS_CHOICES = [
@@ -16,6 +19,21 @@ STATUS_CHOICES = [
     (REVOKED, "Revoked"),
     (RENEWED, "Renewed"),
 ]
+
+
+# The one format of a certification number (README.md, "Certification numbers"): it is printed on cards, typed by
+# employers into /verify/ and put in URLs, so it holds nothing a URL, a spreadsheet or a reader could mangle.
+NUMBER_FORMAT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,38}[A-Za-z0-9]")
+NUMBER_FORMAT_TEXT = (
+    "3 to 40 letters (A-Z), digits and hyphens, starting and ending with a letter or digit, e.g. ALS2-2026-000123"
+)
+validate_number = RegexValidator(
+    rf"\A{NUMBER_FORMAT.pattern}\Z", f"A certification number is {NUMBER_FORMAT_TEXT}.", code="number_format"
+)
+
+
+def is_certification_number(text: str) -> bool:
+    return NUMBER_FORMAT.fullmatch(text) is not None
 
 
 def expiring_window() -> datetime.timedelta:
@@ -55,7 +73,13 @@ class Certification(models.Model):
 
     participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certifications")
     course = models.ForeignKey("learning.CoursePage", on_delete=models.PROTECT, related_name="certifications")
-    number = models.CharField(max_length=40, unique=True, help_text="Printed on the card, e.g. ALS2-2026-000123.")
+    number = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[validate_number],
+        help_text="Printed on the card, e.g. ALS2-2026-000123: letters, digits and hyphens; upper and lower case are "
+        "the same number.",
+    )
     issued_on = models.DateField()
     expires_on = models.DateField(help_text="The last day it is valid. Empty: issued on + the course's validity.")
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -83,6 +107,12 @@ class Certification(models.Model):
                 condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""), name="certification_revocation_has_reason"
             ),
             models.CheckConstraint(condition=~Q(renewed_by=F("pk")), name="certification_not_renewed_by_itself"),
+            # Verification looks numbers up ignoring case, so two may not differ only in case.
+            models.UniqueConstraint(
+                Upper("number"),
+                name="certification_number_unique_ignoring_case",
+                violation_error_message="Another certification has this number (upper and lower case are the same).",
+            ),
         ]
         indexes = [
             models.Index(fields=["expires_on"], name="certification_expiry"),

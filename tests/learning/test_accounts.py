@@ -79,6 +79,75 @@ def test_repeated_failures_lock_the_account_out_from_that_address(client, partic
     assert "_auth_user_id" not in client.session
 
 
+# Spellings of pat.participant@example.org that all name the one account: case, surrounding spaces, and
+# full-width letters, which Unicode's NFKC form turns into the plain ones.
+SPELLINGS = [
+    "Pat.Participant@Example.ORG",
+    "  pat.participant@example.org  ",
+    "PAT.PARTICIPANT@EXAMPLE.ORG",
+    "pat.participant@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org",
+    "pAt.pArTiCiPaNt@eXaMpLe.oRg\t",
+]
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_failures_under_any_spelling_of_the_address_count_for_one_account(client, participant, url, settings):
+    assert len(SPELLINGS) == settings.AXES_FAILURE_LIMIT
+    for spelling in SPELLINGS:
+        sign_in(client, spelling, "wrong-guess", url=url)
+
+    response = sign_in(client, participant.email, PASSWORD, url=url)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_lockout_refuses_every_spelling_of_the_address(client, participant, url, spelling, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", url=url)
+
+    response = sign_in(client, spelling, PASSWORD, url=url)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(("failed_on", "tried_on"), [(LOGIN, ADMIN_LOGIN), (ADMIN_LOGIN, LOGIN)])
+def test_a_lockout_on_one_sign_in_form_holds_on_the_other(client, participant, failed_on, tried_on, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "Pat.Participant@example.org", "wrong-guess", url=failed_on)
+
+    response = sign_in(client, participant.email, PASSWORD, url=tried_on)
+
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_the_right_password_in_another_case_does_not_clear_the_lock(client, participant, url, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", url=url)
+
+    other_case = sign_in(client, "PAT.PARTICIPANT@EXAMPLE.ORG", PASSWORD, url=url)
+    as_stored = sign_in(client, participant.email, PASSWORD, url=url)
+
+    assert (other_case.status_code, as_stored.status_code) == (429, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_fewer_failures_than_the_limit_under_other_spellings_still_let_the_right_password_in(
+    client, participant, settings
+):
+    for spelling in SPELLINGS[: settings.AXES_FAILURE_LIMIT - 1]:
+        sign_in(client, spelling, "wrong-guess")
+
+    response = sign_in(client, "Pat.Participant@Example.org", PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(participant.pk)
+
+
 def test_a_lockout_does_not_stop_the_same_account_from_another_address(client, participant, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, participant.email, "wrong-guess", REMOTE_ADDR="198.51.100.7")
@@ -131,6 +200,72 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing
 
     assert "Check your email" in response.content.decode()
     assert mail.outbox == []
+
+
+def request_reset(client, email, client_address="198.51.100.20"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=client_address)
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_password_reset_is_limited_per_address_however_it_is_spelled(client, participant):
+    spellings = ["pat.participant@example.org", "Pat.Participant@Example.org", "PAT.PARTICIPANT@EXAMPLE.ORG"]
+    responses = [
+        request_reset(client, spelling, client_address=f"198.51.100.{n}") for n, spelling in enumerate(spellings)
+    ]
+
+    assert len(mail.outbox) == 2
+    assert [r.status_code for r in responses] == [302, 302, 302]
+    assert {r.url for r in responses} == {reverse("password_reset_done")}
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_the_address_limit_of_one_account_leaves_other_accounts_alone(client, participant):
+    other = UserFactory(email="olu@example.org")
+    for _ in range(3):
+        request_reset(client, participant.email)
+    mail.outbox.clear()
+
+    request_reset(client, other.email)
+
+    assert [message.to for message in mail.outbox] == [[other.email]]
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=100, PASSWORD_RESET_PER_CLIENT_PER_HOUR=3)
+def test_password_reset_is_limited_per_client(client):
+    people = [UserFactory(email=f"reset{n}@example.org") for n in range(4)]
+
+    for person in people:
+        request_reset(client, person.email, client_address="203.0.113.9")
+    from_elsewhere = request_reset(client, people[3].email, client_address="203.0.113.10")
+
+    assert [message.to[0] for message in mail.outbox] == [p.email for p in people[:3]] + [people[3].email]
+    assert from_elsewhere.status_code == 302
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=1, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_over_the_limit_the_page_is_the_same_as_for_any_address(client, participant):
+    request_reset(client, participant.email)
+
+    over = client.post(reverse("password_reset"), {"email": participant.email}, follow=True)
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+
+    assert len(mail.outbox) == 1
+    assert over.redirect_chain == unknown.redirect_chain
+    assert over.content == unknown.content
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_the_admin_password_reset_counts_against_the_same_limit(client, participant):
+    site = request_reset(client, participant.email)
+    admin = [
+        client.post("/admin/password_reset/", {"email": participant.email}, REMOTE_ADDR=f"198.51.100.{n}")
+        for n in (30, 31)
+    ]
+
+    assert len(mail.outbox) == 2
+    assert site.url == reverse("password_reset_done")
+    assert [response.status_code for response in admin] == [302, 302]
+    assert {response.url for response in admin} == {"/admin/password_reset/done/"}
 
 
 def test_a_used_reset_link_no_longer_works(client, participant):

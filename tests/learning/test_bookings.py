@@ -12,7 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.utils import timezone
 
-from learning.bookings import BookingRefused, booking_cancel, booking_create, issue_certifications
+from learning.bookings import (
+    BookingRefused,
+    ResultsRefused,
+    booking_cancel,
+    booking_create,
+    issue_certifications,
+    issue_plan,
+    results_record,
+)
 from learning.certifications import add_months, certification_revoke
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate
 from learning.models.certifications import RENEWED
@@ -20,6 +28,11 @@ from tests.conftest import require
 from tests.factories import CertificationFactory, UserFactory, make_course_date
 
 pytestmark = pytest.mark.django_db
+
+
+def moment_on(day: datetime.date) -> datetime.datetime:
+    """Mid-morning of `day` in the provider's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
 
 
 def today():
@@ -288,7 +301,41 @@ def test_results_decide_pass_or_fail_from_the_course_facts(als1, als2):
         assert booking.passed is expected, (attendance, score)
 
 
-def test_issuing_renews_previous_certifications_and_emails_results(
+def roster_data(bookings_and_results) -> dict:
+    """The roster formset as the admin posts it, for (booking, attendance, score) triples."""
+    data = {"form-TOTAL_FORMS": str(len(bookings_and_results)), "form-INITIAL_FORMS": str(len(bookings_and_results))}
+    for index, (booking, attendance, score) in enumerate(bookings_and_results):
+        data.update(
+            {
+                f"form-{index}-id": booking.pk,
+                f"form-{index}-attendance_percent": "" if attendance is None else attendance,
+                f"form-{index}-exam_score": "" if score is None else score,
+            }
+        )
+    return data
+
+
+def move_date(course_date, *, starts_in_days: int, days: int = 1):
+    """Moves a date that was booked ahead to another time relative to today (bookings are only taken ahead)."""
+    starts_on = today() + datetime.timedelta(days=starts_in_days)
+    CourseDate.objects.filter(pk=course_date.pk).update(
+        starts_on=starts_on, ends_on=starts_on + datetime.timedelta(days=days - 1)
+    )
+    course_date.refresh_from_db()
+    return course_date
+
+
+def with_results(course_date, *results):
+    """Confirmed bookings on `course_date` with the given (attendance, score) recorded."""
+    bookings = []
+    for attendance, score in results:
+        booking = Booking.objects.create(course_date=course_date, participant=UserFactory(), status="confirmed")
+        Booking.objects.filter(pk=booking.pk).update(attendance_percent=attendance, exam_score=score)
+        bookings.append(Booking.objects.get(pk=booking.pk))
+    return bookings
+
+
+def test_issuing_renews_previous_certifications_and_emails_results_after_confirmation(
     admin_client, als1, als2, django_capture_on_commit_callbacks
 ):
     course_date = make_course_date(als2, starts_in_days=10)
@@ -299,25 +346,21 @@ def test_issuing_renews_previous_certifications_and_emails_results(
         participant=renewer, course=als2, issued_on=add_months(today(), -23), expires_on=add_months(today(), 1)
     )
     bookings = {person: book(person, course_date) for person in (renewer, newcomer, failer)}
+    move_date(course_date, starts_in_days=-2)
     url = f"/admin/course-dates/{course_date.pk}/roster/"
-    forms = {"form-TOTAL_FORMS": "3", "form-INITIAL_FORMS": "3"}
-    for index, (person, score) in enumerate(((renewer, 90), (newcomer, 85), (failer, 60))):
-        forms.update(
-            {
-                f"form-{index}-id": bookings[person].pk,
-                f"form-{index}-attendance_percent": 100,
-                f"form-{index}-exam_score": score,
-            }
-        )
+    results = [(bookings[renewer], 100, 90), (bookings[newcomer], 100, 85), (bookings[failer], 100, 60)]
     mail.outbox.clear()
 
+    to_confirm = admin_client.post(url, {**roster_data(results), "issue": "1"})
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url, {**forms, "issue": "1"})
+        response = admin_client.post(to_confirm.url, {"certifications": "2", "emails": "3"})
 
+    assert to_confirm.url == f"/admin/course-dates/{course_date.pk}/issue/"
     assert response.status_code == 302
     old.refresh_from_db()
     renewal = Certification.objects.get(participant=renewer, course=als2, renewed_by__isnull=True)
     assert old.renewed_by == renewal and old.status_on(today()) == RENEWED
+    assert renewal.issued_on == today()
     assert old not in Certification.objects.in_force()
     # Reminders stop for the renewed certification: the scan finds nothing due for it.
     from reminders.scan import scan
@@ -335,17 +378,157 @@ def test_issuing_renews_previous_certifications_and_emails_results(
 
 def test_issuing_twice_issues_and_emails_nothing_more(als1, django_capture_on_commit_callbacks):
     course_date = make_course_date(als1)
-    booking = book(UserFactory(), course_date)
-    Booking.objects.filter(pk=booking.pk).update(attendance_percent=100)
+    with_results(course_date, (100, None))
+    after = course_date.ends_on + datetime.timedelta(days=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = issue_certifications(course_date=course_date, issued_on=today())
+        first = issue_certifications(course_date=course_date, now=moment_on(after))
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
-        second = issue_certifications(course_date=course_date, issued_on=today())
+        second = issue_certifications(course_date=course_date, now=moment_on(after))
 
     assert (len(first), len(second)) == (1, 0)
-    assert len(mail.outbox) == sent
+    assert len(mail.outbox) == sent == 1
+
+
+# --- Results only from the first day, certifications only after the last ------------------------------------
+
+
+def test_results_are_refused_before_the_first_day_and_nothing_is_saved(als1):
+    course_date = make_course_date(als1, days=3)
+    [booking] = with_results(course_date, (None, None))
+    booking.attendance_percent = 100
+
+    with pytest.raises(ResultsRefused) as refused:
+        results_record(
+            course_date=course_date, bookings=[booking], today=course_date.starts_on - datetime.timedelta(days=1)
+        )
+
+    assert str(refused.value) == (
+        f"Results for this date can be recorded from its first day, {course_date.starts_on:%-d %B %Y}; "
+        "nothing was saved."
+    )
+    assert Booking.objects.get(pk=booking.pk).attendance_percent is None
+
+
+def test_results_are_recorded_from_the_first_day(als1):
+    course_date = make_course_date(als1, days=3)
+    [booking] = with_results(course_date, (None, None))
+    booking.attendance_percent, booking.exam_score = 100, 70
+
+    saved = results_record(course_date=course_date, bookings=[booking], today=course_date.starts_on)
+
+    assert saved == 1
+    assert Booking.objects.values_list("attendance_percent", "exam_score").get(pk=booking.pk) == (100, 70)
+
+
+@pytest.mark.parametrize("days_after_start", [-1, 0, 2], ids=["before", "first-day", "last-day"])
+def test_certifications_are_refused_until_the_day_after_the_last_day(
+    als1, django_capture_on_commit_callbacks, days_after_start
+):
+    course_date = make_course_date(als1, days=3)
+    with_results(course_date, (100, None), (50, None))
+
+    with pytest.raises(ResultsRefused) as refused, django_capture_on_commit_callbacks(execute=True):
+        issue_certifications(
+            course_date=course_date, now=moment_on(course_date.starts_on + datetime.timedelta(days=days_after_start))
+        )
+
+    assert str(refused.value) == (
+        f"Certifications for this date can be issued from {course_date.ends_on + datetime.timedelta(days=1):%-d %B %Y},"
+        f" the day after its last day ({course_date.ends_on:%-d %B %Y}); nothing was issued."
+    )
+    assert not Certification.objects.exists()
+    assert not Booking.objects.filter(result_sent_at__isnull=False).exists()
+    assert mail.outbox == []
+
+
+def test_the_plan_counts_certifications_to_issue_and_result_emails_to_send(als2):
+    course_date = make_course_date(als2)
+    passed, failed, undecided = with_results(course_date, (100, 90), (100, 60), (100, None))
+    already = with_results(course_date, (100, 95))[0]
+    Booking.objects.filter(pk=already.pk).update(
+        certification=CertificationFactory(course=als2, participant=already.participant), result_sent_at=timezone.now()
+    )
+
+    plan = issue_plan(course_date=course_date, today=course_date.ends_on + datetime.timedelta(days=1))
+
+    assert (plan.certifications, plan.emails) == (1, 2)
+    assert [b.pk for b in plan.to_certify] == [passed.pk]
+    assert sorted(b.pk for b in plan.to_notify) == sorted([passed.pk, failed.pk])
+    assert undecided.pk not in [b.pk for b in plan.to_notify]
+
+
+def test_the_roster_refuses_results_before_the_first_day(admin_client, als1):
+    course_date = make_course_date(als1, starts_in_days=5)
+    [booking] = with_results(course_date, (None, None))
+
+    response = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/roster/", {**roster_data([(booking, 100, 80)]), "save": "1"}
+    )
+
+    assert response.status_code == 200
+    assert "can be recorded from its first day" in response.content.decode()
+    assert Booking.objects.get(pk=booking.pk).attendance_percent is None
+
+
+def test_the_roster_saves_results_but_refuses_to_issue_while_the_course_runs(admin_client, als1):
+    course_date = move_date(make_course_date(als1, starts_in_days=10, days=3), starts_in_days=-1, days=3)
+    [booking] = with_results(course_date, (None, None))
+
+    response = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/roster/",
+        {**roster_data([(booking, 100, None)]), "issue": "1"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert response.redirect_chain == [(f"/admin/course-dates/{course_date.pk}/roster/", 302)]
+    assert "Results saved." in page
+    assert "can be issued from" in page
+    assert Booking.objects.get(pk=booking.pk).attendance_percent == 100
+    assert not Certification.objects.exists()
+
+
+def test_the_confirmation_says_how_many_certifications_and_emails_and_issues_nothing_yet(admin_client, als2):
+    course_date = move_date(make_course_date(als2, starts_in_days=10), starts_in_days=-3)
+    with_results(course_date, (100, 90), (100, 85), (100, 30), (None, None))
+
+    response = admin_client.get(f"/admin/course-dates/{course_date.pk}/issue/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 certifications will be issued and 3 result emails sent." in page
+    assert not Certification.objects.exists()
+    assert not Booking.objects.filter(result_sent_at__isnull=False).exists()
+    assert mail.outbox == []
+
+
+def test_confirming_numbers_that_changed_since_the_page_was_shown_issues_nothing(admin_client, als2):
+    course_date = move_date(make_course_date(als2, starts_in_days=10), starts_in_days=-3)
+    with_results(course_date, (100, 90), (100, 85), (100, 30))
+
+    response = admin_client.post(f"/admin/course-dates/{course_date.pk}/issue/", {"certifications": "1", "emails": "1"})
+
+    assert response.status_code == 200
+    assert "The results changed since the confirmation was shown" in response.content.decode()
+    assert "2 certifications will be issued and 3 result emails sent." in response.content.decode()
+    assert not Certification.objects.exists()
+
+
+def test_the_confirmation_page_refuses_before_the_day_after_the_last_day(admin_client, als1):
+    course_date = make_course_date(als1, starts_in_days=3)
+    with_results(course_date, (100, None))
+
+    shown = admin_client.get(f"/admin/course-dates/{course_date.pk}/issue/", follow=True)
+    confirmed = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/issue/", {"certifications": "1", "emails": "1"}, follow=True
+    )
+
+    for response in (shown, confirmed):
+        assert response.redirect_chain == [(f"/admin/course-dates/{course_date.pk}/roster/", 302)]
+        assert "can be issued from" in response.content.decode()
+    assert not Certification.objects.exists()
 
 
 # --- Continuing education -------------------------------------------------------------------------------

@@ -88,3 +88,60 @@ def test_verification_is_rate_limited_per_client(client, certification, settings
     assert statuses[:3] == [404, 404, 404]
     assert statuses[3:] == [429, 429]
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize("typed", ["als2-2026-000123", "Als2-2026-000123", "ALS2-2026-000123"])
+def test_verification_finds_a_number_in_any_case(client, certification, typed):
+    response = client.get(f"/verify/{typed}/")
+
+    assert response.status_code == 200
+    assert "ALS2-2026-000123" in response.content.decode()
+    assert "Ann Lee" in response.content.decode()
+
+
+def test_the_verify_form_leads_to_a_number_typed_in_lower_case(client, certification):
+    response = client.get("/verify/?number=+als2-2026-000123+", follow=True)
+
+    assert response.redirect_chain == [("/verify/als2-2026-000123/", 302)]
+    assert response.status_code == 200
+    assert "Ann Lee" in response.content.decode()
+
+
+ODD_ADDRESSES = [
+    "/verify/%00/",
+    "/verify/ALS2-2026-000123%00/",
+    "/verify/%2F/",
+    "/verify/..%2F..%2Fadmin/",
+    "/verify/%E2%80%AE321000-6202-2SLA/",
+    "/verify/%FF%FE/",
+    "/verify/" + "A" * 5000 + "/",
+    "/verify/ALS2%E2%80%912026%E2%80%91000123/",
+    "/verify/?number=ALS2/2026/000123",
+    "/verify/?number=a%2Fb",
+    "/verify/?number=%00",
+    "/verify/?number=%FF",
+    "/verify/?number=" + "9" * 5000,
+    "/verify/?number=<script>alert(1)</script>",
+    "/verify/?number=ALS2-2026-000123&number=x/y",
+    "/verify/?number[]=ALS2-2026-000123",
+    "/verify/?number=%E2%80%AE",
+    "/verify/?number=%20%20",
+    "/verify/?number",
+    "/verify/?=",
+]
+
+
+@pytest.mark.parametrize("address", ODD_ADDRESSES)
+def test_verification_answers_any_address_with_200_or_404(client, certification, address):
+    response = client.get(address)
+
+    assert response.status_code in (200, 404)
+    assert "Ann Lee" not in response.content.decode()
+
+
+def test_text_that_cannot_be_a_number_is_called_so(client, certification):
+    response = client.get("/verify/?number=ALS2/2026/000123")
+
+    assert response.status_code == 404
+    assert "is not a certification number" in response.content.decode()
+    assert "letters (A-Z), digits and hyphens" in response.content.decode()

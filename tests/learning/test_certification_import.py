@@ -192,3 +192,174 @@ def test_the_admin_upload_imports_the_same_way(client, tmp_path, als1, als2, adm
     assert "unknown course" in refused.content.decode()
     assert "3 created" in skipped.content.decode()
     assert Certification.objects.count() == 3
+
+
+# --- Encodings and files that are not CSV -----------------------------------------------------------------
+
+IRISH = (
+    "zoe@example.org,Zoë,Ó Briain,ALS1,ALS1-2025-000010,2025-03-02,\n"
+    "sean@example.org,Seán,Müller,ALS1,ALS1-2025-000011,2025-03-02,\n"
+)
+
+
+def names_imported():
+    return sorted(User.objects.filter(certifications__isnull=False).values_list("first_name", "last_name"))
+
+
+def xlsx_bytes() -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(HEADER.strip().split(","))
+    workbook.active.append(GOOD.splitlines()[0].split(","))
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+BAD_FILES = {
+    "empty": (lambda: b"", "the file is empty"),
+    "blank-lines": (lambda: b"\r\n\r\n  \r\n", "the file is empty"),
+    "bom-only": (lambda: b"\xef\xbb\xbf", "the file is empty"),
+    "nul-bytes": (lambda: (HEADER + GOOD).encode().replace(b"Bob", b"B\x00b"), "line 3: this is not a CSV file"),
+    "png": (lambda: PNG, "it looks like a PNG image"),
+    "xlsx": (xlsx_bytes, "it looks like an Excel workbook (.xlsx)"),
+    "utf-16": (lambda: (HEADER + IRISH).encode("utf-16"), "UTF-16 text"),
+    "utf-8-then-cp1252": (
+        lambda: (
+            (HEADER + IRISH).encode("utf-8")
+            + "ann@example.org,Zoë,Lee,ALS1,ALS1-2025-000012,2025-03-02,\n".encode("cp1252")
+        ),
+        "line 4: the text is not UTF-8",
+    ),
+    "not-cp1252-either": (
+        lambda: (HEADER + "ann@example.org,Ann,Le\x81e,ALS1,X-1,2025-03-02,\n").encode("latin-1"),
+        "line 2: the text is not UTF-8",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_a_file_that_is_not_csv_text_is_refused_in_one_line_and_nothing_is_written(tmp_path, als1, als2, kind):
+    content, message = BAD_FILES[kind]
+    path = tmp_path / "records.csv"
+    path.write_bytes(content())
+    before = register_state()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_certifications", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert message in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert str(path) in str(refused.value)
+    assert register_state() == before
+    assert not Certification.objects.exists()
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_the_admin_upload_refuses_a_file_that_is_not_csv_text_with_its_message(admin_client, als1, als2, kind):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content, message = BAD_FILES[kind]
+    before = register_state()
+
+    response = admin_client.post(
+        "/admin/certifications/import/", {"file": SimpleUploadedFile("from-excel.csv", content())}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert "from-excel.csv" in page
+    assert register_state() == before
+
+
+def test_a_utf8_file_with_a_bom_is_read_with_its_accented_names(tmp_path, als1):
+    path = tmp_path / "records.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + IRISH).encode("utf-8"))
+
+    output, ok = run(path)
+
+    assert ok, output
+    assert names_imported() == [("Seán", "Müller"), ("Zoë", "Ó Briain")]
+    assert "Windows-1252" not in output
+
+
+def test_an_excel_windows_1252_file_is_read_with_its_accented_names(tmp_path, als1):
+    path = tmp_path / "records.csv"
+    path.write_bytes((HEADER + IRISH).replace("\n", "\r\n").encode("cp1252"))
+
+    output, ok = run(path)
+
+    assert ok, output
+    assert names_imported() == [("Seán", "Müller"), ("Zoë", "Ó Briain")]
+    assert "read as Windows-1252" in output
+
+
+def test_the_admin_upload_reads_an_excel_windows_1252_file(admin_client, als1):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("excel.csv", (HEADER + IRISH).encode("cp1252"))
+
+    response = admin_client.post("/admin/certifications/import/", {"file": upload})
+
+    assert "2 created" in response.content.decode()
+    assert "read as Windows-1252" in response.content.decode()
+    assert names_imported() == [("Seán", "Müller"), ("Zoë", "Ó Briain")]
+
+
+def test_a_field_longer_than_csv_allows_is_refused_with_its_line(tmp_path, als1):
+    path = tmp_path / "records.csv"
+    path.write_text(HEADER + GOOD + "ann@example.org,Ann," + "L" * 200_000 + ",ALS1,X-9,2025-03-02,\n")
+
+    output, ok = run(path)
+
+    assert not ok
+    assert "line 5: not readable as CSV" in output
+    assert not Certification.objects.exists()
+
+
+# --- Certification numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number", ["ALS1/2025/1", "ALS1 2025 1", "AB", "X" * 41, "-ALS1-1", "ALS1_2025_1", "ÄLS1-2025-1", "ALS1-2025-1;"]
+)
+def test_a_number_outside_the_format_is_rejected_with_its_line(tmp_path, als1, als2, number):
+    output, ok = run(write(tmp_path, GOOD + f"cat@example.org,Cat,Fox,ALS1,{number},2025-01-01,\n"))
+
+    assert not ok
+    assert "line 5, number: " in output
+    assert "is not a certification number (3 to 40 letters (A-Z), digits and hyphens" in output
+    assert not Certification.objects.exists()
+
+
+def test_numbers_differing_only_in_case_in_one_file_are_one_number(tmp_path, als1, als2):
+    output, ok = run(write(tmp_path, GOOD + GOOD.splitlines(keepends=True)[0].replace("ALS1-2025", "als1-2025")))
+
+    assert not ok
+    assert "line 5, number: duplicate row in the file (same as line 2)" in output
+
+
+def test_a_number_held_in_another_case_updates_that_certification(tmp_path, als1, als2):
+    run(write(tmp_path, GOOD))
+
+    output, ok = run(write(tmp_path, "ann@example.org,Ann,Lee,ALS1,als1-2025-000001,2025-03-02,2027-06-30\n"))
+
+    assert ok, output
+    assert "0 created, 1 updated" in output
+    assert Certification.objects.get(number__iexact="als1-2025-000001").expires_on == datetime.date(2027, 6, 30)
+    assert Certification.objects.count() == 3
+
+
+def test_a_number_held_by_another_person_in_another_case_is_rejected(tmp_path, als1, als2):
+    CertificationFactory(number="ALS1-2025-000001", participant=UserFactory(email="someone@example.org"), course=als1)
+
+    output, ok = run(write(tmp_path, GOOD.replace("ALS1-2025-000001", "Als1-2025-000001")))
+
+    assert not ok
+    assert "line 2, number: number Als1-2025-000001 already belongs to another person" in output
+    assert Certification.objects.count() == 1

@@ -16,7 +16,7 @@ from learning.certifications import (
     prerequisites_check,
 )
 from learning.models import Certification
-from learning.models.certifications import CURRENT, EXPIRED, EXPIRING, RENEWED, REVOKED
+from learning.models.certifications import CURRENT, EXPIRED, EXPIRING, RENEWED, REVOKED, is_certification_number
 from tests.factories import CertificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +138,38 @@ def test_the_database_refuses_a_number_twice(als2):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         CertificationFactory(course=als2, number="ALS2-2026-000001")
+
+
+def test_the_database_refuses_a_number_that_differs_only_in_case(als2):
+    CertificationFactory(course=als2, number="ALS2-2026-000001")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CertificationFactory(course=als2, number="als2-2026-000001")
+
+
+@pytest.mark.parametrize("code", ["ALS2", "als2", "BLS AED", "EPALS/2", "ABCDEFGHIJKLMNOPQRST", "Ünï-2"])
+def test_generated_numbers_fit_the_number_format_whatever_the_course_code(catalogue, code):
+    from learning.models import CoursePage
+    from tests.factories import make_course
+
+    # An editor may type any code in the admin: set it as typed, whatever the page's slug.
+    CoursePage.objects.filter(pk=make_course(catalogue, "X1").pk).update(code=code)
+    course = CoursePage.objects.get(code=code)
+
+    numbers = [
+        certification_issue(participant=UserFactory(), course=course, issued_on=D(2026, 3, 2)).number for _ in range(2)
+    ]
+
+    assert all(is_certification_number(number) for number in numbers), numbers
+    assert numbers[1].endswith("-000002")
+
+
+def test_generated_numbers_continue_after_one_typed_in_lower_case(als2):
+    CertificationFactory(course=als2, number="als2-2026-000007")
+
+    issued = certification_issue(participant=UserFactory(), course=als2, issued_on=D(2026, 3, 2))
+
+    assert issued.number == "ALS2-2026-000008"
 
 
 # --- Prerequisites -------------------------------------------------------------------------------------

@@ -189,12 +189,50 @@ def test_the_form_generates_the_number_and_expiry_when_left_empty(admin_client, 
     assert (certification.number, certification.expires_on) == ("ALS1-2026-000001", datetime.date(2028, 3, 2))
 
 
-def test_the_form_refuses_a_number_already_used(admin_client, register, als1):
-    data = {"participant": UserFactory().pk, "course": als1.pk, "number": "ALS1-2025-000001", "issued_on": "2026-03-02"}
+@pytest.mark.parametrize("number", ["ALS1-2025-000001", "als1-2025-000001", "Als1-2025-000001"])
+def test_the_form_refuses_a_number_already_used_in_any_case(admin_client, register, als1, number):
+    data = {"participant": UserFactory().pk, "course": als1.pk, "number": number, "issued_on": "2026-03-02"}
 
     response = admin_client.post("/admin/certifications/new/", data)
 
-    assert "Certification with this Number already exists." in response.context["form"].errors["number"]
+    assert response.status_code == 200
+    assert response.context["form"].errors["number"] == [
+        "ALS1-2025-000001 is already the number of another certification (upper and lower case are the same number)."
+    ]
+    assert Certification.objects.filter(number__iexact=number).count() == 1
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "ALS1/2025/1",
+        "ALS1 2025 1",
+        "A1",
+        "-ALS1-1",
+        "ALS1-1-",
+        "ALS1_2025",
+        "ALS1-2025-00000\u0662",
+        "Ä-2025",
+    ],
+)
+def test_the_form_refuses_a_number_outside_the_format_on_the_field(admin_client, als1, number):
+    data = {"participant": UserFactory().pk, "course": als1.pk, "number": number, "issued_on": "2026-03-02"}
+
+    response = admin_client.post("/admin/certifications/new/", data)
+
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["number"]
+    assert message.startswith("A certification number is 3 to 40 letters (A-Z), digits and hyphens")
+    assert not Certification.objects.exists()
+
+
+def test_the_form_accepts_a_number_in_the_format(admin_client, als1):
+    data = {"participant": UserFactory().pk, "course": als1.pk, "number": "old-ref-77", "issued_on": "2026-03-02"}
+
+    response = admin_client.post("/admin/certifications/new/", data)
+
+    assert response.status_code == 302
+    assert Certification.objects.get().number == "old-ref-77"
 
 
 def test_an_administrator_creates_a_participant_without_a_password_who_is_invited(admin_client):

@@ -107,6 +107,31 @@ def test_an_esp_is_chosen_by_environment_variables(tmp_path):
     assert shown["anymail"] == {"POSTMARK_SERVER_TOKEN": "token-123"}
 
 
+def test_numeric_and_boolean_anymail_variables_become_numbers_and_booleans(tmp_path):
+    shown = settings_with(
+        tmp_path,
+        EMAIL_ESP="postmark",
+        ANYMAIL_REQUESTS_TIMEOUT="5",
+        ANYMAIL_IGNORE_UNSUPPORTED_FEATURES="true",
+        ANYMAIL_POSTMARK_SERVER_TOKEN="123",
+    )
+
+    assert shown["anymail"] == {
+        "REQUESTS_TIMEOUT": 5.0,
+        "IGNORE_UNSUPPORTED_FEATURES": True,
+        "POSTMARK_SERVER_TOKEN": "123",  # a token that looks like a number stays text
+    }
+    assert settings_with(tmp_path, ANYMAIL_REQUESTS_TIMEOUT="3.05,27")["anymail"]["REQUESTS_TIMEOUT"] == [3.05, 27.0]
+
+
+@pytest.mark.parametrize("value", ["five", "0", "1,2,3", ""])
+def test_a_bad_anymail_timeout_stops_the_start_naming_the_variable(tmp_path, value):
+    completed = run_python(SHOW_SETTINGS, tmp_path, ANYMAIL_REQUESTS_TIMEOUT=value)
+
+    assert completed.returncode != 0
+    assert "ANYMAIL_REQUESTS_TIMEOUT" in completed.stderr
+
+
 def test_passwords_are_hashed_with_argon2_and_shared_page_passwords_are_off(tmp_path):
     shown = settings_with(tmp_path)
 
@@ -135,6 +160,7 @@ PRODUCTION = {
     "PORTAL_BASE_URL": "https://training.example.org",
     "EMAIL_ESP": "postmark",
     "ANYMAIL_POSTMARK_SERVER_TOKEN": "token",
+    "ANYMAIL_WEBHOOK_SECRET": "tracker:" + "w8Zr4" * 8,
 }
 
 
@@ -143,7 +169,7 @@ def test_deploy_check_reports_no_issues_with_production_variables(tmp_path):
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES},
+            **{k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES and not k.startswith("ANYMAIL_")},
             **PRODUCTION,
             "PORTAL_VAR_DIR": str(tmp_path / "var"),
         },
@@ -164,3 +190,33 @@ def test_production_turns_on_secure_transport(tmp_path, setting):
 
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "True"
+
+
+def test_production_with_an_esp_refuses_to_start_without_the_webhook_secret(tmp_path):
+    without_secret = {name: value for name, value in PRODUCTION.items() if name != "ANYMAIL_WEBHOOK_SECRET"}
+
+    completed = run_python(SHOW_SETTINGS, tmp_path, **without_secret)
+
+    assert completed.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET is not set" in completed.stderr
+    assert "EMAIL_ESP=postmark" in completed.stderr
+
+
+def test_production_without_an_esp_starts_without_the_webhook_secret(tmp_path):
+    file_mail = {
+        name: value
+        for name, value in PRODUCTION.items()
+        if name not in {"ANYMAIL_WEBHOOK_SECRET", "EMAIL_ESP", "ANYMAIL_POSTMARK_SERVER_TOKEN"}
+    }
+
+    shown = settings_with(tmp_path, **file_mail)
+
+    assert shown["debug"] is False
+    assert shown["email_backend"] == "portal.mail.EmlFileBackend"
+
+
+def test_a_webhook_secret_that_is_not_user_and_password_is_a_clear_error(tmp_path):
+    completed = run_python(SHOW_SETTINGS, tmp_path, ANYMAIL_WEBHOOK_SECRET="just-a-password")
+
+    assert completed.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET must be user:password" in completed.stderr

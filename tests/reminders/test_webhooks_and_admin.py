@@ -7,7 +7,7 @@ from django.utils import timezone
 from reminders.models import Reminder, Suppression, TrackingEvent
 from reminders.scan import scan
 from tests.factories import UserFactory
-from tests.reminders.conftest import TODAY, at, bounce, expiring, post
+from tests.reminders.conftest import SECRET, TODAY, at, bounce, expiring, post
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,34 @@ def test_an_unsigned_webhook_is_refused(client, webhook_secret, processed, als1)
     assert processed(client, bounce(), auth="tracker:wrong").status_code == 400
     reminder.refresh_from_db()
     assert reminder.status == "sent" and not Suppression.objects.exists()
+
+
+@pytest.fixture
+def no_webhook_secret(settings):
+    settings.ANYMAIL = {name: value for name, value in settings.ANYMAIL.items() if name != "WEBHOOK_SECRET"}
+
+
+@pytest.mark.parametrize("auth", [None, SECRET, "anyone:anything"], ids=["unsigned", "old-secret", "guessed"])
+def test_with_no_secret_configured_every_post_is_refused_and_nothing_recorded(
+    client, no_webhook_secret, processed, als1, auth
+):
+    reminder = sent_reminder(als1)
+
+    response = processed(client, bounce(), auth=auth)
+
+    assert response.status_code == 400
+    reminder.refresh_from_db()
+    assert reminder.status == "sent"
+    assert not Suppression.objects.exists()
+    assert not TrackingEvent.objects.exists()
+
+
+@pytest.mark.parametrize("esp", ["mailgun", "sendgrid", "amazon_ses", "brevo"])
+def test_with_no_secret_configured_every_esp_webhook_refuses_posts(client, no_webhook_secret, esp):
+    response = client.post(f"/anymail/{esp}/tracking/", "{}", content_type="application/json")
+
+    assert response.status_code == 400
+    assert not TrackingEvent.objects.exists()
 
 
 def test_an_event_seen_before_is_ignored(client, webhook_secret, processed, als1):

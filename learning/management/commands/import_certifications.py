@@ -67,6 +67,8 @@ class Command(BaseCommand):
             sent = sum(participant_invite(user) for user in User.objects.filter(pk__in=report.new_participant_ids))
             self.stdout.write(f"Invitations sent: {sent} of {len(report.new_participant_ids)}")
 
+        if report.encoding_note:
+            self.stdout.write(report.encoding_note)
         self.stdout.write(report.summary)
         if not report.written:
             raise CommandError(
