@@ -328,8 +328,8 @@ else:
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or _default_result_backend or None
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_TIME_LIMIT = 10 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT_SECONDS", 10 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - max(1, CELERY_TASK_TIME_LIMIT // 10)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Reliability. The outbox rows, not the broker's messages, decide what is sent (reminders/delivery.py), so these
 # settings only bound how much a failure costs:
@@ -357,6 +357,13 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6)
 REMINDER_CATCH_UP_DAYS = env_int("REMINDER_CATCH_UP_DAYS", 14)
 # How often beat runs the drain: stale claims settled, lost tasks queued again (minutes).
 REMINDER_DRAIN_MINUTES = env_int("REMINDER_DRAIN_MINUTES", 5)
+# A send claimed longer ago than this belongs to a worker that died; keep it above CELERY_TASK_TIME_LIMIT (seconds).
+REMINDER_SENDING_TIMEOUT_SECONDS = env_int("REMINDER_SENDING_TIMEOUT_SECONDS", 15 * 60)
+if REMINDER_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"REMINDER_SENDING_TIMEOUT_SECONDS={REMINDER_SENDING_TIMEOUT_SECONDS} must be longer than the tasks' time "
+        f"limit (CELERY_TASK_TIME_LIMIT_SECONDS={CELERY_TASK_TIME_LIMIT}), or a live send would be taken for dead."
+    )
 # An uncertain send (the ESP did not answer, or the worker died) with no tracking event after this long gets one
 # more attempt (minutes).
 REMINDER_UNCERTAIN_WAIT_MINUTES = env_int("REMINDER_UNCERTAIN_WAIT_MINUTES", 120)

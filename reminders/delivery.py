@@ -30,9 +30,11 @@ from reminders.tracking import apply_waiting_events
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this belongs to a worker that died: no task holds it longer than Celery's hard time limit
-# (CELERY_TASK_TIME_LIMIT, 10 minutes).
-SENDING_TIMEOUT = datetime.timedelta(minutes=15)
+
+def sending_timeout() -> datetime.timedelta:
+    """A claim older than this belongs to a worker that died (REMINDER_SENDING_TIMEOUT_SECONDS; longer than Celery's
+    hard time limit, so that no live task holds a claim that long)."""
+    return datetime.timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT_SECONDS)
 
 
 class TransientSendError(Exception):
@@ -117,7 +119,7 @@ def mark_dispatched(participant_ids: list[int], now: datetime.datetime) -> None:
 
 def settle_stale_claims(now: datetime.datetime) -> int:
     """Claims whose worker died mid-send: the ESP may have the message, so the rows are uncertain, not pending."""
-    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - sending_timeout())
     return stale.update(
         **with_story(
             now,

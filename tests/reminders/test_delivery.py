@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections
 from werkzeug import Response
 
-from reminders.delivery import SENDING_TIMEOUT, TransientSendError, deliver_to_participant, settle_stale_claims
+from reminders.delivery import TransientSendError, deliver_to_participant, sending_timeout, settle_stale_claims
 from reminders.models import Reminder
 from reminders.scan import scan
 from tests.conftest import celery_worker, require
@@ -166,7 +166,7 @@ def test_reminders_no_longer_due_at_sending_time_are_skipped(postmark, als1):
 
 def test_a_claim_whose_worker_died_becomes_uncertain_and_is_not_sent_again(postmark, als1):
     person = due_participant(als1, 30)
-    claimed_long_ago = at(TODAY) - SENDING_TIMEOUT - datetime.timedelta(minutes=1)
+    claimed_long_ago = at(TODAY) - sending_timeout() - datetime.timedelta(minutes=1)
     Reminder.objects.filter(certification__participant=person).update(status="sending", claimed_at=claimed_long_ago)
     fresh = due_participant(als1, 29)
     Reminder.objects.filter(certification__participant=fresh).update(status="sending", claimed_at=at(TODAY))

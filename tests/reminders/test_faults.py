@@ -13,7 +13,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from werkzeug import Response
 
-from reminders.delivery import SENDING_TIMEOUT, deliver_to_participant, drain, record_sent
+from reminders.delivery import deliver_to_participant, drain, record_sent, sending_timeout
 from reminders.models import Reminder, Suppression, TrackingEvent
 from reminders.scan import scan
 from tests.conftest import celery_worker, require
@@ -252,7 +252,7 @@ def test_a_worker_killed_mid_send_is_settled_without_a_duplicate(
     [row] = rows_of(person)
     assert row.status == "sending"
 
-    settled = drain(today=timezone.localdate(), now=timezone.now() + SENDING_TIMEOUT + datetime.timedelta(minutes=1))
+    settled = drain(today=timezone.localdate(), now=timezone.now() + sending_timeout() + datetime.timedelta(minutes=1))
     row.refresh_from_db()
     assert settled.uncertain == 1 and settled.dispatched == [] and row.status == "uncertain"
     with eager(), django_capture_on_commit_callbacks(execute=True):
