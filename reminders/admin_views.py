@@ -4,6 +4,7 @@ failed ones, the suppression list, the editable stages, and a dashboard panel of
 import datetime
 
 import django_filters
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -91,7 +92,14 @@ def reminder_email_view(request, reminder_id):
     message = email_as_sent(reminder)
     html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
     return render(
-        request, "reminders/admin/reminder_email.html", {"reminder": reminder, "message": message, "html": html}
+        request,
+        "reminders/admin/reminder_email.html",
+        {
+            "reminder": reminder,
+            "message": message,
+            "html": html,
+            "uncertain_wait": settings.REMINDER_UNCERTAIN_WAIT_MINUTES,
+        },
     )
 
 
@@ -154,5 +162,6 @@ class ReminderStatsPanel(Component):
             delivered=Count("pk", filter=Q(status=Reminder.DELIVERED)),
             bounced=Count("pk", filter=Q(status__in=[Reminder.BOUNCED, Reminder.COMPLAINED])),
             failed=Count("pk", filter=Q(status=Reminder.FAILED)),
+            uncertain=Count("pk", filter=Q(status=Reminder.UNCERTAIN)),
         )
         return {"counts": counts}

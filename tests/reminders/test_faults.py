@@ -23,11 +23,11 @@ from tests.reminders.conftest import TODAY, accepted, at, bounce, eager, expirin
 pytestmark = pytest.mark.django_db
 
 
-def due_participant(course, *days, email=None):
+def due_participant(course, *days, email=None, today=TODAY):
     person = UserFactory(**({"email": email} if email else {}))
     for day in days:
-        expiring(course, day, participant=person)
-    scan(today=TODAY, now=at(TODAY))
+        expiring(course, day, participant=person, today=today)
+    scan(today=today, now=at(today))
     return person
 
 
@@ -293,3 +293,20 @@ def test_a_response_that_is_not_json_is_a_transient_refusal_not_a_crash(postmark
     with pytest.raises(TransientSendError):
         deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))
     assert [row.status for row in rows_of(person)] == ["pending"]
+
+
+def test_the_outbox_shows_an_uncertain_row_with_its_story(admin_client, slow_postmark, als1):
+    today = timezone.localdate()  # the dashboard panel counts back from the real today
+    person = due_participant(als1, 30, today=today)
+    slow_postmark.expect_request("/email", method="POST").respond_with_handler(accepted_too_late("pm-y"))
+    deliver_to_participant(person.pk, today=today, now=timezone.now())
+    [row] = rows_of(person)
+
+    listing = admin_client.get("/admin/reminders/?status=uncertain").content.decode()
+    page = admin_client.get(f"/admin/reminders/{row.pk}/email/").content.decode()
+    panel = admin_client.get("/admin/").content.decode()
+
+    assert row.certification.number in listing
+    assert "no answer from the ESP (AnymailRequestsAPIError): it may have been sent" in page
+    assert "not sent again unless no delivery news arrives within 120 minutes" in page
+    assert 'data-testid="reminders-uncertain">1<' in panel
