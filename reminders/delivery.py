@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from learning.models import User
 from reminders.emails import compose_reminder_email
+from reminders.esp_search import accepted_uncertain_emails
 from reminders.models import Reminder
 from reminders.scan import eligible_certifications, start_of
 from reminders.story import with_story
@@ -210,13 +211,13 @@ def deliver_to_participant(participant_id: int, *, today: datetime.date, now: da
     return delivery
 
 
-def record_sent(ids: list[int], message_id: str, now: datetime.datetime) -> None:
+def record_sent(ids: list[int], message_id: str, now: datetime.datetime, how: str = "accepted by the ESP") -> None:
     """The ESP accepted the message. A tracking event may have arrived first and moved a row further on: it keeps
     its status. Events that waited for this message id are applied now."""
     with transaction.atomic():
         Reminder.objects.filter(pk__in=ids).update(sent_at=now, message_id=message_id, last_error="", updated_at=now)
         Reminder.objects.filter(pk__in=ids, status__in=[Reminder.SENDING, Reminder.UNCERTAIN]).update(
-            **with_story(now, f"accepted by the ESP as {message_id}", status=Reminder.SENT)
+            **with_story(now, f"{how} as {message_id}", status=Reminder.SENT)
         )
     apply_waiting_events(message_id, now=now)
 
@@ -277,17 +278,22 @@ def retry_delay(retries: int) -> int:
 @dataclass
 class Drain:
     uncertain: int
+    confirmed: int
     retried: int
     dispatched: list[int]
 
 
 def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
-    """The outbox's periodic pass: dead workers' claims become uncertain, unsettled uncertain rows get their one
-    more attempt, and every participant whose due rows have no live task gets one (the caller queues them). A row
-    dispatched within the last period is left to its task."""
+    """The outbox's periodic pass: dead workers' claims become uncertain, uncertain emails the ESP confirms are
+    sent, unsettled uncertain rows get their one more attempt, and every participant whose due rows have no live
+    task gets one (the caller queues them). A row dispatched within the last period is left to its task."""
     uncertain = settle_stale_claims(now)
+    confirmed = 0
+    for ids, message_id in accepted_uncertain_emails():
+        record_sent(ids, message_id, now, how="found in the ESP's list of accepted messages")
+        confirmed += len(ids)
     retried = retry_unsettled(now)
     period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
     participants = participants_due(today, now, undispatched_since=now - period)
     mark_dispatched(participants, now)
-    return Drain(uncertain=uncertain, retried=retried, dispatched=participants)
+    return Drain(uncertain=uncertain, confirmed=confirmed, retried=retried, dispatched=participants)

@@ -27,7 +27,12 @@ def drain_outbox() -> dict:
     result = drain(today=local_today(now), now=now)
     for participant_id in result.dispatched:
         send_participant_reminders.delay(participant_id)
-    return {"uncertain": result.uncertain, "retried": result.retried, "dispatched": len(result.dispatched)}
+    return {
+        "uncertain": result.uncertain,
+        "confirmed": result.confirmed,
+        "retried": result.retried,
+        "dispatched": len(result.dispatched),
+    }
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)

@@ -310,3 +310,48 @@ def test_the_outbox_shows_an_uncertain_row_with_its_story(admin_client, slow_pos
     assert "no answer from the ESP (AnymailRequestsAPIError): it may have been sent" in page
     assert "not sent again unless no delivery news arrives within 120 minutes" in page
     assert 'data-testid="reminders-uncertain">1<' in panel
+
+
+def test_postmarks_list_of_accepted_messages_settles_an_uncertain_send_at_the_next_drain(slow_postmark, settings, als1):
+    settings.EMAIL_ESP = "postmark"
+    person = due_participant(als1, 30)
+    slow_postmark.expect_request("/email", method="POST").respond_with_handler(accepted_too_late("pm-found"))
+    deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))
+    [row] = rows_of(person)
+    requests_seen(slow_postmark, 1)  # the fake ESP is free again
+    slow_postmark.expect_request(
+        "/messages/outbound",
+        method="GET",
+        query_string={"count": "1", "offset": "0", "metadata_reminders": str(row.pk)},
+    ).respond_with_json({"TotalCount": 1, "Messages": [{"MessageID": "pm-found", "Status": "Sent"}]})
+
+    drained = drain(today=TODAY, now=at(TODAY) + datetime.timedelta(minutes=5))
+
+    row.refresh_from_db()
+    assert drained.confirmed == 1
+    assert (row.status, row.message_id) == ("sent", "pm-found")
+    assert "found in the ESP's list of accepted messages" in row.story
+    assert drain(today=TODAY, now=at(TODAY) + datetime.timedelta(hours=3)).retried == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"TotalCount": 0, "Messages": []}, Response("down", status=503)],
+    ids=["not-found", "search-down"],
+)
+def test_an_uncertain_send_the_esp_does_not_confirm_stays_uncertain(slow_postmark, settings, als1, answer):
+    settings.EMAIL_ESP = "postmark"
+    person = due_participant(als1, 30)
+    slow_postmark.expect_request("/email", method="POST").respond_with_handler(accepted_too_late("pm-lost"))
+    deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))
+    requests_seen(slow_postmark, 1)
+    search = slow_postmark.expect_request("/messages/outbound", method="GET")
+    if isinstance(answer, Response):
+        search.respond_with_response(answer)
+    else:
+        search.respond_with_json(answer)
+
+    drained = drain(today=TODAY, now=at(TODAY) + datetime.timedelta(minutes=5))
+
+    assert drained.confirmed == 0
+    assert [row.status for row in rows_of(person)] == ["uncertain"]
