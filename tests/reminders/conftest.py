@@ -127,3 +127,33 @@ def bounce(event_id=4323372036854775807, message_id="pm-123", email="ann@example
         "Details": "smtp;550 5.1.1 The email account does not exist",
         "MessageStream": "outbound",
     }
+
+
+# --- Real workers ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue_with_course(committed_db):
+    from home.models import HomePage
+    from learning.models import CourseIndexPage
+    from tests.factories import make_course
+
+    courses = CourseIndexPage(title="Courses", slug="courses")
+    HomePage.objects.get().add_child(instance=courses)
+    return make_course(courses, "ALS1")
+
+
+def worker_env(esp) -> dict:
+    """The environment of a real worker process: the test's database, anymail's Postmark backend at the fake `esp`."""
+    import os
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_ESP": "postmark",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "test-server-token",
+        "ANYMAIL_POSTMARK_API_URL": esp.url_for("/"),
+    }

@@ -4,7 +4,6 @@ the Celery path with a real worker."""
 
 import datetime
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from reminders.models import Reminder
 from reminders.scan import scan
 from tests.conftest import celery_worker, require
 from tests.factories import UserFactory
-from tests.reminders.conftest import TODAY, accepted, at, expiring, inactive_recipient
+from tests.reminders.conftest import TODAY, accepted, at, expiring, inactive_recipient, worker_env
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,17 +210,6 @@ def test_two_workers_sending_at_once_send_each_email_once(committed_db, postmark
     assert Reminder.objects.filter(status="sent").count() == 6
 
 
-@pytest.fixture
-def catalogue_with_course(committed_db):
-    from home.models import HomePage
-    from learning.models import CourseIndexPage
-    from tests.factories import make_course
-
-    catalogue = CourseIndexPage(title="Courses", slug="courses")
-    HomePage.objects.get().add_child(instance=catalogue)
-    return make_course(catalogue, "ALS1")
-
-
 def test_the_celery_path_with_a_real_worker(committed_db, httpserver, catalogue_with_course, settings):
     require(connection.vendor == "postgresql", "the worker needs the test database on PostgreSQL (DATABASE_URL)")
     from tests.portal.test_celery import broker_reachable
@@ -229,17 +217,9 @@ def test_the_celery_path_with_a_real_worker(committed_db, httpserver, catalogue_
     require(broker_reachable(), f"the broker at {settings.CELERY_BROKER_URL} is not reachable")
     person = due_participant(catalogue_with_course, 30)
     httpserver.expect_request("/email", method="POST").respond_with_handler(accepted("pm-celery"))
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "EMAIL_ESP": "postmark",
-        "ANYMAIL_POSTMARK_SERVER_TOKEN": "test-server-token",
-        "ANYMAIL_POSTMARK_API_URL": httpserver.url_for("/"),
-    }
     from reminders.tasks import send_participant_reminders
 
-    with celery_worker(env) as worker:
+    with celery_worker(worker_env(httpserver)) as worker:
         outcome = send_participant_reminders.apply_async(args=[person.pk], queue=worker.queue).get(timeout=90)
 
     assert outcome == {"sent": 1, "skipped": 0, "failed": 0, "uncertain": 0}, worker.output
