@@ -30,7 +30,7 @@ from learning.bookings import (
     results_open_from,
     results_record,
 )
-from learning.certification_import import ImportFileError, import_certifications
+from learning.certification_import import ImportRefused, import_certifications
 from learning.certifications import add_months, default_expiry, next_number
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate, User
 from learning.models.certifications import NUMBER_FORMAT_TEXT, STATUS_CHOICES, is_certification_number
@@ -277,7 +277,7 @@ def certification_import_view(request):
                     handle.write(chunk)
             try:
                 report = import_certifications(path, skip_invalid=form.cleaned_data["skip_invalid"])
-            except ImportFileError as problem:
+            except ImportRefused as problem:
                 error = str(problem).replace(str(path), form.cleaned_data["file"].name)
         if report and report.written and form.cleaned_data["invite"]:
             invited = sum(participant_invite(user) for user in User.objects.filter(pk__in=report.new_participant_ids))

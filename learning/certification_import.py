@@ -8,12 +8,18 @@ are written and the rejected ones are returned (and written beside the input by 
 The file is UTF-8 (with or without the BOM that Excel's "CSV UTF-8" writes) or, when it is not UTF-8 at all,
 Windows-1252 (Excel's plain "CSV" on Windows). Anything else, a binary file or an empty one, is refused with one
 line before any row is read.
+
+A row is refused, with its line and column, when a value would not fit its database column, holds a control
+character, is a date outside 1950-2100, reuses a number held by another person or for another course, or names
+a participant (by email) differently from the register. The checks and the writes run in one transaction that
+holds an import lock, so two imports at once never interleave: the second is refused in one plain sentence.
 """
 
 import csv
 import datetime
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +27,8 @@ from pathlib import Path
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models.functions import Upper
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+from django.db.models.functions import Lower, Upper
 
 from learning.batching import batches
 from learning.certifications import default_expiry
@@ -32,17 +38,53 @@ from learning.spreadsheets import csv_cell
 
 COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"]
 REQUIRED_COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on"]
+NAME_COLUMNS = ("first_name", "last_name")
 # Rows validated and written per round trip: large enough that the per-query cost vanishes, small enough that
 # a batch's users and certifications fit comfortably in memory whatever the file's size.
 BATCH_SIZE = 1000
 # How files are read: UTF-8 with or without a BOM, or Excel's Windows code page when a file is not UTF-8.
 UTF8, WINDOWS_1252 = "utf-8-sig", "cp1252"
 
+# The database column each stored CSV column goes into: lengths are checked against these fields' max_length,
+# so that a widened or narrowed column changes the check with it.
+STORED_COLUMNS = {
+    "email": (User, "email"),
+    "first_name": (User, "first_name"),
+    "last_name": (User, "last_name"),
+    "number": (Certification, "number"),
+}
+# Dates outside these are typing slips (a year typed as 26 is year 0026, 2205 for 2025), not records: nobody
+# holds a certification issued before 1950, and no course is valid into the next century.
+EARLIEST_DATE, LATEST_DATE = datetime.date(1950, 1, 1), datetime.date(2100, 12, 31)
+# Control characters (C0, DEL and C1) have no place in a name, an address or a number; the file check refuses
+# the ASCII ones as binary data, and this catches the rest (a quoted line break, U+0080-U+009F from UTF-8).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# How much of a bad value a message repeats: enough to find it in the file, never a whole pasted page.
+SHOWN_CHARACTERS = 60
+# The PostgreSQL advisory lock that one import holds while it checks and writes: any 64-bit number no other
+# part of the portal uses. Derived from the module's name so that it is not a magic constant to collide with.
+IMPORT_LOCK_KEY = int.from_bytes(
+    hashlib.blake2b(b"learning.certification_import", digest_size=8).digest(), "big", signed=True
+)
+ANOTHER_IMPORT_RUNNING = (
+    "{path}: another import of certifications is running; nothing was imported. Import this file again when it "
+    "has finished (re-importing changes nothing that is already in)."
+)
+REGISTER_CHANGED = "{path}: the register changed while importing ({what}); nothing was imported. Import the file again."
+
 Progress = Callable[[str, int, int], None]
 
 
-class ImportFileError(Exception):
+class ImportRefused(Exception):
+    """The import did not run and nothing was written; the message says why in one line."""
+
+
+class ImportFileError(ImportRefused):
     """The file as a whole cannot be read (not CSV, wrong columns)."""
+
+
+class ImportBusy(ImportRefused):
+    """Another import holds the register."""
 
 
 @dataclass
@@ -98,10 +140,27 @@ def parse_date(text: str) -> datetime.date:
     text = text.strip()
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            day = datetime.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a date (use 2026-03-02 or 02/03/2026)")
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValueError(
+                f"{shown(text)} is outside the dates the register takes ({EARLIEST_DATE} to {LATEST_DATE})"
+            )
+        return day
+    raise ValueError(f"{shown(text)} is not a date (use 2026-03-02 or 02/03/2026)")
+
+
+def shown(text: str) -> str:
+    """The value as a message repeats it: quoted, and cut short when long."""
+    if len(text) > SHOWN_CHARACTERS:
+        text = text[: SHOWN_CHARACTERS - 3] + "..."
+    return repr(text)
+
+
+def column_limit(name: str) -> int | None:
+    model, field_name = STORED_COLUMNS[name]
+    return model._meta.get_field(field_name).max_length
 
 
 # Files people upload by mistake for a CSV, by their first bytes.
@@ -145,8 +204,9 @@ def inspect_file(path: Path) -> FileFacts:
                 # Excel's "CSV UTF-8" says so at the start: the rest must then be UTF-8 too.
                 line, utf8_beyond_ascii = line.removeprefix(UTF8_BOM), True
             if CONTROL_BYTES.search(line):
+                where = column_holding_control_byte(path, lines)
                 raise ImportFileError(
-                    f"{path}, line {lines}: this is not a CSV file (it holds binary data). {SAVE_AS_CSV_UTF8}"
+                    f"{path}, line {lines}: this is not a CSV file (it holds binary data{where}). {SAVE_AS_CSV_UTF8}"
                 )
             blank = blank and not line.strip()
             if line.isascii():
@@ -163,6 +223,28 @@ def inspect_file(path: Path) -> FileFacts:
     if windows_1252_text and not utf8_beyond_ascii:
         return FileFacts(WINDOWS_1252, lines)
     raise ImportFileError(f"{path}, line {first_not_utf8}: the text is not UTF-8. {SAVE_AS_CSV_UTF8}")
+
+
+def column_holding_control_byte(path: Path, line: int) -> str:
+    """Where on physical `line` the first control byte is, as ", in column 2 (first_name)", so that whoever fixes
+    the file finds the cell; empty when the file cannot be read as CSV that far. Read as Latin-1, which maps
+    every byte to one character, because the encoding is not known yet and only the separators matter here."""
+    with open(path, newline="", encoding="latin-1") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = [name.strip().lower() for name in next(reader, [])]
+            if header:
+                header[0] = header[0].removeprefix(UTF8_BOM.decode("latin-1"))
+            values = header
+            while reader.line_num < line:
+                values = next(reader)
+        except (csv.Error, StopIteration):
+            return ""
+    for index, value in enumerate(values):
+        if CONTROL_CHARACTER.search(value):
+            name = header[index] if index < len(header) else "beyond the header"
+            return f", in column {index + 1} ({name})"
+    return ""
 
 
 def decodes_as(line: bytes, encoding: str) -> bool:
@@ -193,69 +275,121 @@ def read_rows(path: Path, encoding: str = UTF8) -> Iterator[tuple[int, dict]]:
             if unknown:
                 problems.append(f"unknown column(s) {', '.join(unknown)}")
             raise ImportFileError(f"{path}, line 1: {'; '.join(problems)}. Expected: {','.join(COLUMNS)}")
-        reader.fieldnames = header
+        # Rows are read from the csv reader itself so that a row whose quoted value holds a line break is named by
+        # the line it starts on (the DictReader knows only where a row ends), blank lines skipped as it does.
+        records = reader.reader
+        ended = records.line_num
         try:
-            for values in reader:
-                if None in values:
-                    yield reader.line_num, {"__extra__": values.pop(None), **values}
-                else:
-                    yield reader.line_num, values
+            for record in records:
+                started, ended = ended + 1, records.line_num
+                if not record:
+                    continue
+                values = {name: (record[index] if index < len(record) else None) for index, name in enumerate(header)}
+                if len(record) > len(header):
+                    values["__extra__"] = record[len(header) :]
+                yield started, values
         except (csv.Error, UnicodeDecodeError) as error:
-            # The DictReader counts a line only once it is read whole; its csv reader knows where it stopped.
-            line = reader.reader.line_num
-            raise ImportFileError(f"{path}, line {line}: not readable as CSV ({error})") from None
+            raise ImportFileError(f"{path}, line {records.line_num}: not readable as CSV ({error})") from None
 
 
 def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[Row | None, RejectedRow | None]:
     """Checks what a row says on its own; returns the typed row, or every reason to reject it."""
     if "__extra__" in values:
-        return None, RejectedRow(
-            line, "(row)", "more values than columns (a comma inside a value needs quotes)", values
-        )
+        # The header's columns are the other keys; the first value beyond them is in the column after.
+        beyond = f"column {len(values)} (beyond the header)"
+        return None, RejectedRow(line, beyond, "more values than columns (a comma inside a value needs quotes)", values)
     clean = {name: (values.get(name) or "").strip() for name in COLUMNS}
-    problems: list[tuple[str, str]] = [(name, "is empty") for name in REQUIRED_COLUMNS if not clean[name]]
-    empty = {name for name, _ in problems}
+    problems: list[tuple[str, str]] = [(name, f"{name} is empty") for name in REQUIRED_COLUMNS if not clean[name]]
+    for name in COLUMNS:
+        if control := CONTROL_CHARACTER.search(clean[name]):
+            problems.append(
+                (
+                    name,
+                    f"{name} holds a control character (U+{ord(control.group()):04X}) at character "
+                    f"{control.start() + 1}; values must be plain text on one line",
+                )
+            )
+    failed = {name for name, _ in problems}
     row = Row(line=line, values=values, email=clean["email"].lower(), number=clean["number"])
-    if "email" not in empty:
+    if "email" not in failed:
         try:
             validate_email(clean["email"])
         except ValidationError:
-            problems.append(("email", f"{clean['email']!r} is not an email address"))
-    if "number" not in empty and not is_certification_number(clean["number"]):
-        shown = clean["number"] if len(clean["number"]) <= 60 else clean["number"][:57] + "..."
-        problems.append(("number", f"{shown!r} is not a certification number ({NUMBER_FORMAT_TEXT})"))
-    if "course_code" not in empty:
+            problems.append(("email", f"{shown(clean['email'])} is not an email address"))
+    if "number" not in failed and not is_certification_number(clean["number"]):
+        problems.append(("number", f"{shown(clean['number'])} is not a certification number ({NUMBER_FORMAT_TEXT})"))
+    if "course_code" not in failed:
         row.course = courses.get(clean["course_code"].upper())
         if row.course is None:
             known = ", ".join(sorted(courses)) or "none yet"
-            problems.append(("course_code", f"unknown course {clean['course_code']!r} (known: {known})"))
+            problems.append(("course_code", f"unknown course {shown(clean['course_code'])} (known: {known})"))
     for name in ("issued_on", "expires_on"):
-        if clean[name]:
+        if clean[name] and name not in failed:
             try:
                 setattr(row, name, parse_date(clean[name]))
             except ValueError as error:
                 problems.append((name, str(error)))
     if row.issued_on and row.expires_on and row.expires_on <= row.issued_on:
         problems.append(("expires_on", f"expiry {row.expires_on} is not after issue {row.issued_on}"))
-    if problems:
-        columns = ", ".join(dict.fromkeys(name for name, _ in problems))
-        reasons = "; ".join(f"{name} {reason}" if reason == "is empty" else reason for name, reason in problems)
-        return None, RejectedRow(line, columns, reasons, values)
-    if row.expires_on is None:
+    # Checked last, on values that passed their own checks, so that a bad value gets the message that says
+    # what it should be (a number's format, an address) rather than only that it is too long.
+    failed = {name for name, _ in problems}
+    for name in STORED_COLUMNS:
+        limit = column_limit(name)
+        if name not in failed and limit is not None and len(clean[name]) > limit:
+            problems.append((name, f"{name} is {len(clean[name])} characters long; the register holds at most {limit}"))
+    if not problems and row.expires_on is None:
         row.expires_on = default_expiry(row.course, row.issued_on)
+        if row.expires_on > LATEST_DATE:
+            problems.append(
+                (
+                    "expires_on",
+                    f"expires_on is empty, and issue {row.issued_on} + {row.course.validity_months} months of "
+                    f"{row.course.code} gives {row.expires_on}, after {LATEST_DATE}",
+                )
+            )
+    if problems:
+        return None, rejection(line, problems, values)
     return row, None
+
+
+def rejection(line: int, problems: list[tuple[str, str]], values: dict) -> RejectedRow:
+    """One rejected row naming every column at fault and every reason, in the order found."""
+    columns = ", ".join(dict.fromkeys(name for name, _ in problems))
+    return RejectedRow(line, columns, "; ".join(reason for _, reason in problems), values)
 
 
 def fingerprint(row: Row) -> bytes:
     text = "|".join([row.email, row.course.code, row.number.upper(), str(row.issued_on), str(row.expires_on)])
+    return digest(text)
+
+
+def digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
+def comparable_name(name: str) -> str:
+    """Names are the same when they differ only in case, spacing or Unicode composition (an é typed as e and
+    an accent): those are how spreadsheets and keyboards differ, not who the person is."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def differing_names(was, now) -> list[str]:
+    """The name columns whose (comparable) values differ."""
+    return [column for column, before, after in zip(NAME_COLUMNS, was, now, strict=True) if before != after]
+
+
+def row_names(row: Row) -> tuple[str, str]:
+    return (row.values.get("first_name") or "").strip(), (row.values.get("last_name") or "").strip()
+
+
 def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progress: Progress | None, total: int):
-    """Yields batches of good rows; records rejected ones in `report` (file duplicates and numbers held by
-    someone else included)."""
+    """Yields batches of good rows; records rejected ones in `report` (file duplicates, numbers held by someone
+    else or for another course, and names that differ from the register's or from an earlier line's)."""
     # NUMBER IN CAPITALS -> (line, fingerprint): 8 bytes a row, not the row; numbers are the same in any case.
     seen: dict[str, tuple[int, bytes]] = {}
+    # email -> (line, first name, last name) as digests of the comparable names: who this file says the address is.
+    named: dict[str, tuple[int, bytes, bytes]] = {}
     done = 0
     for raw_batch in batches(read_rows(path, encoding), BATCH_SIZE):
         good: list[Row] = []
@@ -264,6 +398,7 @@ def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progr
             if rejected:
                 report.rejected.append(rejected)
                 continue
+            problems = []
             first = seen.get(row.number.upper())
             if first is not None:
                 same = first[1] == fingerprint(row)
@@ -272,29 +407,75 @@ def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progr
                     if same
                     else (f"number {row.number} is also on line {first[0]} with other details")
                 )
-                report.rejected.append(RejectedRow(line, "number", reason, values))
-                continue
-            seen[row.number.upper()] = (line, fingerprint(row))
-            good.append(row)
-        holders = {
-            number.upper(): email
-            for number, email in with_numbers([row.number for row in good]).values_list("number", "participant__email")
-        }
-        kept = []
-        for row in good:
-            holder = holders.get(row.number.upper())
-            if holder is not None and holder.lower() != row.email:
-                report.rejected.append(
-                    RejectedRow(
-                        row.line, "number", f"number {row.number} already belongs to another person", row.values
+                problems.append(("number", reason))
+            names = tuple(digest(comparable_name(name)) for name in row_names(row))
+            earlier = named.get(row.email)
+            if earlier is not None and earlier[1:] != names:
+                columns = differing_names(earlier[1:], names)
+                problems.append(
+                    (
+                        ", ".join(columns),
+                        f"{row.email} is named {' '.join(row_names(row))!r} here but differently on line "
+                        f"{earlier[0]}; one person has one name",
                     )
                 )
-            else:
-                kept.append(row)
+            if problems:
+                report.rejected.append(rejection(line, problems, values))
+                continue
+            seen[row.number.upper()] = (line, fingerprint(row))
+            named.setdefault(row.email, (line, *names))
+            good.append(row)
         done += len(raw_batch)
         if progress:
             progress("checking", done, total)
-        yield kept
+        yield against_register(good, report)
+
+
+def against_register(rows: list[Row], report: ImportReport) -> list[Row]:
+    """The rows that agree with the register: a number already held is held by the same person for the same
+    course (then the row updates it), and a known address belongs to a participant of the same name."""
+    holders = {
+        number.upper(): (email.lower(), course_id, course_code)
+        for number, email, course_id, course_code in with_numbers([row.number for row in rows]).values_list(
+            "number", "participant__email", "course_id", "course__code"
+        )
+    }
+    participants = {
+        user.email.lower(): (user.first_name, user.last_name)
+        for user in participants_by_email({row.email for row in rows}).only("email", "first_name", "last_name")
+    }
+    kept = []
+    for row in rows:
+        problems = []
+        holder = holders.get(row.number.upper())
+        if holder is not None and holder[0] != row.email:
+            problems.append(("number", f"number {row.number} already belongs to another person"))
+        elif holder is not None and holder[1] != row.course.pk:
+            problems.append(
+                (
+                    "number",
+                    f"number {row.number} already belongs to a {holder[2]} certification, not {row.course.code}; "
+                    "a certification never changes course",
+                )
+            )
+        registered = participants.get(row.email)
+        if registered is not None:
+            columns = differing_names(
+                [comparable_name(name) for name in registered], [comparable_name(name) for name in row_names(row)]
+            )
+            if columns:
+                problems.append(
+                    (
+                        ", ".join(columns),
+                        f"{row.email} is {' '.join(registered)!r} in the register, not {' '.join(row_names(row))!r}; "
+                        "correct the file or the participant, then import again",
+                    )
+                )
+        if problems:
+            report.rejected.append(rejection(row.line, problems, row.values))
+        else:
+            kept.append(row)
+    return kept
 
 
 def with_numbers(numbers: list[str]):
@@ -304,14 +485,20 @@ def with_numbers(numbers: list[str]):
     )
 
 
+def participants_by_email(emails: set[str]):
+    """The users with any of `emails` (given in lower case), however their address was capitalised when stored
+    (the unique index is on the address in lower case)."""
+    return User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+
+
 def write_batch(rows: list[Row], report: ImportReport) -> None:
     emails = {row.email for row in rows}
-    users = {user.email: user for user in User.objects.filter(email__in=emails)}
+    users = {user.email.lower(): user for user in participants_by_email(emails)}
     new_users = []
     for row in rows:
         if row.email not in users:
-            clean = {name: (row.values.get(name) or "").strip() for name in ("first_name", "last_name")}
-            user = User(email=row.email, password=make_password(None), **clean)
+            first_name, last_name = row_names(row)
+            user = User(email=row.email, password=make_password(None), first_name=first_name, last_name=last_name)
             users[row.email] = user
             new_users.append(user)
     if new_users:
@@ -339,21 +526,58 @@ def write_batch(rows: list[Row], report: ImportReport) -> None:
                     expires_on=row.expires_on,
                 )
             )
-        elif (found.course_id, found.issued_on, found.expires_on) != (row.course.pk, row.issued_on, row.expires_on):
-            found.course, found.issued_on, found.expires_on = row.course, row.issued_on, row.expires_on
+        elif (found.issued_on, found.expires_on) != (row.issued_on, row.expires_on):
+            # The checks let through only the same person's number for the same course: only dates change.
+            found.issued_on, found.expires_on = row.issued_on, row.expires_on
             to_update.append(found)
         else:
             report.unchanged += 1
     Certification.objects.bulk_create(to_create)
-    Certification.objects.bulk_update(to_update, ["course", "issued_on", "expires_on", "updated_at"])
+    Certification.objects.bulk_update(to_update, ["issued_on", "expires_on", "updated_at"])
     report.created += len(to_create)
     report.updated += len(to_update)
+
+
+def hold_import_lock(path: Path) -> None:
+    """Takes the import lock for the current transaction, or refuses at once when another import holds it: an
+    administrator waiting on an upload page is better told plainly than left hanging for minutes."""
+    if connection.vendor != "postgresql":
+        # SQLite lets one writing transaction in at a time (transaction_mode IMMEDIATE): the second waits.
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise ImportBusy(ANOTHER_IMPORT_RUNNING.format(path=path))
 
 
 def import_certifications(path: Path, *, skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
     """Imports the file. Without `skip_invalid`, any rejected row means nothing is written."""
     path = Path(path)
     facts = inspect_file(path)  # an unreadable file is refused here, before any row is looked at
+    try:
+        # Checks and writes in one transaction under the lock, so that what was checked is what is written to.
+        with transaction.atomic():
+            hold_import_lock(path)
+            return check_and_write(path, facts, skip_invalid=skip_invalid, progress=progress)
+    except OperationalError as error:
+        if "locked" in str(error):  # SQLite: another writer held the database longer than its timeout
+            raise ImportBusy(ANOTHER_IMPORT_RUNNING.format(path=path)) from None
+        raise
+    except IntegrityError as error:
+        # Only a write from outside the import (an administrator saving the same number a moment ago) gets
+        # past the checks; the transaction is rolled back whole.
+        raise ImportRefused(REGISTER_CHANGED.format(path=path, what=first_line(error))) from None
+    except DataError as error:
+        raise ImportRefused(
+            f"{path}: the database refused a value, so nothing was imported ({first_line(error)})"
+        ) from None
+
+
+def first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def check_and_write(path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None) -> ImportReport:
     courses = {course.code.upper(): course for course in CoursePage.objects.all()}
     total = max(facts.lines - 1, 0)
     report = ImportReport(encoding=facts.encoding)
@@ -365,17 +589,22 @@ def import_certifications(path: Path, *, skip_invalid: bool = False, progress: P
     if report.rejected and not skip_invalid:
         return report
 
-    # Second pass: write the good rows, all in one transaction.
+    # Second pass: write the good rows. The checks run again batch by batch (the file is not held in memory);
+    # they see this import's own earlier batches, which never change their outcome, so any new rejection
+    # means that someone else changed the register in between.
     rejected_lines = {rejected.line for rejected in report.rejected}
     written = 0
-    with transaction.atomic():
-        scratch = ImportReport()
-        for batch in checked_rows(path, facts.encoding, courses, scratch, None, total):
-            batch = [row for row in batch if row.line not in rejected_lines]
-            write_batch(batch, report)
-            written += len(batch)
-            if progress:
-                progress("writing", written, report.rows - len(report.rejected))
+    scratch = ImportReport()
+    for batch in checked_rows(path, facts.encoding, courses, scratch, None, total):
+        changed = next((rejected for rejected in scratch.rejected if rejected.line not in rejected_lines), None)
+        if changed is not None:
+            raise ImportRefused(REGISTER_CHANGED.format(path=path, what=changed))
+        scratch.rejected.clear()
+        batch = [row for row in batch if row.line not in rejected_lines]
+        write_batch(batch, report)
+        written += len(batch)
+        if progress:
+            progress("writing", written, report.rows - len(report.rejected))
     report.written = True
     return report
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.certification_import import ImportFileError, import_certifications, write_rejected
+from learning.certification_import import ImportRefused, import_certifications, write_rejected
 from learning.models import User
 from learning.participants import participant_invite
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: no such file")
         try:
             report = import_certifications(file, skip_invalid=skip_invalid, progress=ProgressBar(self.stderr))
-        except ImportFileError as error:
+        except ImportRefused as error:
             raise CommandError(str(error)) from None
 
         for rejected in report.rejected[:200]:
