@@ -324,7 +324,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
 else:
     _default_result_backend = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # Longer than a task may run and than the longest retry countdown (an hour): Redis hands a message that is
+    # not yet acknowledged (a task waiting for its retry's countdown included) to another worker after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or _default_result_backend or None
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
@@ -337,7 +339,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 #   delivered again rather than lost; every task here is safe to run twice (a send claims rows atomically).
 # - prefetch 1: a worker holds one message beyond the one it runs, so a killed worker strands at most that one.
 # - visibility timeout (Redis): how long an unacknowledged message waits before Redis hands it to another
-#   worker; longer than any task may run (the hard time limit), or a slow task would run twice at once. What a
+#   worker; longer than any task may run and than any retry's countdown, or a task would run twice. What a
 #   stranded message was going to do, the drain (every REMINDER_DRAIN_MINUTES) has done long before.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

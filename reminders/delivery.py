@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import requests
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from urllib3.exceptions import NewConnectionError
 
 from learning.models import User
 from reminders.emails import compose_reminder_email
@@ -71,17 +73,38 @@ def is_transient(error: Exception) -> bool:
     return not isinstance(error, AnymailError)
 
 
-def may_have_been_accepted(error: Exception) -> bool:
-    """The request reached the ESP but no answer came back (a read timeout, a connection cut mid-answer): the ESP
-    may have accepted the message. A connection that was never made (refused, connect timeout) sent nothing."""
-    if not isinstance(error, requests.RequestException) or getattr(error, "status_code", None) is not None:
+def may_have_been_accepted(error: BaseException) -> bool:
+    """The request reached the ESP but its answer never came: the ESP may have accepted the message. That is a read
+    timeout, a connection cut mid-answer, a gateway timeout (504), or our own time limit striking mid-send. A
+    connection that was never made (refused, no such host, connect timeout, TLS failure) sent nothing, and an
+    answer of any other kind is the ESP's decision."""
+    if isinstance(error, SoftTimeLimitExceeded):
+        return True
+    if getattr(error, "status_code", None) is not None:
+        return error.status_code == 504
+    if not isinstance(error, requests.RequestException):
         return False
-    if isinstance(error, requests.ConnectTimeout):
+    if isinstance(error, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError):
+        return True
+    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError | requests.exceptions.ProxyError):
         return False
-    if isinstance(error, requests.ConnectionError):
-        reason = str(getattr(error, "__cause__", "") or error)
-        return not any(word in reason for word in ("NewConnectionError", "Connection refused", "NameResolution"))
-    return True
+    return isinstance(error, requests.ConnectionError) and not never_connected(error)
+
+
+def never_connected(error: BaseException) -> bool:
+    """Whether a connection error happened before a connection existed (urllib3's NewConnectionError, which name
+    resolution failures are too), looking through the exceptions it wraps."""
+    seen, pending = set(), [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError):
+            return True
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+    return False
 
 
 def emailed_on(day: datetime.date):
@@ -113,9 +136,11 @@ def participants_due(today: datetime.date, now: datetime.datetime, *, undispatch
 
 
 def mark_dispatched(participant_ids: list[int], now: datetime.datetime) -> None:
-    Reminder.objects.filter(status=Reminder.PENDING, certification__participant_id__in=participant_ids).update(
-        dispatched_at=now
-    )
+    # In slices: SQLite bounds the parameters of one statement.
+    for start in range(0, len(participant_ids), 500):
+        Reminder.objects.filter(
+            status=Reminder.PENDING, certification__participant_id__in=participant_ids[start : start + 500]
+        ).update(dispatched_at=now)
 
 
 def settle_stale_claims(now: datetime.datetime) -> int:
@@ -131,13 +156,20 @@ def settle_stale_claims(now: datetime.datetime) -> int:
     )
 
 
-def retry_unsettled(now: datetime.datetime) -> int:
-    """An uncertain row with no tracking event after the wait gets one more attempt, and only one."""
-    wait = datetime.timedelta(minutes=settings.REMINDER_UNCERTAIN_WAIT_MINUTES)
-    unsettled = Reminder.objects.filter(
-        status=Reminder.UNCERTAIN, retried_uncertain=False, uncertain_since__lt=now - wait
+def retry_unsettled(now: datetime.datetime) -> tuple[int, int]:
+    """An uncertain row with no tracking event after the wait gets one more attempt, and only one; still uncertain
+    after another wait, it is failed ("outcome unknown") for an administrator to decide. Returns (retried, failed)."""
+    before = now - datetime.timedelta(minutes=settings.REMINDER_UNCERTAIN_WAIT_MINUTES)
+    unsettled = Reminder.objects.filter(status=Reminder.UNCERTAIN, uncertain_since__lt=before)
+    gave_up = unsettled.filter(retried_uncertain=True).update(
+        **with_story(
+            now,
+            "still no delivery news after the one more attempt: outcome unknown, not sent again",
+            status=Reminder.FAILED,
+            last_error="outcome unknown: the ESP never confirmed or refused the email",
+        )
     )
-    return unsettled.update(
+    retried = unsettled.filter(retried_uncertain=False).update(
         **with_story(
             now,
             "no delivery news from the ESP: one more attempt",
@@ -146,6 +178,7 @@ def retry_unsettled(now: datetime.datetime) -> int:
             next_attempt_at=None,
         )
     )
+    return retried, gave_up
 
 
 def claim(participant_id: int, *, today: datetime.date, now: datetime.datetime) -> tuple[list[Reminder], int]:
@@ -196,19 +229,29 @@ def deliver_to_participant(participant_id: int, *, today: datetime.date, now: da
     rows, delivery.skipped = claim(participant_id, today=today, now=now)
     if not rows:
         return delivery
-    participant = User.objects.get(pk=participant_id)
-    message = compose_reminder_email(participant, rows, today)
-    message.extra_headers["Message-ID"] = reminder_message_id(rows)
-    message.metadata = {"reminders": ",".join(str(row.pk) for row in rows)}
-    ids = [row.pk for row in rows]
+    try:
+        message = compose(participant_id, rows, today)
+    except Exception as error:
+        # Nothing left: the rows must not wait in "sending" for a worker that is not coming back.
+        logger.exception("could not compose the reminder for participant %s", participant_id)
+        return after_failure(delivery, rows, error, now, permanent=True)
     try:
         message.send()
     except Exception as error:
         return after_failure(delivery, rows, error, now)
-    delivery.message_id = esp_message_id(message, participant.email) or message.extra_headers["Message-ID"]
-    record_sent(ids, delivery.message_id, now)
+    delivery.message_id = esp_message_id(message, message.to[0]) or message.extra_headers["Message-ID"]
+    record_sent([row.pk for row in rows], delivery.message_id, now)
     delivery.sent = len(rows)
     return delivery
+
+
+def compose(participant_id: int, rows: list[Reminder], today: datetime.date):
+    """The email for the claimed rows, carrying their ids as metadata and a Message-ID made from them."""
+    message = compose_reminder_email(User.objects.get(pk=participant_id), rows, today)
+    message.extra_headers["Message-ID"] = reminder_message_id(rows)
+    # A few ids at most: the scan keeps one due row per certification, and a person holds a handful.
+    message.metadata = {"reminders": ",".join(str(row.pk) for row in rows)}
+    return message
 
 
 def record_sent(ids: list[int], message_id: str, now: datetime.datetime, how: str = "accepted by the ESP") -> None:
@@ -219,14 +262,18 @@ def record_sent(ids: list[int], message_id: str, now: datetime.datetime, how: st
         Reminder.objects.filter(pk__in=ids, status__in=[Reminder.SENDING, Reminder.UNCERTAIN]).update(
             **with_story(now, f"{how} as {message_id}", status=Reminder.SENT)
         )
-    apply_waiting_events(message_id, now=now)
+    apply_waiting_events(now=now, message_id=message_id)
 
 
-def after_failure(delivery: Delivery, rows: list[Reminder], error: Exception, now: datetime.datetime) -> Delivery:
-    ids = [row.pk for row in rows]
+def after_failure(
+    delivery: Delivery, rows: list[Reminder], error: BaseException, now: datetime.datetime, *, permanent: bool = False
+) -> Delivery:
+    """Records why the send did not succeed. Only rows still "sending" change: a tracking event may already have
+    settled one while the request was out."""
+    claimed = Reminder.objects.filter(pk__in=[row.pk for row in rows], status=Reminder.SENDING)
     reason = f"{type(error).__name__}: {error}"[:2000]
-    if may_have_been_accepted(error):
-        Reminder.objects.filter(pk__in=ids, status=Reminder.SENDING).update(
+    if not permanent and may_have_been_accepted(error):
+        claimed.update(
             **with_story(
                 now,
                 f"no answer from the ESP ({type(error).__name__}): it may have been sent",
@@ -237,23 +284,22 @@ def after_failure(delivery: Delivery, rows: list[Reminder], error: Exception, no
         )
         delivery.uncertain = len(rows)
         return delivery
-    transient = is_transient(error)
-    give_up = not transient or min(row.attempts for row in rows) >= settings.REMINDER_MAX_ATTEMPTS
-    if give_up:
-        Reminder.objects.filter(pk__in=ids).update(
-            **with_story(now, f"failed: {reason}", status=Reminder.FAILED, last_error=reason)
-        )
+    attempts = min(row.attempts for row in rows)
+    if permanent or not is_transient(error) or attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        claimed.update(**with_story(now, f"failed: {reason}", status=Reminder.FAILED, last_error=reason))
         logger.warning("reminders for participant %s failed: %s", delivery.participant_id, error)
         delivery.failed = len(rows)
         return delivery
-    retry_at = now + datetime.timedelta(seconds=retry_delay(min(row.attempts for row in rows) - 1))
-    Reminder.objects.filter(pk__in=ids).update(
+    retry_at = now + datetime.timedelta(seconds=retry_delay(attempts - 1))
+    claimed.update(
         **with_story(
             now,
             f"the ESP refused for now ({reason[:120]}): next attempt from {retry_at:%H:%M}",
             status=Reminder.PENDING,
             last_error=reason,
             next_attempt_at=retry_at,
+            # The task retries itself at retry_at; the drain steps in only if that retry is lost.
+            dispatched_at=retry_at,
         )
     )
     raise TransientSendError(str(error), retry_at) from error
@@ -280,20 +326,23 @@ class Drain:
     uncertain: int
     confirmed: int
     retried: int
+    failed: int
     dispatched: list[int]
 
 
 def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
-    """The outbox's periodic pass: dead workers' claims become uncertain, uncertain emails the ESP confirms are
-    sent, unsettled uncertain rows get their one more attempt, and every participant whose due rows have no live
-    task gets one (the caller queues them). A row dispatched within the last period is left to its task."""
+    """The outbox's periodic pass: dead workers' claims become uncertain, unsettled uncertain rows get their one
+    more attempt, every participant whose due rows have no live task gets one (the caller queues them; a row
+    dispatched within the last period is left to its task), events that waited for a message id now recorded are
+    applied, and, last, uncertain emails the ESP confirms it accepted are recorded as sent."""
     uncertain = settle_stale_claims(now)
+    retried, failed = retry_unsettled(now)
+    period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
+    participants = participants_due(today, now, undispatched_since=now - period)
+    mark_dispatched(participants, now)
+    apply_waiting_events(now=now)
     confirmed = 0
     for ids, message_id in accepted_uncertain_emails():
         record_sent(ids, message_id, now, how="found in the ESP's list of accepted messages")
         confirmed += len(ids)
-    retried = retry_unsettled(now)
-    period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
-    participants = participants_due(today, now, undispatched_since=now - period)
-    mark_dispatched(participants, now)
-    return Drain(uncertain=uncertain, confirmed=confirmed, retried=retried, dispatched=participants)
+    return Drain(uncertain=uncertain, confirmed=confirmed, retried=retried, failed=failed, dispatched=participants)

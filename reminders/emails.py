@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,19 +124,19 @@ def reminder_context(participant: User, reminders: list[Reminder], today: dateti
 
 
 def email_as_sent(reminder: Reminder):
-    """The email a reminder went out in, composed as on the day it was sent and with the reminders that shared it
-    (one email covers all of a participant's due certifications); one not sent yet, as it would go out on its due
-    day. Never today's re-computation: days-left and the wording follow the day the email is about."""
-    rows, day = [reminder], reminder.due_on
-    if reminder.sent_at is not None:
-        day = timezone.localdate(reminder.sent_at)
-        if reminder.message_id:
-            rows = list(
-                Reminder.objects.filter(
-                    message_id=reminder.message_id, certification__participant_id=reminder.certification.participant_id
-                ).select_related("stage", "certification__course", "certification__participant")
-            )
-    return compose_reminder_email(reminder.certification.participant, rows, day)
+    """The email a reminder went out in, composed as on the day it was sent (or last attempted) and with the
+    reminders that shared it (one email covers all of a participant's due certifications); one never attempted, as
+    it would go out on its due day. Never today's re-computation: days-left and the wording follow that day."""
+    attempted_at = reminder.sent_at or reminder.claimed_at
+    if attempted_at is None or reminder.status == Reminder.PENDING:
+        return compose_reminder_email(reminder.certification.participant, [reminder], reminder.due_on)
+    shared = Q(message_id=reminder.message_id) if reminder.message_id else Q(claimed_at=reminder.claimed_at)
+    rows = list(
+        Reminder.objects.filter(shared, certification__participant_id=reminder.certification.participant_id)
+        .exclude(status__in=[Reminder.PENDING, Reminder.SKIPPED])
+        .select_related("stage", "certification__course", "certification__participant")
+    ) or [reminder]
+    return compose_reminder_email(reminder.certification.participant, rows, timezone.localdate(attempted_at))
 
 
 def compose_reminder_email(participant: User, reminders: list[Reminder], today: datetime.date):

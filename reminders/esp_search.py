@@ -6,6 +6,7 @@ The search is an optimisation: any failure of it (no answer, an error) leaves th
 drain records what it finds (reminders.delivery.drain)."""
 
 import logging
+import time
 from itertools import groupby
 
 import requests
@@ -17,19 +18,25 @@ from reminders.models import Reminder
 logger = logging.getLogger(__name__)
 
 POSTMARK_API_URL = "https://api.postmarkapp.com/"
-# Uncertain emails looked up per drain run: a burst of timeouts is settled over a few runs, never in one long run.
-SEARCH_LIMIT = 50
+# Uncertain emails looked up per drain run, and the time the drain gives the look-ups: a burst of timeouts is
+# settled over a few runs, and a slow ESP never holds up the drain.
+SEARCH_LIMIT = 20
+SEARCH_SECONDS = 20
 
 
 def uncertain_emails(limit: int = SEARCH_LIMIT) -> list[list[int]]:
-    """The uncertain rows grouped as they were sent: one email per participant per attempt."""
+    """The uncertain rows grouped as they were sent (one email per participant per attempt), newest first."""
     rows = (
         Reminder.objects.filter(status=Reminder.UNCERTAIN)
-        .order_by("certification__participant_id", "claimed_at", "pk")
-        .values_list("certification__participant_id", "claimed_at", "pk")
+        .order_by("-claimed_at", "certification__participant_id", "pk")
+        .values_list("claimed_at", "certification__participant_id", "pk")
     )
-    emails = [[pk for _, _, pk in group] for _, group in groupby(rows, key=lambda row: row[:2])]
-    return emails[:limit]
+    emails = []
+    for _, group in groupby(rows.iterator(), key=lambda row: row[:2]):
+        emails.append([pk for _, _, pk in group])
+        if len(emails) == limit:
+            break
+    return emails
 
 
 def postmark_accepted(reminder_ids: list[int]) -> str:
@@ -37,6 +44,8 @@ def postmark_accepted(reminder_ids: list[int]) -> str:
     base = get_anymail_setting("api_url", esp_name="postmark", default=POSTMARK_API_URL)
     token = get_anymail_setting("server_token", esp_name="postmark")
     timeout = get_anymail_setting("requests_timeout", default=30)
+    if isinstance(timeout, int | float):
+        timeout = min(timeout, SEARCH_SECONDS)
     response = requests.get(
         base.rstrip("/") + "/messages/outbound",
         params={"count": 1, "offset": 0, "metadata_reminders": ",".join(str(pk) for pk in reminder_ids)},
@@ -44,8 +53,11 @@ def postmark_accepted(reminder_ids: list[int]) -> str:
         timeout=timeout,
     )
     response.raise_for_status()
-    messages = response.json().get("Messages") or []
-    return str(messages[0].get("MessageID", "")) if messages else ""
+    answer = response.json()
+    messages = answer.get("Messages") if isinstance(answer, dict) else None
+    if not messages or not isinstance(messages[0], dict):
+        return ""
+    return str(messages[0].get("MessageID", ""))
 
 
 def accepted_uncertain_emails() -> list[tuple[list[int], str]]:
@@ -53,12 +65,15 @@ def accepted_uncertain_emails() -> list[tuple[list[int], str]]:
     if settings.EMAIL_ESP != "postmark":
         return []
     found = []
+    deadline = time.monotonic() + SEARCH_SECONDS
     for ids in uncertain_emails():
+        if time.monotonic() > deadline:
+            break
         try:
             message_id = postmark_accepted(ids)
-        except (requests.RequestException, ValueError) as error:
+        except Exception as error:  # whatever the ESP or its settings do, the drain goes on
             logger.info("could not ask Postmark about reminders %s: %s", ids, error)
-            break  # the ESP is not answering: ask again next run
+            break  # ask again next run
         if message_id:
             found.append((ids, message_id))
     return found

@@ -31,11 +31,12 @@ def drain_outbox() -> dict:
         "uncertain": result.uncertain,
         "confirmed": result.confirmed,
         "retried": result.retried,
+        "failed": result.failed,
         "dispatched": len(result.dispatched),
     }
 
 
-@shared_task(bind=True, max_retries=None, acks_late=True)
+@shared_task(bind=True, max_retries=None)
 def send_participant_reminders(self, participant_id: int) -> dict:
     now = timezone.now()
     try:

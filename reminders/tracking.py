@@ -62,9 +62,14 @@ def on_tracking(sender, event, esp_name, **kwargs):
 
 
 def reminder_ids_from(value) -> str:
-    """The outbox row ids a message carried in its metadata, normalised ("12,13"); anything else is dropped."""
+    """The outbox row ids a message carried in its metadata, normalised ("12,13"); anything else is dropped, and
+    so are whole ids past the column's length (never a cut one, which would name another row)."""
     ids = [part.strip() for part in str(value).split(",")]
-    return ",".join(part for part in ids if part.isascii() and part.isdigit())[:255]
+    kept = ""
+    for part in ids:
+        if part.isascii() and part.isdigit() and len(kept) + len(part) + 1 <= 255:
+            kept = f"{kept},{part}" if kept else part
+    return kept
 
 
 def suppress(email: str, reason: str, detail: str = "") -> None:
@@ -106,31 +111,50 @@ def record_tracking_event(
 
 def apply_event(event: TrackingEvent, now: datetime.datetime) -> int:
     """Moves the reminders the event names (by the ESP's message id, or by the row ids the message carried) and
-    suppresses the address on a hard bounce or complaint. An event that names no reminder changes nothing and
-    suppresses nothing: it waits for its message id to be recorded (apply_waiting_events)."""
+    suppresses the address on a hard bounce or complaint. An event that names no reminder changes no reminder: it
+    waits for its message id to be recorded (apply_waiting_events); it still suppresses a participant's address
+    (a booking or guideline email bounced), never anyone else's."""
     ids = [int(part) for part in event.reminder_ids.split(",") if part]
     matching = Q(pk__in=ids) if ids else Q()
     if event.message_id:
         matching |= Q(message_id=event.message_id)
-    if not matching or not Reminder.objects.filter(matching).exists():
+    named = Reminder.objects.filter(matching) if matching else Reminder.objects.none()
+    if event.event_type in SUPPRESSING and event.recipient and (named.exists() or is_participant(event.recipient)):
+        suppress(event.recipient, SUPPRESSING[event.event_type], event.description)
+    if not named.exists():
         return 0
     status = STATUS_FOR_EVENT[event.event_type]
-    rows = Reminder.objects.filter(matching, status__in=UPDATABLE_FROM[status])
+    # A row given its one more attempt is settled too by late news of the first one.
+    rows = named.filter(Q(status__in=UPDATABLE_FROM[status]) | Q(status=Reminder.PENDING, retried_uncertain=True))
     if event.message_id:
         rows.filter(message_id="").update(message_id=event.message_id)
     updated = rows.update(
         **with_story(now, f"the ESP reports it {event.event_type}", status=status, last_error=event.description)
     )
-    if event.event_type in SUPPRESSING and event.recipient:
-        suppress(event.recipient, SUPPRESSING[event.event_type], event.description)
     TrackingEvent.objects.filter(pk=event.pk).update(applied_at=now)
     return updated
 
 
-def apply_waiting_events(message_id: str, *, now: datetime.datetime) -> int:
-    """Events that arrived before their message id was recorded, applied now that it is."""
+def is_participant(address: str) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(email__iexact=address).exists()
+
+
+# Waiting events applied per drain run: a backlog is worked off over a few runs.
+WAITING_EVENTS_PER_RUN = 500
+
+
+def apply_waiting_events(*, now: datetime.datetime, message_id: str | None = None) -> int:
+    """Events that arrived before their message id was recorded, applied now that it is: those of `message_id`
+    right after a send records it, or (the drain) every waiting event whose message id a reminder now has."""
+    waiting = TrackingEvent.objects.filter(applied_at__isnull=True).exclude(message_id="")
+    if message_id is not None:
+        waiting = waiting.filter(message_id=message_id)
+    else:
+        waiting = waiting.filter(message_id__in=Reminder.objects.exclude(message_id="").values("message_id"))
     applied = 0
-    for event in TrackingEvent.objects.filter(message_id=message_id, applied_at__isnull=True).order_by("pk"):
+    for event in waiting.order_by("pk")[:WAITING_EVENTS_PER_RUN]:
         with transaction.atomic():
             applied += apply_event(event, now)
     return applied

@@ -6,6 +6,7 @@ ESP views rely on signatures instead; either way, a post that nobody authenticat
 delivered or suppress any address. So every anymail view answers 400 to a post until the secret is set."""
 
 import functools
+import json
 import logging
 
 from anymail import urls as anymail_urls
@@ -14,8 +15,9 @@ from django.http import HttpResponseBadRequest
 from django.urls import URLPattern
 
 logger = logging.getLogger(__name__)
-# What a body of the wrong shape raises inside anymail's parsers (JSON errors are ValueErrors).
-MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+# ESPs whose webhooks post a JSON array of events; every other JSON webhook posts one object.
+ARRAY_BODIES = {"sendgrid", "sparkpost", "mailjet"}
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 def webhook_secret_configured() -> bool:
@@ -23,8 +25,25 @@ def webhook_secret_configured() -> bool:
     return bool(secret) and (not isinstance(secret, str) or bool(secret.strip()))
 
 
-def refuse_without_webhook_secret(view):
-    """Wraps an anymail view: a post with no secret configured gets a 400 and reaches nothing."""
+def well_formed(request, esp: str) -> bool:
+    """Whether a body has the shape the ESP sends. anymail parses the body assuming that shape, so a truncated or
+    foreign body ("{", "[1,2]", nothing) would fail inside it: the sender's mistake, answered 400 here. Every body
+    but a form post (which anymail reads by field) must be JSON, whatever its content type says: Amazon SNS, for
+    one, sends JSON as text/plain."""
+    if request.content_type in FORM_TYPES:
+        return True
+    try:
+        body = json.loads(request.body)
+    except ValueError:  # not JSON, or not UTF-8
+        return False
+    if esp in ARRAY_BODIES and isinstance(body, list):
+        return all(isinstance(event, dict) for event in body)
+    return isinstance(body, dict)
+
+
+def refuse_without_webhook_secret(view, esp: str):
+    """Wraps an anymail view: a post with no secret configured, or with a malformed body, gets a 400 and reaches
+    nothing."""
 
     @functools.wraps(view)  # keeps anymail's csrf_exempt and login_not_required marks
     def guarded(request, *args, **kwargs):
@@ -33,20 +52,27 @@ def refuse_without_webhook_secret(view):
             return HttpResponseBadRequest(
                 "Webhook refused: ANYMAIL_WEBHOOK_SECRET is not configured.", content_type="text/plain"
             )
-        try:
-            return view(request, *args, **kwargs)
-        except MALFORMED as error:
-            # anymail parses the body after checking the secret and assumes the ESP's shape: a truncated or foreign
-            # body ("{", "[1,2]", nothing) fails inside it. That is the sender's mistake, not ours: 400, not 500.
-            logger.warning("ESP webhook post to %s refused: malformed body (%s)", request.path, error)
+        if request.method == "POST" and not well_formed(request, esp):
+            logger.warning("ESP webhook post to %s refused: malformed body", request.path)
             return HttpResponseBadRequest("Webhook refused: the body is not a valid event.", content_type="text/plain")
+        return view(request, *args, **kwargs)
 
     return guarded
 
 
+def esp_of(url_name: str) -> str:
+    """anymail names its URLs "<esp>_tracking_webhook" / "<esp>_inbound_webhook"."""
+    return url_name.removesuffix("_webhook").rsplit("_", 1)[0]
+
+
 def guarded_patterns(patterns) -> list[URLPattern]:
     return [
-        URLPattern(pattern.pattern, refuse_without_webhook_secret(pattern.callback), pattern.default_args, pattern.name)
+        URLPattern(
+            pattern.pattern,
+            refuse_without_webhook_secret(pattern.callback, esp_of(pattern.name)),
+            pattern.default_args,
+            pattern.name,
+        )
         for pattern in patterns
     ]
 

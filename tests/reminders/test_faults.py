@@ -9,13 +9,25 @@ import threading
 import time
 
 import pytest
+import requests
+from anymail.exceptions import AnymailRequestsAPIError
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, connections
 from django.utils import timezone
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 from werkzeug import Response
 
-from reminders.delivery import deliver_to_participant, drain, record_sent, sending_timeout
+from reminders.delivery import (
+    TransientSendError,
+    deliver_to_participant,
+    drain,
+    may_have_been_accepted,
+    record_sent,
+    sending_timeout,
+)
 from reminders.models import Reminder, Suppression, TrackingEvent
 from reminders.scan import scan
+from reminders.tracking import record_tracking_event
 from tests.conftest import celery_worker, require
 from tests.factories import UserFactory
 from tests.reminders.conftest import TODAY, accepted, at, bounce, eager, expiring, post, worker_env
@@ -84,11 +96,12 @@ def test_an_answer_after_the_timeout_leaves_the_row_uncertain_and_its_event_sett
     assert "may have been sent" in row.story
 
     processed(client, delivered_event("pm-late", person.email, str(row.pk)))
-    drain(today=TODAY, now=at(TODAY) + datetime.timedelta(hours=5))
+    later = drain(today=TODAY, now=at(TODAY) + datetime.timedelta(hours=5))
 
     row.refresh_from_db()
     assert (row.status, row.message_id) == ("delivered", "pm-late")
-    assert requests_seen(slow_postmark, 1) == 1  # no second attempt: the event settled it
+    assert (later.retried, later.dispatched) == (0, [])  # the event settled it: no second attempt
+    assert requests_seen(slow_postmark, 1) == 1
     sent = json.loads(slow_postmark.log[0][0].data)
     assert sent["Metadata"] == {"reminders": str(row.pk)}
     assert {h["Name"]: h["Value"] for h in sent["Headers"]}["Message-ID"] == f"<reminder.{row.pk}@localhost>"
@@ -111,7 +124,9 @@ def test_an_uncertain_row_with_no_event_gets_exactly_one_more_attempt_after_the_
         deliver_to_participant(person.pk, today=TODAY, now=moment)
 
     [row] = rows_of(person)
-    assert row.status == "uncertain" and row.retried_uncertain and row.attempts == 2
+    # After the second wait with no news the row is failed, for an administrator to look at; never a third send.
+    assert row.status == "failed" and row.retried_uncertain and row.attempts == 2
+    assert "outcome unknown" in row.story
     assert requests_seen(slow_postmark, 2) == 2
     # Both attempts were the same email, recognisably: one Message-ID.
     ids = {
@@ -146,7 +161,7 @@ def test_a_tracking_event_before_its_message_id_is_recorded_waits_and_is_applied
 
     processed(client, bounce(event_id=91, message_id="pm-early", email=person.email))
     row.refresh_from_db()
-    assert row.status == "sending" and not Suppression.objects.exists()
+    assert row.status == "sending"
     assert TrackingEvent.objects.get().applied_at is None
 
     record_sent([row.pk], "pm-early", at(TODAY))
@@ -337,3 +352,127 @@ def test_an_uncertain_send_the_esp_does_not_confirm_stays_uncertain(slow_postmar
 
     assert drained.confirmed == 0
     assert [row.status for row in rows_of(person)] == ["uncertain"]
+
+
+def test_an_event_that_settles_a_row_during_its_send_is_not_undone_by_the_sends_error(postmark, als1):
+    from unittest import mock
+
+    from reminders import delivery
+
+    person = due_participant(als1, 30, email="raced@example.org")
+    compose = delivery.compose
+
+    def composed_then_raced(participant_id, rows, today):
+        message = compose(participant_id, rows, today)
+
+        def send():
+            # The ESP's webhook beats its own answer to the portal, and then the answer is an error.
+            record_tracking_event(
+                event_id="race-1",
+                event_type="delivered",
+                message_id="pm-raced",
+                recipient=person.email,
+                reminder_ids=message.metadata["reminders"],
+                now=at(TODAY),
+            )
+            answer = requests.Response()
+            answer.status_code, answer.reason, answer._content = 503, "Service Unavailable", b"down"
+            raise AnymailRequestsAPIError("Postmark refused for now", response=answer)
+
+        message.send = send
+        return message
+
+    with mock.patch("reminders.delivery.compose", side_effect=composed_then_raced), pytest.raises(TransientSendError):
+        deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))
+    deliver_to_participant(person.pk, today=TODAY, now=at(TODAY) + datetime.timedelta(hours=1))
+
+    assert [row.status for row in rows_of(person)] == ["delivered"]
+    assert postmark.log == []  # the second run found nothing to send
+
+
+def test_a_hard_bounce_of_another_email_to_a_participant_suppresses_their_address(
+    client, webhook_secret, processed, als1
+):
+    person = UserFactory(email="booked@example.org")
+
+    processed(client, bounce(event_id=93, message_id="pm-booking-confirmation", email="Booked@example.org"))
+
+    assert Suppression.objects.get().email == "booked@example.org"
+    assert person.pk  # a participant's address; a stranger's is not suppressed (test above)
+
+
+def test_an_email_that_cannot_be_composed_fails_its_rows_instead_of_leaving_them_sending(postmark, als1):
+    from unittest import mock
+
+    person = due_participant(als1, 30)
+
+    with mock.patch("reminders.delivery.compose_reminder_email", side_effect=RuntimeError("template broken")):
+        delivery = deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))
+
+    assert delivery.failed == 1
+    assert [row.status for row in rows_of(person)] == ["failed"]
+    assert postmark.log == []
+
+
+def test_the_drain_applies_an_event_that_lost_its_race_with_the_recorded_message_id(als1):
+    person = due_participant(als1, 30)
+    [row] = rows_of(person)
+    Reminder.objects.filter(pk=row.pk).update(status="sent", message_id="pm-raced", sent_at=at(TODAY))
+    # Recorded while the row had no message id yet, and never applied since.
+    TrackingEvent.objects.create(
+        event_id="late-1", event_type="delivered", message_id="pm-raced", recipient=person.email
+    )
+
+    drain(today=TODAY, now=at(TODAY) + datetime.timedelta(minutes=5))
+
+    row.refresh_from_db()
+    assert row.status == "delivered"
+    assert TrackingEvent.objects.get().applied_at is not None
+
+
+def test_late_news_of_the_first_attempt_settles_a_row_waiting_for_its_one_more(als1):
+    person = due_participant(als1, 30)
+    [row] = rows_of(person)
+    Reminder.objects.filter(pk=row.pk).update(
+        status="uncertain", claimed_at=at(TODAY), uncertain_since=at(TODAY), attempts=1
+    )
+    drain(today=TODAY, now=at(TODAY) + datetime.timedelta(hours=3))  # the one more attempt is scheduled
+    row.refresh_from_db()
+    assert (row.status, row.retried_uncertain) == ("pending", True)
+
+    record_tracking_event(
+        event_id="late-2",
+        event_type="delivered",
+        message_id="pm-first",
+        recipient=person.email,
+        reminder_ids=str(row.pk),
+        now=at(TODAY) + datetime.timedelta(hours=3, minutes=1),
+    )
+
+    row.refresh_from_db()
+    assert row.status == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("error", "uncertain"),
+    [
+        (requests.ReadTimeout("read timed out"), True),
+        (requests.exceptions.ChunkedEncodingError("connection broken mid-answer"), True),
+        (requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))), True),
+        (requests.ConnectionError(MaxRetryError(None, "/email", NewConnectionError(None, "refused"))), False),
+        (requests.ConnectTimeout("connect timed out"), False),
+        (requests.exceptions.SSLError("certificate verify failed"), False),
+        (SoftTimeLimitExceeded(), True),
+    ],
+    ids=["read-timeout", "cut-mid-answer", "reset", "refused", "connect-timeout", "tls", "time-limit"],
+)
+def test_only_a_request_that_reached_the_esp_without_an_answer_is_uncertain(error, uncertain):
+    assert may_have_been_accepted(error) is uncertain
+
+
+@pytest.mark.parametrize(("status", "uncertain"), [(504, True), (502, False), (503, False), (500, False), (422, False)])
+def test_of_the_esps_answers_only_a_gateway_timeout_is_uncertain(status, uncertain):
+    error = AnymailRequestsAPIError("refused")
+    error.status_code = status
+
+    assert may_have_been_accepted(error) is uncertain

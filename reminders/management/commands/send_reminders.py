@@ -43,7 +43,8 @@ class Command(BaseCommand):
         # The same two steps as beat's daily job and drain, with the sending done here instead of by workers.
         result = scan(today=day, now=now)
         self.stdout.write(f"{day}: {result.created} reminders queued, {result.skipped} superseded ones skipped")
-        drained = drain(today=day, now=now)
+        # Claims and uncertain sends age by the real clock, whatever day the run is for.
+        drained = drain(today=day, now=timezone.now())
         totals = {"sent": 0, "skipped": 0, "failed": 0, "uncertain": drained.uncertain, "retry later": 0}
         for participant_id in drained.dispatched:
             try:
