@@ -1,16 +1,18 @@
-"""Writes course pages from Hugo files: one file per transaction, a new revision only when something changed,
+"""Writes course pages from Hugo files: every file of a run or none (one transaction, after every file has been
+read and the prerequisites of the run checked against the catalogue), a new revision only when something changed,
 and prerequisites linked whichever of the two courses arrives first."""
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Page
 
 from learning.blocks import CourseBodyBlock
-from learning.hugo import CourseDocument, HugoFormatError, parse_course
+from learning.hugo import DEFAULT_MAX_BYTES, CourseDocument, HugoFormatError, parse_course
 from learning.models import CourseIndexPage, CoursePage, CoursePrerequisite
 
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
@@ -159,20 +161,195 @@ def import_course(document: CourseDocument, catalogue: CourseIndexPage) -> Impor
     return result
 
 
+@dataclass
+class ImportRun:
+    """What a run did: a result per file when it was written (or, dry, would have been), else the refusals and
+    nothing written. `warnings` are problems of the catalogue that the run neither causes nor refuses."""
+
+    results: list[ImportResult] = field(default_factory=list)
+    refusals: list[ImportResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
+
+
+def import_course_files(
+    paths: list[Path], catalogue: CourseIndexPage, *, dry_run: bool = False, max_bytes: int | None = None
+) -> ImportRun:
+    """Reads every file, checks the prerequisites of the run against the catalogue, then writes every file in one
+    transaction; any refusal, at any step, leaves the database as it was and reports every refused file."""
+    if max_bytes is None:
+        max_bytes = getattr(settings, "HUGO_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    run = ImportRun()
+    documents = []
+    for path in paths:
+        try:
+            documents.append(parse_course(path, max_bytes=max_bytes))
+        except HugoFormatError as error:
+            run.refusals.append(failure(path, str(error)))
+    cycles, run.warnings = prerequisite_cycles(documents)
+    run.refusals.extend(failure(error.path, str(error)) for error in cycles)
+    if run.refused:
+        return run
+    with transaction.atomic():
+        for document in documents:
+            try:
+                # A savepoint per file, so that a refused file is undone and the next ones are still checked.
+                with transaction.atomic():
+                    run.results.append(import_course(document, catalogue))
+            except CatalogueError as error:
+                run.refusals.append(failure(document.path, f"{document.path}: {error}"))
+            except ValidationError as error:
+                messages = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items())
+                run.refusals.append(failure(document.path, f"{document.path}: the page is not valid: {messages}"))
+        if run.refused or dry_run:
+            transaction.set_rollback(True)
+    if run.refused:
+        run.results = []
+    return run
+
+
+def failure(path, message: str) -> ImportResult:
+    return ImportResult(path=Path(path), outcome=FAILED, message=message)
+
+
 def import_course_file(path: Path, catalogue: CourseIndexPage, *, dry_run: bool = False) -> ImportResult:
     """Reads and imports one file, all or nothing: on any error the database is left as it was."""
-    try:
-        document = parse_course(path)
-        with transaction.atomic():
-            result = import_course(document, catalogue)
-            if dry_run:
-                transaction.set_rollback(True)
-        return result
-    except (HugoFormatError, CatalogueError) as error:
-        return ImportResult(path=Path(path), outcome=FAILED, message=str(error))
-    except ValidationError as error:
-        messages = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items())
-        return ImportResult(path=Path(path), outcome=FAILED, message=f"{path}: the page is not valid: {messages}")
+    run = import_course_files([Path(path)], catalogue, dry_run=dry_run)
+    return run.refusals[0] if run.refused else run.results[0]
+
+
+# --- Prerequisite cycles ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """`course` requires a current `prerequisite`, as written at `path`:`line`:`column`, or on a page of the
+    catalogue (`path` None)."""
+
+    course: str
+    prerequisite: str
+    path: Path | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self):
+        where = f"{self.path}:{self.line}:{self.column}" if self.path else "in the catalogue"
+        return f"{self.course} requires {self.prerequisite} ({where})"
+
+
+def prerequisite_cycles(documents: list[CourseDocument]) -> tuple[list[HugoFormatError], list[str]]:
+    """Every cycle of prerequisites in the catalogue as it would be after the run (the live pages' prerequisites,
+    with each course of the run replaced by its file): a course in a cycle can never be booked, since nobody can
+    hold a current certification of it first. A cycle through a course of the run refuses the file of the first
+    such course, naming every file and line of the cycle; a cycle among pages the run does not touch is a warning."""
+    graph: dict[str, list[Requirement]] = {}
+    links = CoursePrerequisite.objects.values_list("course__code", "code", "prerequisite__code").order_by(
+        "course__code", "sort_order", "pk"
+    )
+    for course, code, linked_code in links:
+        prerequisite = linked_code or code
+        if prerequisite:
+            graph.setdefault(course, []).append(Requirement(course, prerequisite))
+    run_documents = {}
+    for document in documents:
+        # A later file of the run for the same course is the one written last, so it is the one that counts.
+        run_documents[document.code] = document
+        graph[document.code] = [
+            Requirement(document.code, code, document.path, *document.prerequisite_at[code])
+            for code in document.prerequisite_codes
+        ]
+    order = list(run_documents) + sorted(set(graph) - set(run_documents))
+    refusals, warnings = [], []
+    for component in strongly_connected(graph, order):
+        # Codes only named as prerequisites (no page, no file) have no requirements, so they are in no cycle.
+        start = next((code for code in order if code in component), None)
+        cycle = cycle_within(graph, component, start=start) if start else []
+        if not cycle:
+            continue
+        described = ", ".join(str(requirement) for requirement in cycle)
+        in_run = [requirement for requirement in cycle if requirement.path is not None]
+        if in_run:
+            first = in_run[0]
+            refusals.append(
+                HugoFormatError(
+                    first.path,
+                    first.line,
+                    f"a cycle of prerequisites: {described}; none of these courses could ever be booked",
+                    first.column,
+                )
+            )
+        else:
+            warnings.append(f"a cycle of prerequisites already in the catalogue: {described}; edit one of these pages")
+    return refusals, warnings
+
+
+def strongly_connected(graph: dict[str, list[Requirement]], order: list[str]) -> list[set[str]]:
+    """The strongly connected components of the graph (Tarjan's algorithm, without recursion, so that a long chain
+    of prerequisites cannot exhaust the stack), visited from the codes in `order`."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    for root in order:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, next_edge = work.pop()
+            if next_edge == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            edges = graph.get(node, [])
+            for position in range(next_edge, len(edges)):
+                target = edges[position].prerequisite
+                if target not in index:
+                    work.append((node, position + 1))
+                    work.append((target, 0))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                if low[node] == index[node]:
+                    component = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    components.append(component)
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    return components
+
+
+def cycle_within(graph: dict[str, list[Requirement]], component: set[str], *, start: str) -> list[Requirement]:
+    """One cycle through `start` inside a strongly connected component (the shortest, found breadth first); none
+    when the component is a single course that does not require itself."""
+    came_by: dict[str, Requirement] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for code in frontier:
+            for requirement in graph.get(code, []):
+                if requirement.prerequisite not in component:
+                    continue
+                if requirement.prerequisite == start:
+                    cycle = [requirement]
+                    while cycle[0].course != start:
+                        cycle.insert(0, came_by[cycle[0].course])
+                    return cycle
+                if requirement.prerequisite not in came_by:
+                    came_by[requirement.prerequisite] = requirement
+                    following.append(requirement.prerequisite)
+        frontier = following
+    return []
 
 
 def course_files(paths: list[str]) -> list[Path]:

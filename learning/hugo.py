@@ -3,6 +3,11 @@ its sections as course-page blocks. Pure parsing, no database: `learning.catalog
 
 A section is turned into its specialised block only when every line of it fits that block; otherwise it is kept
 as a generic section with its markdown rendered to HTML, so that no heading, bullet or sentence is ever lost.
+
+A file is read only up to a size limit, must be UTF-8 without control characters, and its lines are split the
+way CommonMark splits them, so that every error names the line (and column) an editor shows. The patterns below
+are written so that none of them backtracks over a run of characters more than once: a long line costs time in
+proportion to its length, never to its square.
 """
 
 import re
@@ -25,14 +30,21 @@ _link_reader = MarkdownIt("commonmark", {"html": False}).enable("table").enable(
 _link_reader.validateLink = lambda url: True
 
 
-class HugoFormatError(Exception):
-    """A course page that cannot be read; says which file, which line, and what was expected."""
+# The page title's column (Wagtail's Page.title).
+MAX_TITLE_CHARS = 255
 
-    def __init__(self, path, line: int | None, message: str):
+
+class HugoFormatError(Exception):
+    """A course page that cannot be read; says which file, which line (and column), and what was expected."""
+
+    def __init__(self, path, line: int | None, message: str, column: int | None = None):
         self.path = Path(path)
         self.line = line
+        self.column = column if line else None
         self.message = message
-        where = f"{self.path}:{line}" if line else str(self.path)
+        where = str(self.path)
+        if line:
+            where += f":{line}" + (f":{column}" if column else "")
         super().__init__(f"{where}: {message}")
 
 
@@ -56,6 +68,8 @@ class CourseDocument:
     duration_hours: Decimal | None = None
     max_participants_per_instructor: int | None = None
     prerequisite_codes: list[str] = field(default_factory=list)
+    # Where each prerequisite code is written: (line, column).
+    prerequisite_at: dict[str, tuple[int, int]] = field(default_factory=dict)
     other_prerequisites: str = ""
     written_exam_pass_mark: int | None = None
     attendance_required: int | None = None
@@ -68,24 +82,92 @@ class CourseDocument:
 
 # --- Inline markdown ------------------------------------------------------------------------------------
 
-LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+# Brackets are kept out of a link's words and address so that each search stops at the next bracket: a line of
+# thousands of `[a](` is read once, not once per bracket.
+LINK = re.compile(r"\[([^\[\]]+)\]\(([^)\s\[\]]+)\)")
 BOLD_LEAD = re.compile(r"^\*\*(?P<name>[^*]+?)\*\*\s*(?P<rest>.*)$")
-FACT = re.compile(r"^\*\*(?P<label>[^*]+?)\*\*\s*:\s*(?P<value>.*?)\s*$")
-BULLET = re.compile(r"^\s*[-*+]\s+(?P<text>.+?)\s*$")
-NUMBERED = re.compile(r"^\s*\d+[.)]\s+(?P<text>.+?)\s*$")
-HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
-SESSION = re.compile(r"^\*\*(?P<name>[^*(]+?)\s*(?:\((?P<hours>\d+(?:\.\d+)?)\s*hours?\))?\*\*\s*$", re.I)
+# A value ends at its last non-space character (greedy, then one step back) rather than at a lazy `.*?` followed by
+# `\s*$`, which tries every space of a long run of spaces against the rest of the run.
+TRIMMED = r"(?:\S(?:.*\S)?)"
+FACT = re.compile(rf"^\*\*(?P<label>[^*]+)\*\*\s*:\s*(?P<value>{TRIMMED}?)\s*$")
+BULLET = re.compile(rf"^\s*[-*+]\s+(?P<text>{TRIMMED})\s*$")
+NUMBERED = re.compile(rf"^\s*\d+[.)]\s+(?P<text>{TRIMMED})\s*$")
+SESSION = re.compile(r"^\*\*(?P<name>[^*(]*[^*(\s])\s*(?:\((?P<hours>\d+(?:\.\d+)?)\s*hours?\))?\*\*\s*$", re.I)
 DAY = re.compile(r"^(?P<label>Day\s+\d+)\s*(?:[:\-–—]\s*(?P<title>.*))?$", re.I)  # noqa: RUF001 (dashes people type)
-COURSE_CODE = re.compile(r"\b([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*|[A-Z]{2,}\d+)\b")
+# A word of capitals and digits with two or more capitals; the count is checked in `course_codes`, because a pattern
+# that places the second capital itself backtracks quadratically over a long word.
+CAPITALS_WORD = re.compile(r"\b[A-Z][A-Z0-9]*\b")
 NOT_CODES = {"AND", "OR", "THE", "OF", "A", "AN", "CPR"}
+WORD_OR_STAR = re.compile(r"[\w*]")
+
+
+@dataclass
+class Heading:
+    """An ATX heading: its level (the number of #) and its text without closing #s."""
+
+    level: int
+    text: str
+
+
+HEADING_START = re.compile(r"(#{1,6})\s+(?=\S)")
+
+
+def heading(text: str) -> Heading | None:
+    found = HEADING_START.match(text)
+    if not found:
+        return None
+    words = text[found.end() :].rstrip()
+    # A closing run of # counts only after a space, as in CommonMark ("## C#" is about C#).
+    without_closing = words.rstrip("#")
+    if without_closing != words and (not without_closing or without_closing[-1].isspace()):
+        words = without_closing.rstrip()
+    return Heading(len(found.group(1)), words) if words else None
 
 
 def plain(text: str) -> str:
     """Inline markdown as plain text: emphasis marks dropped, a link kept as its words."""
     text = LINK.sub(r"\1", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", text)
-    return text.strip()
+    return drop_single_emphasis(text).strip()
+
+
+def drop_single_emphasis(text: str) -> str:
+    r"""`*words*` and `_words_` as `words`: an opening mark not after a letter or `*` and not before a space, closed
+    by the nearest mark not after a space and not before a letter or `*`.
+
+    The regular expression that says the same (`(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])`) searches the rest
+    of the line from every opening mark that finds no closing one, which is quadratic on a line like ` _a _a _a`.
+    Here the nearest closing mark after each position is found once, from the right."""
+    end = len(text)
+
+    def word_or_star(position: int) -> bool:
+        return 0 <= position < end and WORD_OR_STAR.match(text[position]) is not None
+
+    def opens(position: int) -> bool:
+        return (
+            text[position] in "*_"
+            and not word_or_star(position - 1)
+            and not text[position + 1 : position + 2].isspace()
+        )
+
+    def closes(position: int) -> bool:
+        return text[position] in "*_" and not text[position - 1].isspace() and not word_or_star(position + 1)
+
+    nearest_close = [end] * (end + 2)
+    for position in range(end - 1, 0, -1):
+        if text[position] == "\n":
+            continue  # an emphasis ends on its own line: the marks after a line break close nothing before it
+        nearest_close[position] = position if closes(position) else nearest_close[position + 1]
+    out, position = [], 0
+    while position < end:
+        close = nearest_close[position + 2]
+        if close < end and opens(position):
+            out.append(text[position + 1 : close])
+            position = close + 1
+        else:
+            out.append(text[position])
+            position += 1
+    return "".join(out)
 
 
 def inline_is_plain(text: str) -> bool:
@@ -130,11 +212,115 @@ def line_of(body: list[Line], block: list[int] | None, url: str) -> int | None:
     return body[start].number if body else None
 
 
+# --- Reading the file -----------------------------------------------------------------------------------
+
+# The provider's course pages are about 15 KB; a file of more than a megabyte is not a course page (an export, a log)
+# and would only cost minutes and gigabytes to find that out.
+DEFAULT_MAX_BYTES = 1024 * 1024
+# CommonMark's line endings; `str.splitlines` would also split at form feeds and Unicode separators, which an editor
+# shows inside a line, and every line number after them would be wrong.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+# Control characters other than tab and the line breaks: invisible in an editor, refused by PostgreSQL (NUL) or
+# meaningless on a page.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_NAMES = {0x00: "a NUL byte", 0x1B: "an escape character", 0x7F: "a delete character"}
+
+
+def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The text of a course page, refused before it is read if it is larger than `max_bytes`, and refused with its
+    line and column if it is not UTF-8 (a byte-order mark is allowed) or holds a control character."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise HugoFormatError(path, None, too_large(size, max_bytes))
+        with path.open("rb") as source:
+            # One byte past the limit tells a file that grew since, or a device that reports no size, from one
+            # that fits.
+            data = source.read(max_bytes + 1)
+    except OSError as error:
+        raise HugoFormatError(path, None, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > max_bytes:
+        raise HugoFormatError(path, None, too_large(None, max_bytes))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, column = byte_position(data, error.start)
+        raise HugoFormatError(
+            path,
+            line,
+            f"not UTF-8 text: byte 0x{data[error.start]:02x} ({error.reason}); save the file as UTF-8",
+            column,
+        ) from None
+    check_characters(path, text)
+    return text
+
+
+def too_large(size: int | None, max_bytes: int) -> str:
+    actual = f"{size:,} bytes" if size is not None else f"more than {max_bytes:,} bytes"
+    return (
+        f"the file is {actual}; a course page may be at most {max_bytes:,} bytes "
+        "(HUGO_IMPORT_MAX_BYTES): is this really a course page?"
+    )
+
+
+def byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """The line and the column (in characters) of the byte at `offset`."""
+    breaks = list(LINE_BREAK_BYTES.finditer(data, 0, offset))
+    line_start = breaks[-1].end() if breaks else 0
+    prefix = data[line_start:offset].decode("utf-8-sig" if line_start == 0 else "utf-8", errors="replace")
+    return len(breaks) + 1, len(prefix) + 1
+
+
+def check_characters(path: Path, text: str) -> None:
+    found = CONTROL_CHARACTER.search(text)
+    if not found:
+        return
+    before = text[: found.start()]
+    breaks = list(LINE_BREAK.finditer(before))
+    column = found.start() - (breaks[-1].end() if breaks else 0) + 1
+    code = ord(found.group())
+    name = CONTROL_NAMES.get(code, "a control character")
+    raise HugoFormatError(
+        path,
+        len(breaks) + 1,
+        f"{name} (U+{code:04X}): a course page may hold no control characters other than tabs and line breaks",
+        column,
+    )
+
+
+def source_lines(text: str) -> list[str]:
+    lines = LINE_BREAK.split(text)
+    # A final line break ends the last line; it does not start an empty one.
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 # --- Front matter ---------------------------------------------------------------------------------------
 
 
-def split_front_matter(path: Path, text: str) -> tuple[dict, list[Line]]:
-    lines = text.splitlines()
+@dataclass
+class FrontMatter:
+    values: dict
+    lines: list[Line]
+
+    def line_of(self, key: str) -> int:
+        """The line that sets `key` (the first line of the front matter when none does, e.g. a nested table)."""
+        setting = re.compile(rf"[\"']?{re.escape(key)}[\"']?\s*[=:]")
+        found = next((line.number for line in self.lines if setting.match(line.text.lstrip())), None)
+        return found or (self.lines[0].number if self.lines else 1)
+
+    def text(self, path: Path, key: str) -> str:
+        """The value of `key` as text; a list or a table there is refused (a YAML alias can make either huge)."""
+        value = self.values.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, dict | list | tuple | set | bytes):
+            raise HugoFormatError(path, self.line_of(key), f"{key} should be text, not a {type(value).__name__}")
+        return str(value).strip()
+
+
+def split_front_matter(path: Path, text: str) -> tuple[FrontMatter, list[Line]]:
+    lines = source_lines(text)
     if not lines or lines[0].strip() not in {"+++", "---"}:
         raise HugoFormatError(path, 1, "expected front matter: a first line of +++ (TOML) or --- (YAML)")
     fence = lines[0].strip()
@@ -142,33 +328,54 @@ def split_front_matter(path: Path, text: str) -> tuple[dict, list[Line]]:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == fence)
     except StopIteration:
         raise HugoFormatError(path, 1, f"the front matter opened with {fence} is never closed by {fence}") from None
+    # Line numbers are the file's: the front matter starts on line 2, after its opening fence.
+    matter_lines = [Line(number, line) for number, line in enumerate(lines[1:end], start=2)]
     raw = "\n".join(lines[1:end])
     try:
         matter = tomllib.loads(raw) if fence == "+++" else (yaml.safe_load(raw) or {})
     except tomllib.TOMLDecodeError as error:
-        line = _toml_error_line(str(error))
-        raise HugoFormatError(path, line + 1 if line else 1, f"bad TOML front matter: {error}") from None
+        line, column, problem = toml_error_position(str(error), matter_lines, closing_line=end + 1)
+        raise HugoFormatError(path, line, f"bad TOML front matter: {problem}", column) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        raise HugoFormatError(path, line, f"bad YAML front matter: {getattr(error, 'problem', error)}") from None
+        problem = getattr(error, "problem", None) or str(error)
+        if mark is None:
+            raise HugoFormatError(path, 2, f"bad YAML front matter: {problem}") from None
+        # The mark counts from 0 within the front matter.
+        raise HugoFormatError(path, mark.line + 2, f"bad YAML front matter: {problem}", mark.column + 1) from None
     if not isinstance(matter, dict):
         raise HugoFormatError(path, 2, "the front matter must be a set of key = value pairs")
     body = [Line(number, text) for number, text in enumerate(lines[end + 1 :], start=end + 2)]
-    return matter, body
+    return FrontMatter(matter, matter_lines), body
 
 
-def _toml_error_line(message: str) -> int | None:
-    found = re.search(r"line (\d+)", message)
-    return int(found.group(1)) if found else None
+TOML_POSITION = re.compile(r"\s*\((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)\s*$")
+
+
+def toml_error_position(message: str, matter_lines: list[Line], *, closing_line: int) -> tuple[int, int, str]:
+    """The file's line and column of a `tomllib` error, and its message without tomllib's own position, which
+    counts from the front matter's first line and would contradict the file's."""
+    found = TOML_POSITION.search(message)
+    problem = message[: found.start()] if found else message
+    if found and found.group("line"):
+        return int(found.group("line")) + 1, int(found.group("column")), problem
+    # At the end of the document: after the last line that holds anything, or at the closing fence.
+    last = next((line for line in reversed(matter_lines) if line.text.strip()), None)
+    if last is None:
+        return closing_line, 1, problem
+    return last.number, len(last.text) + 1, problem
 
 
 # --- Facts ------------------------------------------------------------------------------------------------
 
 
 def parse_duration(path: Path, line: Line, value: str) -> tuple[int | None, Decimal | None]:
+    # Spaces collapsed first: the pattern's neighbouring optional spaces would otherwise share out a long run of
+    # spaces in every possible way.
     found = re.fullmatch(
-        r"(?:(?P<days>\d+)\s+days?)?\s*\(?\s*(?:(?P<hours>\d+(?:\.\d+)?)\s+hours?)?\s*\)?", value.strip(), re.I
+        r"(?:(?P<days>\d+)\s+days?)?\s*\(?\s*(?:(?P<hours>\d+(?:\.\d+)?)\s+hours?)?\s*\)?",
+        " ".join(value.split()),
+        re.I,
     )
     if not found or not (found.group("days") or found.group("hours")):
         raise HugoFormatError(path, line.number, f"**Duration** should read like '3 days (24 hours)', not {value!r}")
@@ -200,10 +407,18 @@ def parse_capacity(path: Path, line: Line, value: str) -> int:
 
 def course_codes(text: str) -> list[str]:
     """The course codes a prerequisite names: 'Current ALS1 certification' -> ['ALS1']."""
-    if re.fullmatch(r"\s*(none|no prerequisites?|-)?\s*\.?", text, re.I):
+    return list(dict.fromkeys(code for code, _ in course_codes_at(text)))
+
+
+def course_codes_at(text: str) -> list[tuple[str, int]]:
+    """Each course code `text` names, with its column (from 1)."""
+    if re.fullmatch(r"(?:none|no prerequisites?|-)?\s*\.?", text.strip(), re.I):
         return []
-    codes = [code for code in COURSE_CODE.findall(text) if code not in NOT_CODES]
-    return list(dict.fromkeys(codes))
+    return [
+        (found.group(), found.start() + 1)
+        for found in CAPITALS_WORD.finditer(text)
+        if sum("A" <= c <= "Z" for c in found.group()) >= 2 and found.group() not in NOT_CODES
+    ]
 
 
 def course_code_from(title: str, matter: dict) -> str | None:
@@ -211,10 +426,40 @@ def course_code_from(title: str, matter: dict) -> str | None:
         if matter.get(key):
             return str(matter[key]).strip().upper()
     params = matter.get("params")
-    if isinstance(params, dict) and params.get("code"):
+    if isinstance(params, dict) and params.get("code") and not isinstance(params["code"], dict | list):
         return str(params["code"]).strip().upper()
-    found = re.match(r"\s*([A-Z][A-Z0-9-]*\d[A-Z0-9-]*|[A-Z]{2,})\b", title)
-    return found.group(1) if found else None
+    return code_at_start(title)
+
+
+CODE_START = re.compile(r"\s*([A-Z][A-Z0-9-]*)")
+WORD_CHARACTER = re.compile(r"\w")
+
+
+def code_at_start(text: str) -> str | None:
+    r"""What `\s*([A-Z][A-Z0-9-]*\d[A-Z0-9-]*|[A-Z]{2,})\b` matches at the start of `text`: the longest run of
+    capitals, digits and hyphens that holds a digit and ends at a word boundary, else the longest run of two or more
+    capitals that does. Written out because the pattern tries every way of splitting a long run around its digit."""
+    found = CODE_START.match(text)
+    if not found:
+        return None
+    start, run = found.start(1), found.group(1)
+
+    def ends_a_word(length: int) -> bool:
+        after = start + length
+        inside = WORD_CHARACTER.match(text[after - 1]) is not None
+        outside = after < len(text) and WORD_CHARACTER.match(text[after]) is not None
+        return inside != outside
+
+    first_digit = next((i for i, c in enumerate(run) if c in "0123456789"), None)
+    if first_digit is not None:
+        for length in range(len(run), first_digit, -1):
+            if ends_a_word(length):
+                return run[:length]
+    capitals = len(run) - len(run.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    for length in range(capitals, 1, -1):
+        if ends_a_word(length):
+            return run[:length]
+    return None
 
 
 # --- Sections ---------------------------------------------------------------------------------------------
@@ -234,9 +479,9 @@ def split_sections(body: list[Line]) -> tuple[list[Line], list[Section]]:
     preamble: list[Line] = []
     sections: list[Section] = []
     for line in body:
-        heading = HEADING.match(line.text)
-        if heading and len(heading.group("hashes")) == 2:
-            sections.append(Section(heading.group("text").strip(), line.number, []))
+        found = heading(line.text)
+        if found and found.level == 2:
+            sections.append(Section(found.text, line.number, []))
         elif sections:
             sections[-1].lines.append(line)
         else:
@@ -246,15 +491,15 @@ def split_sections(body: list[Line]) -> tuple[list[Line], list[Section]]:
 
 def leading_intro(lines: list[Line]) -> tuple[str, list[Line]]:
     """Paragraph lines before the first list item or sub-heading, joined as one intro."""
-    intro = []
-    rest = list(lines)
-    while rest and not (BULLET.match(rest[0].text) or NUMBERED.match(rest[0].text) or HEADING.match(rest[0].text)):
-        if BOLD_LEAD.match(rest[0].text) and FACT.match(rest[0].text):
+    taken = 0
+    for line in lines:
+        if BULLET.match(line.text) or NUMBERED.match(line.text) or heading(line.text):
             break
-        if SESSION.match(rest[0].text):
+        if (BOLD_LEAD.match(line.text) and FACT.match(line.text)) or SESSION.match(line.text):
             break
-        intro.append(rest.pop(0).text.strip())
-    return " ".join(intro), rest
+        taken += 1
+    # Counted, then sliced once: popping the head of a list line by line is quadratic in the section's length.
+    return " ".join(line.text.strip() for line in lines[:taken]), list(lines[taken:])
 
 
 def only_plain(texts: list[str]) -> bool:
@@ -290,9 +535,9 @@ def parse_titled_lists(section: Section, key: str) -> dict | None:
     intro, rest = leading_intro(section.content())
     groups = []
     for line in rest:
-        heading = HEADING.match(line.text)
-        if heading and len(heading.group("hashes")) == 3:
-            groups.append({"title": plain(heading.group("text")), "items": []})
+        found = heading(line.text)
+        if found and found.level == 3:
+            groups.append({"title": plain(found.text), "items": []})
             continue
         bullet = BULLET.match(line.text)
         if not groups or not bullet or not inline_is_plain(bullet.group("text")):
@@ -307,9 +552,9 @@ def parse_programme(section: Section) -> dict | None:
     intro, rest = leading_intro(section.content())
     days: list[dict] = []
     for line in rest:
-        heading = HEADING.match(line.text)
-        if heading and len(heading.group("hashes")) == 3:
-            day = DAY.match(plain(heading.group("text")))
+        found = heading(line.text)
+        if found and found.level == 3:
+            day = DAY.match(plain(found.text))
             if not day:
                 return None
             days.append({"label": day.group("label"), "title": (day.group("title") or "").strip(), "sessions": []})
@@ -366,14 +611,17 @@ def parse_named_items(section: Section) -> dict | None:
 def parse_registration(section: Section) -> dict | None:
     intro, rest = leading_intro(section.content())
     details = []
-    while rest and FACT.match(rest[0].text.strip()):
-        fact = FACT.match(rest.pop(0).text.strip())
+    for line in rest:
+        fact = FACT.match(line.text.strip())
+        if not fact:
+            break
         if not inline_is_plain(fact.group("value")):
             return None
         details.append({"name": fact.group("label").strip(), "description": plain(fact.group("value"))})
+    rest = rest[len(details) :]
     steps_heading = ""
-    if rest and (heading := HEADING.match(rest[0].text)) and len(heading.group("hashes")) == 3:
-        steps_heading = plain(heading.group("text"))
+    if rest and (found := heading(rest[0].text)) and found.level == 3:
+        steps_heading = plain(found.text)
         rest = rest[1:]
     items = parse_items(rest)
     if not items:
@@ -424,24 +672,33 @@ def split_call_to_action(sections: list[Section]) -> list[Line]:
     if not rules:
         return []
     closing = last.lines[rules[-1] + 1 :]
-    if any(HEADING.match(line.text) for line in closing) or not any(line.text.strip() for line in closing):
+    if any(heading(line.text) for line in closing) or not any(line.text.strip() for line in closing):
         return []
     del last.lines[rules[-1] :]
     return [line for line in closing if line.text.strip()]
 
 
-def parse_course(path: Path, text: str | None = None) -> CourseDocument:
+def parse_course(path: Path, text: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CourseDocument:
+    """The course a file describes; `text`, when given, stands for the file's content (and is checked the same)."""
     path = Path(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise HugoFormatError(path, None, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        text = read_source(path, max_bytes=max_bytes)
+    else:
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+        if size > max_bytes:
+            raise HugoFormatError(path, None, too_large(size, max_bytes))
+        check_characters(path, text)
     matter, body = split_front_matter(path, text)
     check_links(path, body)
-    title = str(matter.get("title") or "").strip()
+    for key in ("title", "description", "slug", "code", "course_code"):
+        matter.text(path, key)
+    title = matter.text(path, "title")
     if not title:
         raise HugoFormatError(path, 2, 'the front matter has no title (expected title = "…")')
+    if len(title) > MAX_TITLE_CHARS:
+        raise HugoFormatError(
+            path, matter.line_of("title"), f"the title is {len(title):,} characters long; at most {MAX_TITLE_CHARS}"
+        )
 
     preamble, sections = split_sections(body)
     closing = split_call_to_action(sections)
@@ -450,9 +707,9 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
     facts: dict[str, tuple[Line, str]] = {}
     intro_lines: list[Line] = []
     for line in preamble:
-        heading = HEADING.match(line.text)
-        if heading and len(heading.group("hashes")) == 1 and not long_title:
-            long_title = heading.group("text").strip()
+        found = heading(line.text)
+        if found and found.level == 1 and not long_title:
+            long_title = found.text
             continue
         fact = FACT.match(line.text.strip())
         if fact and fact.group("label").strip().lower() in FACT_LABELS:
@@ -460,7 +717,7 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
         else:
             intro_lines.append(line)
 
-    code = course_code_from(title, matter) or course_code_from(long_title, {})
+    code = course_code_from(title, matter.values) or course_code_from(long_title, {})
     if not code:
         raise HugoFormatError(
             path, 2, 'cannot tell the course code: start the title with it ("ALS2 (Advanced)") or add code = "ALS2"'
@@ -472,11 +729,11 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
     document = CourseDocument(
         path=path,
         title=title,
-        slug=str(matter.get("slug") or path.stem).strip().lower(),
+        slug=(matter.text(path, "slug") or path.stem).strip().lower(),
         code=code,
         validity_months=parse_validity(path, *facts["validity"]),
         long_title=long_title,
-        summary=str(matter.get("description") or "").strip(),
+        summary=matter.text(path, "description"),
         intro_html=render_html(intro_lines) if any(line.text.strip() for line in intro_lines) else "",
     )
     if "duration" in facts:
@@ -484,7 +741,7 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
     if "capacity" in facts:
         document.max_participants_per_instructor = parse_capacity(path, *facts["capacity"])
     if "prerequisites" in facts:
-        document.prerequisite_codes = [c for c in course_codes(facts["prerequisites"][1]) if c != code]
+        read_prerequisites(document, *facts["prerequisites"])
 
     for section in sections:
         document.blocks.append(section_block(section, document))
@@ -498,6 +755,23 @@ def parse_course(path: Path, text: str | None = None) -> CourseDocument:
             elif re.search(r"contact", words, re.I) and not document.contact_url:
                 document.contact_url = checked_link(path, closing, url)
     return document
+
+
+def read_prerequisites(document: CourseDocument, line: Line, value: str) -> None:
+    """The course codes of the **Prerequisites** line, each with where it is written; a course that names itself
+    is refused (it could never be booked: nobody holds it before taking it)."""
+    offset = line.text.find(value) if value else 0
+    for code, column in course_codes_at(value):
+        if code == document.code:
+            raise HugoFormatError(
+                document.path,
+                line.number,
+                f"{code} names itself as a prerequisite: a course cannot require a current certification of itself",
+                offset + column,
+            )
+        if code not in document.prerequisite_at:
+            document.prerequisite_codes.append(code)
+            document.prerequisite_at[code] = (line.number, offset + column)
 
 
 FACT_LABELS = {

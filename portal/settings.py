@@ -231,6 +231,11 @@ BOOKING_CANCELLATION_CUTOFF_DAYS = env_int("BOOKING_CANCELLATION_CUTOFF_DAYS", 7
 # Public verification (/verify/): look-ups allowed per client address per minute.
 VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 20)
 
+# --- Course import (import_hugo) ----------------------------------------------------------------------
+
+# The largest Hugo course page import_hugo reads, in bytes; larger files are refused before they are read.
+HUGO_IMPORT_MAX_BYTES = env_int("HUGO_IMPORT_MAX_BYTES", 1024 * 1024)
+
 # --- Static and media files ---------------------------------------------------------------------------
 
 STATIC_URL = "/static/"

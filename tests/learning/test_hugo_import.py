@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from wagtail.models import Page, Revision
 
-from learning.hugo import plain
+from learning.hugo import Heading, heading, plain
 from learning.models import CoursePage
 from tests.learning.conftest import ALS1_MD, ALS2_MD
 
@@ -247,12 +247,12 @@ def test_an_unreadable_fact_stops_the_file_naming_file_line_and_expectation(cata
     assert database_state() == before
 
 
-def import_hugo_failure_output(*paths) -> str:
+def import_hugo_failure_output(*paths, **options) -> str:
     from io import StringIO
 
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError) as raised:
-        call_command("import_hugo", *[str(p) for p in paths], stdout=out, stderr=err)
+        call_command("import_hugo", *[str(p) for p in paths], stdout=out, stderr=err, **options)
     return out.getvalue() + err.getvalue() + str(raised.value)
 
 
@@ -278,16 +278,42 @@ def test_malformed_files_are_refused_with_their_line(catalogue, tmp_path, broken
     assert database_state() == before
 
 
-def test_a_bad_file_does_not_stop_the_other_files_of_the_run(catalogue, tmp_path):
+def test_a_bad_file_stops_the_whole_run_and_the_good_files_are_not_written_either(catalogue, tmp_path):
     bad = tmp_path / "bad.md"
     bad.write_text(ALS2_MD.read_text().replace("Valid for 2 years", "Valid for ever"))
+    before = database_state()
 
-    output = import_hugo_failure_output(bad, ALS1_MD)
+    output = import_hugo_failure_output(ALS1_MD, bad)
 
     assert re.search(r"^failed\s+.*bad\.md:11", output, re.M)
-    assert re.search(r"^created\s+.*als1\.md", output, re.M)
-    assert "2 files: 1 created, 0 updated, 0 unchanged, 1 failed" in output
-    assert list(CoursePage.objects.values_list("code", flat=True)) == ["ALS1"]
+    assert not re.search(r"^created", output, re.M)
+    assert "2 files: 1 failed; nothing was written" in output
+    assert "1 of 2 files failed; nothing was imported" in output
+    assert database_state() == before
+
+
+def test_every_bad_file_of_a_run_is_reported(catalogue, tmp_path):
+    first, second = tmp_path / "first.md", tmp_path / "second.md"
+    first.write_text(ALS1_MD.read_text().replace("Valid for 2 years", "Valid for ever"))
+    second.write_text(ALS2_MD.read_text().replace("6 per instructor", "six per instructor"))
+
+    output = import_hugo_failure_output(first, second)
+
+    assert re.search(r"^failed\s+.*first\.md:11:", output, re.M)
+    assert re.search(r"^failed\s+.*second\.md:12:", output, re.M)
+    assert "2 of 2 files failed" in output
+
+
+def test_a_file_refused_when_it_is_written_undoes_the_files_written_before_it(catalogue, tmp_path):
+    # Another page already holds ALS1's address, which is only found out when ALS1 is written, after ALS2.
+    catalogue.add_child(instance=Page(title="ALS1 news", slug="als1"))
+    before = database_state()
+
+    output = import_hugo_failure_output(ALS2_MD, ALS1_MD)
+
+    assert re.search(r"^failed\s+.*als1\.md: another page .* already has the address 'als1'", output, re.M)
+    assert database_state() == before
+    assert not CoursePage.objects.exists()
 
 
 def test_dry_run_reports_and_writes_nothing(catalogue):
@@ -367,3 +393,274 @@ def test_another_course_with_other_numbers_order_and_unknown_sections(client, ca
         assert fragment in text
     html = client.get(bls.url).content.decode()
     assert 'href="https://example.org/map"' in html
+
+
+# --- Files refused whole: size, characters, encoding, front matter, prerequisites ---------------------------
+# Each refusal is checked with and without --dry-run: a dry run must report exactly what the real run refuses.
+
+RUN_MODES = pytest.mark.parametrize("options", [{}, {"dry_run": True}], ids=["import", "dry-run"])
+
+
+def position_of(text: str, fragment: str) -> tuple[int, int]:
+    """The line and column (both from 1) where `fragment` first appears in `text`."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if fragment in line:
+            return number, line.index(fragment) + 1
+    raise AssertionError(f"{fragment!r} is not in the text")
+
+
+def course_file(tmp_path: Path, name: str, code: str, prerequisites: str) -> Path:
+    """A course page for `code` (ALS1's page, renamed) whose **Prerequisites** line reads `prerequisites`."""
+    text = (
+        ALS1_MD.read_text()
+        .replace("ALS1", code)
+        .replace("**Prerequisites**: None", f"**Prerequisites**: {prerequisites}")
+    )
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@RUN_MODES
+def test_a_file_larger_than_the_limit_is_refused_naming_its_size_and_the_limit(catalogue, tmp_path, settings, options):
+    settings.HUGO_IMPORT_MAX_BYTES = 4096
+    large = tmp_path / "als2.md"
+    large.write_text(ALS2_MD.read_text() + "\n" + "x" * 4096)
+    size = large.stat().st_size
+    before = database_state()
+
+    output = import_hugo_failure_output(large, **options)
+
+    assert f"{large}: the file is {size:,} bytes; a course page may be at most 4,096 bytes" in output
+    assert "HUGO_IMPORT_MAX_BYTES" in output
+    assert database_state() == before
+
+
+def test_the_size_is_checked_before_anything_is_read(catalogue, tmp_path):
+    # Ten megabytes of NUL bytes: had the file been read, the first complaint would be about a NUL.
+    huge = tmp_path / "huge.md"
+    with huge.open("wb") as file:
+        file.truncate(10 * 1024 * 1024)
+
+    output = import_hugo_failure_output(huge)
+
+    assert f"{huge}: the file is 10,485,760 bytes; a course page may be at most 1,048,576 bytes" in output
+    assert "NUL" not in output
+
+
+def test_a_file_of_exactly_the_limit_is_imported(catalogue, settings):
+    settings.HUGO_IMPORT_MAX_BYTES = ALS1_MD.stat().st_size
+
+    import_hugo(ALS1_MD)
+
+    assert CoursePage.objects.filter(code="ALS1").exists()
+
+
+@RUN_MODES
+def test_a_course_naming_itself_as_prerequisite_is_refused_at_the_code(catalogue, tmp_path, options):
+    text = ALS2_MD.read_text().replace("Current ALS1 certification", "Current ALS1 or ALS2 certification")
+    bad = tmp_path / "als2.md"
+    bad.write_text(text)
+    line, column = position_of(text, "ALS2 certification")
+    before = database_state()
+
+    output = import_hugo_failure_output(bad, **options)
+
+    assert f"{bad}:{line}:{column}: ALS2 names itself as a prerequisite" in output
+    assert database_state() == before
+
+
+@RUN_MODES
+def test_a_cycle_of_prerequisites_across_two_files_is_refused_naming_both_files_and_lines(catalogue, tmp_path, options):
+    als3 = course_file(tmp_path, "als3.md", "ALS3", "Current ALS4 certification")
+    als4 = course_file(tmp_path, "als4.md", "ALS4", "Current ALS3 certification")
+    line3, column3 = position_of(als3.read_text(), "ALS4 certification")
+    line4, column4 = position_of(als4.read_text(), "ALS3 certification")
+    before = database_state()
+
+    output = import_hugo_failure_output(als3, als4, **options)
+
+    assert (
+        f"{als3}:{line3}:{column3}: a cycle of prerequisites: ALS3 requires ALS4 ({als3}:{line3}:{column3}), "
+        f"ALS4 requires ALS3 ({als4}:{line4}:{column4})"
+    ) in output
+    assert "1 of 2 files failed" in output
+    assert database_state() == before
+
+
+@RUN_MODES
+def test_a_file_closing_a_cycle_with_a_course_already_in_the_catalogue_is_refused(catalogue, tmp_path, options):
+    import_hugo(course_file(tmp_path, "als4.md", "ALS4", "Current ALS3 certification"))
+    als3 = course_file(tmp_path, "als3.md", "ALS3", "Current ALS4 certification")
+    line, column = position_of(als3.read_text(), "ALS4 certification")
+    before = database_state()
+
+    output = import_hugo_failure_output(als3, **options)
+
+    assert (
+        f"{als3}:{line}:{column}: a cycle of prerequisites: ALS3 requires ALS4 ({als3}:{line}:{column}), "
+        "ALS4 requires ALS3 (in the catalogue)"
+    ) in output
+    assert database_state() == before
+    assert [link.code for link in CoursePage.objects.get(code="ALS4").prerequisites.all()] == ["ALS3"]
+
+
+def test_a_longer_cycle_through_the_catalogue_is_refused_too(catalogue, tmp_path):
+    import_hugo(ALS1_MD, ALS2_MD)
+    import_hugo(course_file(tmp_path, "als3.md", "ALS3", "Current ALS2 certification"))
+    als1 = course_file(tmp_path, "als1.md", "ALS1", "Current ALS3 certification")
+    before = database_state()
+
+    output = import_hugo_failure_output(als1)
+
+    assert "ALS1 requires ALS3" in output
+    assert "ALS3 requires ALS2 (in the catalogue), ALS2 requires ALS1 (in the catalogue)" in output
+    assert database_state() == before
+
+
+def test_a_run_that_replaces_a_prerequisite_is_checked_as_it_will_be(catalogue, tmp_path):
+    # In the catalogue ALS4 requires ALS3; the run rewrites ALS4 without it, so ALS3 may now require ALS4.
+    import_hugo(course_file(tmp_path, "als4.md", "ALS4", "Current ALS3 certification"))
+    als4 = course_file(tmp_path, "als4-new.md", "ALS4", "None")
+    als3 = course_file(tmp_path, "als3.md", "ALS3", "Current ALS4 certification")
+
+    import_hugo(als4, als3)
+
+    assert [course.code for course in CoursePage.objects.get(code="ALS3").prerequisite_courses()] == ["ALS4"]
+    assert CoursePage.objects.get(code="ALS4").prerequisite_courses() == []
+
+
+@RUN_MODES
+@pytest.mark.parametrize(
+    ("character", "name"),
+    [
+        ("\x00", "a NUL byte (U+0000)"),
+        ("\x1b", "an escape character (U+001B)"),
+        ("\x0c", "a control character (U+000C)"),
+    ],
+    ids=["nul", "escape", "form-feed"],
+)
+def test_a_control_character_is_refused_with_its_line_and_column(catalogue, tmp_path, options, character, name):
+    text = ALS2_MD.read_text().replace("Experienced Registered Nurses", f"Experienced{character} Registered Nurses")
+    bad = tmp_path / "als2.md"
+    bad.write_text(text)
+    line, column = position_of(text, character)
+    before = database_state()
+
+    output = import_hugo_failure_output(bad, **options)
+
+    assert f"{bad}:{line}:{column}: {name}" in output
+    assert database_state() == before
+
+
+def test_tabs_and_windows_line_endings_are_accepted_and_lines_still_count_true(catalogue, tmp_path):
+    text = ALS2_MD.read_text().replace("6 per instructor", "six\tper instructor").replace("\n", "\r\n")
+    bad = tmp_path / "als2.md"
+    bad.write_bytes(text.encode())
+
+    output = import_hugo_failure_output(bad)
+
+    assert f"{bad}:12:" in output and "'six\\tper instructor'" in output
+
+
+@RUN_MODES
+def test_invalid_utf8_is_refused_with_its_line_and_column(catalogue, tmp_path, options):
+    text = ALS2_MD.read_text()
+    line, column = position_of(text, "Experienced Registered Nurses")
+    bad = tmp_path / "als2.md"
+    bad.write_bytes(text.encode().replace(b"Experienced Registered", b"Experienced \xe9 Registered", 1))
+    before = database_state()
+
+    output = import_hugo_failure_output(bad, **options)
+
+    assert f"{bad}:{line}:{column + len('Experienced ')}: not UTF-8 text: byte 0xe9" in output
+    assert database_state() == before
+
+
+def test_a_latin1_title_is_refused_at_the_title_column(catalogue, tmp_path):
+    bad = tmp_path / "als2.md"
+    bad.write_bytes(
+        ALS2_MD.read_bytes().replace(b'title = "ALS2 (Advanced)"', 'title = "ALS2 (Avancé)"'.encode("latin-1"))
+    )
+
+    output = import_hugo_failure_output(bad)
+
+    _, column = position_of('title = "ALS2 (Avancé)"', "é")
+    assert f"{bad}:2:{column}: not UTF-8 text" in output
+
+
+@RUN_MODES
+@pytest.mark.parametrize(
+    ("broken", "at", "expected"),
+    [
+        (lambda text: text.replace('type = "page"', 'type "page"'), '"page"', "Expected '=' after a key"),
+        (lambda text: text.replace('description = "', "description = ", 1), "Advanced Advanced", "Invalid value"),
+    ],
+    ids=["missing-equals", "unquoted-value"],
+)
+def test_a_toml_error_names_the_files_own_line_and_column(catalogue, tmp_path, options, broken, at, expected):
+    text = broken(ALS2_MD.read_text())
+    bad = tmp_path / "als2.md"
+    bad.write_text(text)
+    line, column = position_of(text, at)
+    before = database_state()
+
+    output = import_hugo_failure_output(bad, **options)
+
+    assert f"{bad}:{line}:{column}: bad TOML front matter: {expected}" in output
+    # tomllib counts from the front matter's first line; its own position would contradict the file's.
+    assert "(at line" not in output
+    assert database_state() == before
+
+
+def test_a_toml_error_at_the_end_of_the_front_matter_names_its_last_line(catalogue, tmp_path):
+    text = ALS2_MD.read_text().replace('type = "page"', 'type = ["page"')
+    bad = tmp_path / "als2.md"
+    bad.write_text(text)
+    line, column = position_of(text, 'type = ["page"')
+    end_of_line = column + len('type = ["page"')
+
+    output = import_hugo_failure_output(bad)
+
+    assert f"{bad}:{line}:{end_of_line}: bad TOML front matter: Unclosed array" in output
+    assert "end of document" not in output
+
+
+YAML_COURSE = """---
+title: "BLS (Basic Life Support)"
+description: [Basic Life Support
+slug: bls
+---
+
+**Certification**: Valid for 12 months
+"""
+
+
+@RUN_MODES
+def test_a_yaml_error_names_the_files_own_line_and_column(catalogue, tmp_path, options):
+    bad = tmp_path / "bls.md"
+    bad.write_text(YAML_COURSE)
+
+    output = import_hugo_failure_output(bad, **options)
+
+    assert f"{bad}:4:5: bad YAML front matter" in output
+
+
+def test_a_yaml_list_where_text_belongs_is_refused_at_its_key(catalogue, tmp_path):
+    # Aliases let a few lines of YAML stand for a list of billions of items: such a value is never turned to text.
+    bad = tmp_path / "bls.md"
+    bad.write_text(
+        '---\na: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n'
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\ntitle: [*c, *c, *c, *c, *c, *c, *c, *c]\n---\n\n"
+        "**Certification**: Valid for 12 months\n"
+    )
+
+    output = import_hugo_failure_output(bad)
+
+    assert f"{bad}:5: title should be text, not a list" in output
+
+
+def test_a_heading_keeps_a_hash_that_ends_its_words_and_drops_a_closing_run_of_hashes():
+    assert heading("## Drugs in C#") == Heading(2, "Drugs in C#")
+    assert heading("## Drugs in C# ##") == Heading(2, "Drugs in C#")
+    assert heading("####### Seven") is None
