@@ -156,4 +156,5 @@ def worker_env(esp) -> dict:
         "EMAIL_ESP": "postmark",
         "ANYMAIL_POSTMARK_SERVER_TOKEN": "test-server-token",
         "ANYMAIL_POSTMARK_API_URL": esp.url_for("/"),
+        "ANYMAIL_WEBHOOK_SECRET": SECRET,  # required beside an ESP where DEBUG is off
     }

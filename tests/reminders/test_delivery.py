@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 from werkzeug import Response
 
 from reminders.delivery import TransientSendError, deliver_to_participant, sending_timeout, settle_stale_claims
@@ -26,11 +27,11 @@ def deliver(participant, **kwargs):
     return deliver_to_participant(participant.pk, today=TODAY, now=kwargs.pop("now", at(TODAY)), **kwargs)
 
 
-def due_participant(course, *days):
+def due_participant(course, *days, today=TODAY):
     person = UserFactory()
     for day in days:
-        expiring(course, day, participant=person)
-    scan(today=TODAY)
+        expiring(course, day, participant=person, today=today)
+    scan(today=today)
     return person
 
 
@@ -215,7 +216,8 @@ def test_the_celery_path_with_a_real_worker(committed_db, httpserver, catalogue_
     from tests.portal.test_celery import broker_reachable
 
     require(broker_reachable(), f"the broker at {settings.CELERY_BROKER_URL} is not reachable")
-    person = due_participant(catalogue_with_course, 30)
+    # The worker reads the real clock: the data is made for the real today.
+    person = due_participant(catalogue_with_course, 30, today=timezone.localdate())
     httpserver.expect_request("/email", method="POST").respond_with_handler(accepted("pm-celery"))
     from reminders.tasks import send_participant_reminders
 

@@ -226,6 +226,54 @@ def test_two_overlapping_deliveries_for_one_participant_send_one_email(catalogue
     assert sorted(row.status for row in rows_of(person)) == ["pending", "sent"]  # the new one waits for tomorrow
 
 
+def test_two_claims_racing_for_one_participant_make_one_email(catalogue_with_course, postmark):
+    """The first claim holds its transaction open (its rows not yet marked sending) while a second certification
+    becomes due and a second delivery starts: the participant lock makes the second wait, then see the first."""
+    require(connection.vendor == "postgresql", "racing claims are tested on PostgreSQL (DATABASE_URL)")
+    from unittest import mock
+
+    from reminders import delivery
+    from tests.factories import make_course
+
+    course = catalogue_with_course
+    other_course = make_course(course.get_parent().specific, "ALS2")
+    person = due_participant(course, 30)
+    postmark.expect_request("/email", method="POST").respond_with_handler(accepted("pm-one"))
+    inside, go = threading.Event(), threading.Event()
+    eligible = delivery.eligible_certifications
+
+    def first_claim_pauses(today):
+        if threading.current_thread().name == "first":
+            inside.set()
+            go.wait(30)
+        return eligible(today)
+
+    outcomes = {}
+
+    def deliver_as(name, moment):
+        try:
+            outcomes[name] = deliver_to_participant(person.pk, today=TODAY, now=moment)
+        finally:
+            connections.close_all()
+
+    with mock.patch("reminders.delivery.eligible_certifications", side_effect=first_claim_pauses):
+        first = threading.Thread(target=deliver_as, args=("first", at(TODAY)), name="first")
+        first.start()
+        assert inside.wait(30)
+        expiring(other_course, 7, participant=person)
+        scan(today=TODAY, now=at(TODAY))
+        second = threading.Thread(target=deliver_as, args=("second", at(TODAY)), name="second")
+        second.start()
+        time.sleep(1)  # the second delivery reaches the lock and waits there
+        go.set()
+        first.join(30)
+        second.join(30)
+
+    assert (outcomes["first"].sent, outcomes["second"].sent) == (1, 0)
+    assert len(postmark.log) == 1
+    assert sorted(row.status for row in rows_of(person)) == ["pending", "sent"]
+
+
 def test_a_worker_killed_mid_send_is_settled_without_a_duplicate(
     client, catalogue_with_course, httpserver, settings, webhook_secret, django_capture_on_commit_callbacks
 ):
@@ -233,7 +281,8 @@ def test_a_worker_killed_mid_send_is_settled_without_a_duplicate(
     from tests.portal.test_celery import broker_reachable
 
     require(broker_reachable(), f"the broker at {settings.CELERY_BROKER_URL} is not reachable")
-    person = due_participant(catalogue_with_course, 30, email="killed@example.org")
+    # The worker reads the real clock: the data is made for the real today.
+    person = due_participant(catalogue_with_course, 30, email="killed@example.org", today=timezone.localdate())
     handler, arrived, release = held_until_released("pm-killed")
     httpserver.expect_request("/email", method="POST").respond_with_handler(handler)
     from reminders.tasks import send_participant_reminders
