@@ -284,10 +284,14 @@ class Drain:
 def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
     """The outbox's periodic pass: dead workers' claims become uncertain, unsettled uncertain rows get their one
     more attempt, and every participant whose due rows have no live task gets one (the caller queues them). A row
-    dispatched within the last period is left to its task."""
+    dispatched within the last half period is left to its task."""
     uncertain = settle_stale_claims(now)
     retried = retry_unsettled(now)
+    # Half a period, not a whole one: drains run a period apart give or take their own wait in the queue, so with a
+    # whole period the drain after a lost dispatch would skip it whenever it started a little earlier in its slot
+    # than the dispatching one did, and the rows would wait for the drain after that. A task still queued after half
+    # a period merely gets a twin, which finds nothing to claim.
     period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
-    participants = participants_due(today, now, undispatched_since=now - period)
+    participants = participants_due(today, now, undispatched_since=now - period / 2)
     mark_dispatched(participants, now)
     return Drain(uncertain=uncertain, retried=retried, dispatched=participants)
