@@ -554,20 +554,20 @@ def print_outcome(outcome: Outcome, esp: FakePostmark) -> None:
 # --- The faults ---------------------------------------------------------------------------------------------------
 
 
-def no_fault(bench: Bench) -> Outcome:
-    return bench.run("none (reference)", Fault())
+def no_fault(bench: Bench, name: str) -> Outcome:
+    return bench.run(name, Fault())
 
 
-def late_answers(bench: Bench) -> Outcome:
-    return bench.run(f"1. accepted, answered after the timeout (1 in {LATE_EVERY})", Fault(late_every=LATE_EVERY))
+def late_answers(bench: Bench, name: str) -> Outcome:
+    return bench.run(name, Fault(late_every=LATE_EVERY))
 
 
-def killed_worker(name: str, news_after_drain: bool) -> Callable[[Bench], Outcome]:
+def killed_worker(news_after_drain: bool) -> Callable[[Bench, str], Outcome]:
     """A worker is killed with SIGKILL while the ESP holds its request (the ESP had the whole message, so it stays
     accepted and is reported delivered, seconds later or, with `news_after_drain`, after the next drain); a
     replacement worker is started."""
 
-    def scenario(bench: Bench) -> Outcome:
+    def scenario(bench: Bench, name: str) -> Outcome:
         lag = bench.period + STALE_NEWS_AFTER_PERIOD_SECONDS if news_after_drain else EVENT_LAG_SECONDS
 
         def kill_mid_send() -> str:
@@ -602,7 +602,7 @@ def killed_worker(name: str, news_after_drain: bool) -> Callable[[Bench], Outcom
     return scenario
 
 
-def second_certification_in_flight(bench: Bench) -> Outcome:
+def second_certification_in_flight(bench: Bench, name: str) -> Outcome:
     """One participant in SECOND_CERTIFICATION_EVERY gets a second certification while the ESP holds their first
     email; it is scanned, and two deliveries are attempted for them at once: a send task queued for them (as a
     drain that looked before the first claim would queue) and, overlapping for certain, `send_reminders` run by hand
@@ -639,13 +639,14 @@ def second_certification_in_flight(bench: Bench) -> Outcome:
             deliver_to_participant(participant_id, today=bench.today, now=timezone.now())
 
     return bench.run(
-        f"3. second certification scanned in flight (1 in {SECOND_CERTIFICATION_EVERY})",
+        name,
         Fault(while_in_flight=while_in_flight),
         afterwards=lambda: f"{len(seen)} participants got a second certification mid-send",
     )
 
 
-def emptied_broker(bench: Bench) -> Outcome:
+def emptied_broker(bench: Bench, name: str) -> Outcome:
+    """Redis is emptied once the drain has marked every due row dispatched and queued their send tasks."""
     from reminders.models import Reminder
 
     def flush_after_dispatch() -> str:
@@ -655,38 +656,43 @@ def emptied_broker(bench: Bench) -> Outcome:
             if Reminder.objects.count() >= bench.n and not rows.filter(dispatched_at__isnull=True).exists():
                 break
             time.sleep(0.05)
-        queued = bench.broker.llen("celery")
+        # The rows are marked before their tasks are queued: wait until the queue stops growing.
+        queued, steady_since = bench.broker.llen("celery"), time.monotonic()
+        while time.monotonic() - steady_since < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            now_queued = bench.broker.llen("celery")
+            if now_queued > queued:
+                queued, steady_since = now_queued, time.monotonic()
         bench.broker.flushdb()
         return f"FLUSHDB with {queued} send tasks queued"
 
-    return bench.run("4. Redis emptied after the dispatch", Fault(), after_dispatch=flush_after_dispatch)
+    return bench.run(name, Fault(), after_dispatch=flush_after_dispatch)
 
 
-def event_before_message_id(bench: Bench) -> Outcome:
-    return bench.run("5. tracking event before the message id", Fault(event_before_answer=True))
+def event_before_message_id(bench: Bench, name: str) -> Outcome:
+    return bench.run(name, Fault(event_before_answer=True))
 
 
-def storm(status: int) -> Callable[[Bench], Outcome]:
-    def scenario(bench: Bench) -> Outcome:
-        return bench.run(
-            f"6. {status} storm for {STORM_SECONDS} s", Fault(refuse_status=status, refuse_seconds=STORM_SECONDS)
-        )
+def storm(status: int) -> Callable[[Bench, str], Outcome]:
+    def scenario(bench: Bench, name: str) -> Outcome:
+        return bench.run(name, Fault(refuse_status=status, refuse_seconds=STORM_SECONDS))
 
     return scenario
 
 
+# Each fault's key (for --only) is what precedes the first dot of its name.
 SCENARIOS = [
-    no_fault,
-    late_answers,
-    killed_worker("2a. kill -9 of a worker mid-send", news_after_drain=False),
+    ("0. none (reference)", no_fault),
+    (f"1. accepted, answered after the timeout (1 in {LATE_EVERY})", late_answers),
+    ("2a. kill -9 of a worker mid-send", killed_worker(news_after_drain=False)),
     # The ESP's news of the killed worker's message comes after the drain found the claim stale: the row must go
     # sending -> uncertain -> delivered, never be sent again.
-    killed_worker("2b. kill -9 mid-send, delivery news after the next drain", news_after_drain=True),
-    second_certification_in_flight,
-    emptied_broker,
-    event_before_message_id,
-    storm(500),
-    storm(429),
+    ("2b. kill -9 mid-send, delivery news after the next drain", killed_worker(news_after_drain=True)),
+    (f"3. second certification scanned in flight (1 in {SECOND_CERTIFICATION_EVERY})", second_certification_in_flight),
+    ("4. Redis emptied after the dispatch", emptied_broker),
+    ("5. tracking event before the message id", event_before_message_id),
+    (f"6a. 500 storm for {STORM_SECONDS} s", storm(500)),
+    (f"6b. 429 storm for {STORM_SECONDS} s", storm(429)),
 ]
 
 
@@ -723,6 +729,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=500)
     parser.add_argument("--drain-minutes", type=int, default=1, help="REMINDER_DRAIN_MINUTES: beat's drain period here")
+    parser.add_argument("--only", type=lambda text: text.split(","), help="faults to run, e.g. 2b,4 (default: all)")
     options = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "")
     broker_url = os.environ.get("CELERY_BROKER_URL", "")
@@ -774,8 +781,9 @@ def main() -> None:
             f"{SENDING_TIMEOUT_SECONDS} s, delivery events {EVENT_LAG_SECONDS:.0f} s after acceptance",
             flush=True,
         )
-        for scenario in SCENARIOS:
-            outcomes.append(scenario(bench))
+        for name, scenario in SCENARIOS:
+            if not options.only or name.split(".")[0] in options.only:
+                outcomes.append(scenario(bench, name))
         print_summary(outcomes, period)
         keep_logs = any(outcome.duplicates or outcome.misses or outcome.drain_seconds is None for outcome in outcomes)
     finally:
