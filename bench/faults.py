@@ -476,10 +476,15 @@ class Bench:
             time.sleep(POLL_SECONDS)
 
     def outcome(self, name: str, settled_after: float | None, note: str) -> Outcome:
+        from reminders.models import Reminder
+
         accepted = list(self.esp.accepted)
         per_participant = Counter(message.recipient for message in accepted)
         per_row = Counter(row for message in accepted for row in message.reminder_ids)
         state = outbox_state(self.today)
+        uncertain = Reminder.objects.filter(story__contains="may have been sent").count()
+        if uncertain:
+            note = f"{note}; {uncertain} rows were uncertain on the way".lstrip("; ")
         if state.waiting_for_tomorrow:
             note = f"{note}; {state.waiting_for_tomorrow} rows wait for tomorrow".lstrip("; ")
         if self.esp.news.errors:
@@ -578,7 +583,7 @@ def killed_worker(news_after_drain: bool) -> Callable[[Bench, str], Outcome]:
             bench.workers.kill(victim)
             replacement = bench.workers.start()
             bench.esp.release.set()  # the answer goes to a dead socket
-            return f"killed {victim} mid-send ({unacked} unacked tasks in Redis), started {replacement}"
+            return f"killed {victim} mid-send ({unacked} unacked tasks in Redis then), started {replacement}"
 
         def killed_rows_story() -> str:
             from reminders.models import Reminder
