@@ -333,12 +333,16 @@ class Drain:
 def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
     """The outbox's periodic pass: dead workers' claims become uncertain, unsettled uncertain rows get their one
     more attempt, every participant whose due rows have no live task gets one (the caller queues them; a row
-    dispatched within the last period is left to its task), events that waited for a message id now recorded are
-    applied, and, last, uncertain emails the ESP confirms it accepted are recorded as sent."""
+    dispatched within the last half period is left to its task), events that waited for a message id now recorded
+    are applied, and, last, uncertain emails the ESP confirms it accepted are recorded as sent."""
     uncertain = settle_stale_claims(now)
     retried, failed = retry_unsettled(now)
+    # Half a period, not a whole one: drains run a period apart give or take their own wait in the queue, so with a
+    # whole period the drain after a lost dispatch would skip it whenever it started a little earlier in its slot
+    # than the dispatching one did, and the rows would wait for the drain after that. A task still queued after half
+    # a period merely gets a twin, which finds nothing to claim.
     period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
-    participants = participants_due(today, now, undispatched_since=now - period)
+    participants = participants_due(today, now, undispatched_since=now - period / 2)
     mark_dispatched(participants, now)
     apply_waiting_events(now=now)
     confirmed = 0

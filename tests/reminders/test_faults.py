@@ -152,6 +152,18 @@ def test_lost_tasks_are_dispatched_again_by_the_drain_within_its_period(als1, se
     assert drain(today=TODAY, now=at(TODAY) + 3 * period).dispatched == []  # emailed today: nothing more
 
 
+def test_the_next_drain_requeues_a_lost_task_even_when_it_starts_earlier_in_its_slot_than_the_dispatching_one(
+    als1, settings
+):
+    person = due_participant(als1, 30)
+    period = datetime.timedelta(minutes=settings.REMINDER_DRAIN_MINUTES)
+    # The dispatching drain ran a few seconds into its slot (queued behind the daily scan); its task is then lost
+    # with the broker. Beat's next drain, one period later, finds an empty queue and runs at once.
+    assert drain(today=TODAY, now=at(TODAY) + datetime.timedelta(seconds=10)).dispatched == [person.pk]
+
+    assert drain(today=TODAY, now=at(TODAY) + period + datetime.timedelta(seconds=1)).dispatched == [person.pk]
+
+
 def test_a_tracking_event_before_its_message_id_is_recorded_waits_and_is_applied_then(
     client, webhook_secret, processed, als1
 ):
