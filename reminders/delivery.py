@@ -186,7 +186,9 @@ def claim(participant_id: int, *, today: datetime.date, now: datetime.datetime) 
     never overlap; nothing when they were already emailed today (the rest waits for tomorrow). Rows no longer due
     (renewed, booked, opted out, suppressed) are marked skipped."""
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=participant_id).first()
+        # FOR NO KEY UPDATE: it serialises claims for this person without blocking rows that merely refer to them
+        # (a certification or booking inserted meanwhile).
+        User.objects.select_for_update(no_key=True).filter(pk=participant_id).first()
         if User.objects.filter(pk=participant_id).filter(Exists(emailed_on(today))).exists():
             return [], 0
         rows = list(
