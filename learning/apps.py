@@ -10,7 +10,7 @@ class LearningConfig(AppConfig):
     def ready(self):
         from wagtail.signals import page_published
 
-        from learning import checks  # noqa: F401  (registers the system checks)
-        from learning.guideline_notifications import on_page_published
+        from learning.materials import checks  # noqa: F401  (registers the system checks)
+        from reminders.guideline_notifications import on_page_published
 
-        page_published.connect(on_page_published, dispatch_uid="learning.guideline_notifications")
+        page_published.connect(on_page_published, dispatch_uid="reminders.guideline_notifications")

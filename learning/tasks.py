@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from learning.guideline_notifications import notify_guideline_update
+from reminders.guideline_notifications import notify_guideline_update
 
 
 @shared_task(acks_late=True)

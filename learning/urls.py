@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from learning import booking_views, views
+from learning.bookings import views as booking_views
+from learning.dashboard import views
 
 urlpatterns = [
     path("portal/", views.dashboard, name="dashboard"),

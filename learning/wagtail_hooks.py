@@ -5,7 +5,9 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from learning.admin_views import (
+from learning.materials.admin import PublicCollectionViewSet
+from learning.materials.entitlement import document_gate
+from learning.register.admin import (
     CertificationViewSet,
     ContinuingEducationViewSet,
     CourseDateViewSet,
@@ -16,8 +18,6 @@ from learning.admin_views import (
     course_date_issue_view,
     course_date_roster_view,
 )
-from learning.entitlement import document_gate
-from learning.material_admin import PublicCollectionViewSet
 
 
 @hooks.register("register_admin_viewset")

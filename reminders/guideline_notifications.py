@@ -10,9 +10,9 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from learning.batching import batches
-from learning.emails import render_email
-from learning.entitlement import builds_on
+from learning.common.batching import batches
+from learning.common.emails import render_email
+from learning.materials.entitlement import builds_on
 from learning.models import Certification, GuidelineNotification, GuidelineUpdatePage, User
 
 logger = logging.getLogger(__name__)

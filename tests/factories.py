@@ -6,8 +6,8 @@ from functools import cache
 import factory
 from django.contrib.auth.hashers import make_password
 
-from learning.certifications import add_months
 from learning.models import User
+from learning.register.services import add_months
 
 
 def local_today() -> datetime.date:

@@ -13,7 +13,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse_lazy
 from wagtail.admin.views import account as wagtail_account_views
 
-from learning.rate_limits import client_address, over_limit
+from learning.common.rate_limits import client_address, over_limit
 
 logger = logging.getLogger(__name__)
 

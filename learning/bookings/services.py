@@ -11,10 +11,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from learning.calendar import booking_ics
-from learning.certifications import certification_issue, certification_renew, prerequisites_check
-from learning.emails import render_email
+from learning.bookings.calendar import booking_ics
+from learning.common.emails import render_email
 from learning.models import Booking, Certification, CourseDate, CoursePage
+from learning.register.services import certification_issue, certification_renew, prerequisites_check
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from learning.bookings import BookingRefused, booking_cancel, booking_create
-from learning.certifications import prerequisites_check
-from learning.continuing_education import ce_submit
+from learning.bookings.services import BookingRefused, booking_cancel, booking_create
+from learning.continuing_education.services import ce_submit
 from learning.models import Booking, CourseDate
+from learning.register.services import prerequisites_check
 
 
 @login_required

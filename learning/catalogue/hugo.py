@@ -1,5 +1,5 @@
 """Reads a Hugo course page (front matter + markdown) into a `CourseDocument`: the typed facts of the course and
-its sections as course-page blocks. Pure parsing, no database: `learning.catalogue` writes the pages.
+its sections as course-page blocks. Pure parsing, no database: `learning.catalogue.services` writes the pages.
 
 A section is turned into its specialised block only when every line of it fits that block; otherwise it is kept
 as a generic section with its markdown rendered to HTML, so that no heading, bullet or sentence is ever lost.
@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import yaml
 from markdown_it import MarkdownIt
 
-from learning.links import is_safe_link, link_problem
+from learning.common.links import is_safe_link, link_problem
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
 # The last guard: whatever `check_links` might miss is rendered as text, never as a link.
@@ -98,7 +98,7 @@ def render_html(lines: list[Line]) -> str:
 
 
 def check_links(path: Path, body: list[Line]) -> None:
-    """Refuses the file at the first link or image whose address may not be on a page (`learning.links`)."""
+    """Refuses the file at the first link or image whose address may not be on a page (`learning.common.links`)."""
     text = "\n".join(line.text for line in body)
     for token in _link_reader.parse(text):
         if token.type != "inline" or not token.children:

@@ -11,8 +11,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from learning.blocks import RICH_TEXT_FEATURES, CourseBodyBlock
-from learning.links import validate_link
+from learning.catalogue.blocks import RICH_TEXT_FEATURES, CourseBodyBlock
+from learning.common.links import validate_link
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import Page
 
-from learning.blocks import CourseBodyBlock
-from learning.hugo import CourseDocument, HugoFormatError, parse_course
+from learning.catalogue.blocks import CourseBodyBlock
+from learning.catalogue.hugo import CourseDocument, HugoFormatError, parse_course
 from learning.models import CourseIndexPage, CoursePage, CoursePrerequisite
 
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"

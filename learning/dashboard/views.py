@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from learning.bookings import cancellation_deadline
-from learning.cards import certification_card_pdf
-from learning.continuing_education import approved_credits, credits_between
-from learning.entitlement import readable_materials
+from learning.bookings.services import cancellation_deadline
+from learning.common.rate_limits import client_address, over_limit
+from learning.continuing_education.services import approved_credits, credits_between
+from learning.materials.entitlement import readable_materials
 from learning.models import Booking, Certification, ContinuingEducationActivity, User
-from learning.models.certifications import CURRENT, EXPIRED, EXPIRING, NUMBER_FORMAT_TEXT, is_certification_number
-from learning.rate_limits import client_address, over_limit
+from learning.register.cards import certification_card_pdf
+from learning.register.models import CURRENT, EXPIRED, EXPIRING, NUMBER_FORMAT_TEXT, is_certification_number
 
 
 @login_required

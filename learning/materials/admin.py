@@ -4,7 +4,7 @@ screen, the rule that decides who may download it."""
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.documents.forms import BaseDocumentForm
 
-from learning.entitlement import document_rule
+from learning.materials.entitlement import document_rule
 from learning.models import PublicCollection
 
 

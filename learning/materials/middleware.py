@@ -2,7 +2,7 @@
 
 from django.utils.cache import patch_cache_control
 
-from learning.entitlement import private_response
+from learning.materials.entitlement import private_response
 
 
 class PersonalResponseMiddleware:

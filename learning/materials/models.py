@@ -1,5 +1,6 @@
 """Participant materials: the library and its manuals, case studies, guideline updates and resources. Each names
-the courses it serves; who may read it is decided by learning.entitlement, never by where it sits in the tree."""
+the courses it serves; who may read it is decided by learning.materials.entitlement, never by where it sits in
+the tree."""
 
 from django import forms
 from django.conf import settings
@@ -12,7 +13,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from learning.blocks import RICH_TEXT_FEATURES
+from learning.catalogue.blocks import RICH_TEXT_FEATURES
 
 
 class FigureBlock(blocks.StructBlock):
@@ -63,14 +64,14 @@ class LibraryIndexPage(Page):
         return []  # the library is for signed-in participants only
 
     def serve(self, request, *args, **kwargs):
-        from learning.entitlement import private_response, require_sign_in
+        from learning.materials.entitlement import private_response, require_sign_in
 
         if not request.user.is_authenticated:
             return require_sign_in(request)
         return private_response(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
-        from learning.entitlement import readable_materials
+        from learning.materials.entitlement import readable_materials
 
         context = super().get_context(request, *args, **kwargs)
         context["groups"] = readable_materials(request.user)
@@ -107,7 +108,7 @@ class MaterialPage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        from learning.entitlement import access_denied, can_read, private_response, require_sign_in
+        from learning.materials.entitlement import access_denied, can_read, private_response, require_sign_in
 
         if not request.user.is_authenticated:
             return require_sign_in(request)
@@ -117,7 +118,7 @@ class MaterialPage(Page):
         return private_response(super().serve(request, *args, **kwargs))
 
     def serve_preview(self, request, mode_name):
-        from learning.entitlement import private_response
+        from learning.materials.entitlement import private_response
 
         return private_response(super().serve_preview(request, mode_name))
 

@@ -1,5 +1,5 @@
 """The ways into materials besides their pages: images and site search, each through the same entitlement check
-as the page. Documents are guarded by the before_serve_document hook (learning.entitlement.document_gate)."""
+as the page. Documents are guarded by the before_serve_document hook (learning.materials.entitlement.document_gate)."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from learning.entitlement import can_read, private_response, readable_pages
+from learning.materials.entitlement import can_read, private_response, readable_pages
 from learning.models import MaterialPage
 
 IMAGE_SIZES = {"width-400", "width-800", "width-1200"}

@@ -22,7 +22,8 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from learning.bookings import (
+from learning.accounts.services import participant_create, participant_invite
+from learning.bookings.services import (
     ResultsRefused,
     issue_certifications,
     issue_plan,
@@ -30,12 +31,11 @@ from learning.bookings import (
     results_open_from,
     results_record,
 )
-from learning.certification_import import ImportFileError, import_certifications
-from learning.certifications import add_months, default_expiry, next_number
+from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate, User
-from learning.models.certifications import NUMBER_FORMAT_TEXT, STATUS_CHOICES, is_certification_number
-from learning.participants import participant_create, participant_invite
-from learning.spreadsheets import FormulaSafeExportMixin
+from learning.register.certification_import import ImportFileError, import_certifications
+from learning.register.models import NUMBER_FORMAT_TEXT, STATUS_CHOICES, is_certification_number
+from learning.register.services import add_months, default_expiry, next_number
 
 
 class CertificationFilterSet(WagtailFilterSet):

@@ -24,11 +24,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Upper
 
-from learning.batching import batches
-from learning.certifications import default_expiry
+from learning.common.batching import batches
+from learning.common.spreadsheets import csv_cell
 from learning.models import Certification, CoursePage, User
-from learning.models.certifications import NUMBER_FORMAT_TEXT, is_certification_number
-from learning.spreadsheets import csv_cell
+from learning.register.models import NUMBER_FORMAT_TEXT, is_certification_number
+from learning.register.services import default_expiry
 
 COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"]
 REQUIRED_COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on"]

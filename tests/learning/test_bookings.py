@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.utils import timezone
 
-from learning.bookings import (
+from learning.bookings.services import (
     BookingRefused,
     ResultsRefused,
     booking_cancel,
@@ -21,9 +21,9 @@ from learning.bookings import (
     issue_plan,
     results_record,
 )
-from learning.certifications import add_months, certification_revoke
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate
-from learning.models.certifications import RENEWED
+from learning.register.models import RENEWED
+from learning.register.services import add_months, certification_revoke
 from tests.conftest import require
 from tests.factories import CertificationFactory, UserFactory, make_course_date
 

@@ -8,15 +8,15 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from learning.certifications import (
+from learning.models import Certification
+from learning.register.models import CURRENT, EXPIRED, EXPIRING, RENEWED, REVOKED, is_certification_number
+from learning.register.services import (
     add_months,
     certification_issue,
     certification_renew,
     certification_revoke,
     prerequisites_check,
 )
-from learning.models import Certification
-from learning.models.certifications import CURRENT, EXPIRED, EXPIRING, RENEWED, REVOKED, is_certification_number
 from tests.factories import CertificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

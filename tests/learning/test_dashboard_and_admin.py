@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from learning.certifications import add_months
 from learning.models import Certification, User
+from learning.register.services import add_months
 from tests.factories import CertificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

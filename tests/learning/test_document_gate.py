@@ -9,7 +9,7 @@ from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
-from learning.checks import documents_are_served_through_the_gate
+from learning.materials.checks import documents_are_served_through_the_gate
 from learning.models import MaterialDocument, PublicCollection
 from tests.factories import UserFactory
 from tests.learning.conftest import holding

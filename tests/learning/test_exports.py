@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learning.certifications import add_months
+from learning.register.services import add_months
 from tests.factories import CertificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

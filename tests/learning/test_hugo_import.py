@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from wagtail.models import Page, Revision
 
-from learning.hugo import plain
+from learning.catalogue.hugo import plain
 from learning.models import CoursePage
 from tests.learning.conftest import ALS1_MD, ALS2_MD
 

@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
-from learning.hugo import Line, render_html
-from learning.links import validate_link
+from learning.catalogue.hugo import Line, render_html
+from learning.common.links import validate_link
 from learning.models import CoursePage
 from tests.admin_forms import page_edit_form_data
 from tests.factories import UserFactory, make_course

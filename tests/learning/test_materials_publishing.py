@@ -66,7 +66,7 @@ def test_the_first_publication_emails_each_entitled_participant_once(
 
 
 def test_running_the_notification_twice_sends_nothing_twice(library, als1):
-    from learning.guideline_notifications import notify_guideline_update
+    from reminders.guideline_notifications import notify_guideline_update
 
     holding(als1, email="one@example.org")
     page = new_update(library, als1)

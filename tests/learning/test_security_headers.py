@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from learning.certifications import add_months
+from learning.register.services import add_months
 from tests.factories import CertificationFactory, UserFactory, make_manual
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.catalogue import (
+from learning.catalogue.services import (
     CREATED,
     FAILED,
     UNCHANGED,
