@@ -5,19 +5,12 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from learning.accounts.admin import ParticipantViewSet
+from learning.bookings.admin import CourseDateViewSet, course_date_issue_view, course_date_roster_view
+from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
-from learning.materials.entitlement import document_gate
-from learning.register.admin import (
-    CertificationViewSet,
-    ContinuingEducationViewSet,
-    CourseDateViewSet,
-    ExpiryChartPanel,
-    ParticipantViewSet,
-    ce_evidence_view,
-    certification_import_view,
-    course_date_issue_view,
-    course_date_roster_view,
-)
+from learning.materials.documents import document_gate
+from learning.register.admin import CertificationViewSet, ExpiryChartPanel, certification_import_view
 
 
 @hooks.register("register_admin_viewset")

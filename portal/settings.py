@@ -399,7 +399,7 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 # Documents are always served through Django, so that access checks apply to them.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-# Editors see on each document who may download it (learning.materials.entitlement.document_rule).
+# Editors see on each document who may download it (learning.materials.documents.document_rule).
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "learning.materials.admin.DocumentForm"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024

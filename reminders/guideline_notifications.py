@@ -14,6 +14,7 @@ from learning.common.batching import batches
 from learning.common.emails import render_email
 from learning.materials.entitlement import builds_on
 from learning.models import Certification, GuidelineNotification, GuidelineUpdatePage, User
+from reminders.models import Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +25,6 @@ SEND_BATCH = 100
 def recipients(page: GuidelineUpdatePage, today: datetime.date):
     """Participants with a certification current on `today` for one of the page's courses, or for a course that
     builds on one of them; active, opted in, and not suppressed."""
-    from reminders.models import Suppression
-
     serves = {course.pk for course in page.courses.all()}
     closure = builds_on()
     courses = serves | {course_id for course_id, required in closure.items() if required & serves}
@@ -89,11 +88,3 @@ def send_one(page: GuidelineUpdatePage, participant: User) -> str:
         logger.exception("could not email guideline update %s to participant %s", page.pk, participant.pk)
         return GuidelineNotification.FAILED
     return GuidelineNotification.SENT
-
-
-def on_page_published(sender, instance, **kwargs):
-    """Wagtail's page_published signal: on a guideline update's first publication, queue the emails."""
-    from learning.tasks import notify_guideline_update_task
-
-    if isinstance(instance, GuidelineUpdatePage) and is_first_publication(instance):
-        notify_guideline_update_task.delay_on_commit(instance.pk)

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from reminders.delivery import TransientSendError, deliver_to_participant, drain
+from reminders.guideline_notifications import notify_guideline_update
 from reminders.scan import local_today, scan
 from reminders.tracking import record_tracking_event
 
@@ -66,3 +67,8 @@ def process_tracking_event(
         reminder_ids=reminder_ids,
         now=timezone.now(),
     )
+
+
+@shared_task(acks_late=True)
+def notify_guideline_update_task(page_id: int) -> dict:
+    return notify_guideline_update(page_id, now=timezone.now())

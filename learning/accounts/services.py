@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from learning.accounts.models import User
 from learning.common.emails import render_email
-from learning.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from icalendar import Calendar, Event, vRecur
 
-from learning.models import Booking
+from learning.bookings.models import Booking
 
 
 def booking_ics(booking: Booking) -> bytes:

@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learning.bookings.calendar import booking_ics
+from learning.bookings.models import Booking, CourseDate
+from learning.catalogue.models import CoursePage
 from learning.common.emails import render_email
-from learning.models import Booking, Certification, CourseDate, CoursePage
+from learning.register.models import Certification
 from learning.register.services import certification_issue, certification_renew, prerequisites_check
 
 logger = logging.getLogger(__name__)

@@ -1,15 +1,13 @@
-"""Participant views for booking a course date, cancelling, and submitting continuing education."""
+"""Participant views for booking a course date and cancelling."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from learning.bookings.models import Booking, CourseDate
 from learning.bookings.services import BookingRefused, booking_cancel, booking_create
-from learning.continuing_education.services import ce_submit
-from learning.models import Booking, CourseDate
 from learning.register.services import prerequisites_check
 
 
@@ -72,35 +70,3 @@ def cancel(request, booking_id):
     else:
         messages.success(request, f"Your booking on {booking.course_date} is cancelled.")
     return redirect("dashboard")
-
-
-class ContinuingEducationForm(forms.Form):
-    title = forms.CharField(max_length=255)
-    provider = forms.CharField(max_length=255, help_text="Who ran it, e.g. the hospital's education team.")
-    completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Completed on")
-    credits = forms.DecimalField(min_value=0.5, max_digits=5, decimal_places=1)
-    evidence = forms.FileField(help_text="A certificate of attendance or similar (PDF or image, up to 10 MB).")
-
-    def clean_completed_on(self):
-        completed_on = self.cleaned_data["completed_on"]
-        if completed_on > timezone.localdate():
-            raise forms.ValidationError("The date cannot be in the future.")
-        return completed_on
-
-    def clean_evidence(self):
-        evidence = self.cleaned_data["evidence"]
-        if evidence.size > 10 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 10 MB.")
-        if not evidence.name.lower().endswith((".pdf", ".png", ".jpg", ".jpeg")):
-            raise forms.ValidationError("Upload a PDF, PNG or JPEG file.")
-        return evidence
-
-
-@login_required
-def submit_continuing_education(request):
-    form = ContinuingEducationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        ce_submit(participant=request.user, **form.cleaned_data)
-        messages.success(request, "Thank you: your activity is waiting for review by the training office.")
-        return redirect("dashboard")
-    return render(request, "learning/ce_form.html", {"form": form})

@@ -17,6 +17,12 @@ from learning.common.links import validate_link
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
+def course_dates():
+    """All course dates. Dates belong to bookings, a layer above the catalogue, so the catalogue reaches them
+    through the course's relation to them rather than by importing them."""
+    return CoursePage.dates.field.model.objects
+
+
 class CourseIndexPage(Page):
     """The catalogue: lists the live course pages beneath it. In the admin it sits under the home page."""
 
@@ -34,11 +40,9 @@ class CourseIndexPage(Page):
         return CoursePage.objects.child_of(self).live().order_by("path").prefetch_related("prerequisites__prerequisite")
 
     def get_context(self, request, *args, **kwargs):
-        from learning.models import CourseDate
-
         context = super().get_context(request, *args, **kwargs)
         courses = list(self.courses())
-        dates = CourseDate.objects.filter(course__in=courses, booking_open=True).upcoming(timezone.localdate())
+        dates = course_dates().filter(course__in=courses, booking_open=True).upcoming(timezone.localdate())
         by_course = {}
         for date in dates.with_seats().order_by("starts_on"):
             by_course.setdefault(date.course_id, []).append(date)
@@ -185,13 +189,8 @@ class CoursePage(Page):
         return context
 
     def upcoming_dates(self):
-        from learning.models import CourseDate
-
         return list(
-            CourseDate.objects.filter(course=self, booking_open=True)
-            .upcoming(timezone.localdate())
-            .with_seats()
-            .select_related("course")
+            self.dates.filter(booking_open=True).upcoming(timezone.localdate()).with_seats().select_related("course")
         )
 
     def prerequisite_courses(self) -> list["CoursePage"]:

@@ -11,7 +11,7 @@ from wagtail.models import Page
 
 from learning.catalogue.blocks import CourseBodyBlock
 from learning.catalogue.hugo import CourseDocument, HugoFormatError, parse_course
-from learning.models import CourseIndexPage, CoursePage, CoursePrerequisite
+from learning.catalogue.models import CourseIndexPage, CoursePage, CoursePrerequisite
 
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
 

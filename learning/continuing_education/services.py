@@ -5,7 +5,7 @@ they fall in."""
 import datetime
 from decimal import Decimal
 
-from learning.models import ContinuingEducationActivity
+from learning.continuing_education.models import ContinuingEducationActivity
 
 
 def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal, evidence=None):

@@ -4,8 +4,8 @@ screen, the rule that decides who may download it."""
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.documents.forms import BaseDocumentForm
 
-from learning.materials.entitlement import document_rule
-from learning.models import PublicCollection
+from learning.materials.documents import document_rule
+from learning.materials.models import PublicCollection
 
 
 class PublicCollectionViewSet(ModelViewSet):

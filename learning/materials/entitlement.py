@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from wagtail.models import Collection
 
-from learning.models import Booking, Certification, CoursePage, CoursePrerequisite, MaterialPage
+from learning.bookings.models import Booking
+from learning.catalogue.models import CoursePage, CoursePrerequisite
+from learning.register.models import Certification
 
 ALL = "all"
 
@@ -85,11 +85,11 @@ class Access:
     courses: list = field(default_factory=list)  # the page's courses: what to book when not allowed
 
 
-def page_course_ids(page: MaterialPage) -> set[int]:
+def page_course_ids(page) -> set[int]:
     return {course.pk for course in page.courses.all()}
 
 
-def can_read(request, page: MaterialPage) -> Access:
+def can_read(request, page) -> Access:
     """The one question: may the request's user read this material page?"""
     entitled = courses_for(request)
     if entitled == ALL:
@@ -100,23 +100,23 @@ def can_read(request, page: MaterialPage) -> Access:
     return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=serves).order_by("code")))
 
 
-def readable_pages(request):
-    """The live material pages the request's user may read (a queryset: one query, whatever their number)."""
+def readable_pages(request, pages):
+    """Those of `pages` (live material pages) the request's user may read: a queryset, one query whatever their
+    number. The caller passes the pages, so that the page models can use this module without a cycle."""
     entitled = courses_for(request)
-    pages = MaterialPage.objects.live()
     if entitled == ALL:
         return pages
     return pages.filter(courses__in=entitled).distinct()
 
 
-def readable_materials(user):
-    """My materials: [(course, [pages])], grouped by the courses the user may read, in three queries."""
+def readable_materials(user, pages):
+    """My materials: [(course, [pages])], grouped by the courses the user may read, in three queries; `pages` are
+    the live material pages (passed in, as for readable_pages)."""
     entitled = entitled_course_ids(user)
     courses = CoursePage.objects.all() if entitled == ALL else CoursePage.objects.filter(pk__in=entitled)
     courses = list(courses.order_by("code"))
     pages = (
-        MaterialPage.objects.live()
-        .filter(courses__in=[course.pk for course in courses])
+        pages.filter(courses__in=[course.pk for course in courses])
         .distinct()
         .prefetch_related("courses")
         .order_by("-last_published_at")
@@ -151,64 +151,3 @@ def access_denied(request, page, access: Access):
         status=403,
     )
     return private_response(response)
-
-
-@dataclass
-class DocumentRule:
-    """Which rule decides who may download a document, in the words editors see on it."""
-
-    public: bool
-    pages: list  # the material pages it is attached to, live or not
-    explanation: str
-
-
-def document_rule(document) -> DocumentRule:
-    """Deny by default. A document attached to material pages is for those who may read one of its live pages
-    (even when it also sits in a public collection: the attachment is the stronger statement); a document in a
-    collection marked public (or inside one) is for anyone; every other document, staff only."""
-    pages = list(MaterialPage.objects.filter(attachments__document=document).distinct().prefetch_related("courses"))
-    if pages:
-        live = [page for page in pages if page.live]
-        where = ", ".join(f"\u201c{page.title}\u201d" for page in live) or "no published page"
-        return DocumentRule(
-            public=False,
-            pages=pages,
-            explanation=f"Private: attached to course materials ({where}); only their readers and staff can open it.",
-        )
-    marked = Collection.objects.ancestor_of(document.collection, inclusive=True).filter(public_marker__isnull=False)
-    if marked.exists():
-        return DocumentRule(
-            public=True, pages=[], explanation="Public: anyone can download it (its collection is marked public)."
-        )
-    return DocumentRule(
-        public=False,
-        pages=[],
-        explanation="Private: not in a public collection and attached to no material page, so only staff can "
-        "open it. Attach it to a material page, or move it to a public collection.",
-    )
-
-
-def rule_allows(request, rule: DocumentRule) -> bool:
-    if rule.public:
-        return True
-    if not request.user.is_authenticated:
-        return False
-    return courses_for(request) == ALL or any(page.live and can_read(request, page).allowed for page in rule.pages)
-
-
-def can_read_document(request, document) -> bool:
-    """The one question for documents: may the request's user download this one?"""
-    return rule_allows(request, document_rule(document))
-
-
-def document_gate(document, request):
-    """Wagtail's before_serve_document hook: every way Wagtail serves a document (its serve view under any URL
-    spelling, and the redirect and direct methods, which pass through that view too) asks here first. Returns a
-    response to refuse, or None to let Wagtail serve the file; a private one is then marked never to be cached."""
-    rule = document_rule(document)
-    if rule_allows(request, rule):
-        request.private_response = not rule.public
-        return None
-    if not request.user.is_authenticated:
-        return require_sign_in(request)
-    raise PermissionDenied("This document belongs to course materials you do not have access to.")

@@ -14,6 +14,13 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from learning.catalogue.blocks import RICH_TEXT_FEATURES
+from learning.materials.entitlement import (
+    access_denied,
+    can_read,
+    private_response,
+    readable_materials,
+    require_sign_in,
+)
 
 
 class FigureBlock(blocks.StructBlock):
@@ -64,17 +71,13 @@ class LibraryIndexPage(Page):
         return []  # the library is for signed-in participants only
 
     def serve(self, request, *args, **kwargs):
-        from learning.materials.entitlement import private_response, require_sign_in
-
         if not request.user.is_authenticated:
             return require_sign_in(request)
         return private_response(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
-        from learning.materials.entitlement import readable_materials
-
         context = super().get_context(request, *args, **kwargs)
-        context["groups"] = readable_materials(request.user)
+        context["groups"] = readable_materials(request.user, MaterialPage.objects.live())
         return context
 
 
@@ -108,8 +111,6 @@ class MaterialPage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        from learning.materials.entitlement import access_denied, can_read, private_response, require_sign_in
-
         if not request.user.is_authenticated:
             return require_sign_in(request)
         access = can_read(request, self)
@@ -118,8 +119,6 @@ class MaterialPage(Page):
         return private_response(super().serve(request, *args, **kwargs))
 
     def serve_preview(self, request, mode_name):
-        from learning.materials.entitlement import private_response
-
         return private_response(super().serve_preview(request, mode_name))
 
 

@@ -1,5 +1,5 @@
 """The ways into materials besides their pages: images and site search, each through the same entitlement check
-as the page. Documents are guarded by the before_serve_document hook (learning.materials.entitlement.document_gate)."""
+as the page. Documents are guarded by the before_serve_document hook (learning.materials.documents.document_gate)."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -10,7 +10,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from learning.materials.entitlement import can_read, private_response, readable_pages
-from learning.models import MaterialPage
+from learning.materials.models import MaterialPage
 
 IMAGE_SIZES = {"width-400", "width-800", "width-1200"}
 # Search results looked at, best first: enough for any person paging through them.
@@ -61,7 +61,9 @@ def search(request):
         public = set(
             Page.objects.live().public().not_type(MaterialPage).filter(pk__in=found).values_list("pk", flat=True)
         )
-        readable = set(readable_pages(request).filter(pk__in=found).values_list("pk", flat=True))
+        readable = set(
+            readable_pages(request, MaterialPage.objects.live()).filter(pk__in=found).values_list("pk", flat=True)
+        )
         keep = [pk for pk in found if pk in public or pk in readable]
         pages = {page.pk: page for page in Page.objects.filter(pk__in=keep).specific()}
         results = [pages[pk] for pk in keep if pk in pages]

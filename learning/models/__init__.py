@@ -1,7 +1,7 @@
 """Every model of the learning app, imported from its domain package so that Django finds them here."""
 
 from learning.accounts.models import PortalUserManager, User
-from learning.bookings.models import Booking, ContinuingEducationActivity, CourseDate
+from learning.bookings.models import Booking, CourseDate
 from learning.catalogue.models import (
     ContinuingEducationIndexPage,
     ContinuingEducationOfferPage,
@@ -9,6 +9,7 @@ from learning.catalogue.models import (
     CoursePage,
     CoursePrerequisite,
 )
+from learning.continuing_education.models import ContinuingEducationActivity
 from learning.materials.models import (
     CaseStudyPage,
     GuidelineNotification,

@@ -11,7 +11,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from learning.models import Certification
+from learning.register.models import Certification
 
 CARD_SIZE = (85.6 * mm, 54 * mm)
 BRAND = colors.HexColor("#b91c1c")

@@ -24,10 +24,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Upper
 
+from learning.accounts.models import User
+from learning.catalogue.models import CoursePage
 from learning.common.batching import batches
 from learning.common.spreadsheets import csv_cell
-from learning.models import Certification, CoursePage, User
-from learning.register.models import NUMBER_FORMAT_TEXT, is_certification_number
+from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certification_number
 from learning.register.services import default_expiry
 
 COLUMNS = ["email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"]

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from learning.models import Certification, CoursePage
+from learning.catalogue.models import CoursePage
+from learning.register.models import Certification
 
 # How often number generation retries when another process took the same next number at the same moment.
 NUMBER_ATTEMPTS = 5

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from learning.accounts.models import User
 from learning.accounts.services import participant_invite
-from learning.models import User
 from learning.register.certification_import import ImportFileError, import_certifications, write_rejected
 
 
