@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from learning.models import CoursePage
 from tests.admin_forms import page_edit_form_data
 from tests.factories import UserFactory
+from tests.learning.catalogue.test_hugo_import import import_hugo, page_text
 from tests.learning.conftest import ALS1_MD, ALS2_MD
-from tests.learning.test_hugo_import import import_hugo, page_text
 
 pytestmark = pytest.mark.django_db
 

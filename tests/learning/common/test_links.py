@@ -10,8 +10,8 @@ from learning.common.links import validate_link
 from learning.models import CoursePage
 from tests.admin_forms import page_edit_form_data
 from tests.factories import UserFactory, make_course
+from tests.learning.catalogue.test_hugo_import import database_state, import_hugo, import_hugo_failure_output
 from tests.learning.conftest import ALS1_MD, ALS2_MD
-from tests.learning.test_hugo_import import database_state, import_hugo, import_hugo_failure_output
 
 BOOKING_LINK = "[Book your ALS2 course now](/book-now/)"
 

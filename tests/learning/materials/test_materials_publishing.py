@@ -13,7 +13,7 @@ from wagtail.models import Page
 
 from learning.models import GuidelineNotification, GuidelineUpdatePage, ManualPage
 from tests.factories import CertificationFactory, UserFactory
-from tests.learning.test_materials_access import holding
+from tests.learning.materials.test_materials_access import holding
 
 pytestmark = pytest.mark.django_db
 
