@@ -7,7 +7,6 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from learning.common.batching import batches
@@ -28,14 +27,8 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date):
     serves = {course.pk for course in page.courses.all()}
     closure = builds_on()
     courses = serves | {course_id for course_id, required in closure.items() if required & serves}
-    current = Certification.objects.filter(
-        participant=OuterRef("pk"),
-        course_id__in=courses,
-        revoked_at__isnull=True,
-        issued_on__lte=today,
-        expires_on__gte=today,
-    )
-    suppressed = Suppression.objects.annotate(address=Lower("email")).filter(address=Lower(OuterRef("email")))
+    current = Certification.objects.valid_on(today).filter(participant=OuterRef("pk"), course_id__in=courses)
+    suppressed = Suppression.objects.of_address(OuterRef("email"))
     return User.objects.filter(is_active=True, wants_reminders=True).filter(Exists(current)).exclude(Exists(suppressed))
 
 

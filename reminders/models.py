@@ -2,7 +2,7 @@
 stage), the ESP's tracking events, and the addresses that must get no more reminders."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
 
@@ -110,6 +110,15 @@ class TrackingEvent(models.Model):
         return f"{self.event_type} {self.message_id}"
 
 
+class SuppressionQuerySet(models.QuerySet):
+    def of_address(self, email):
+        """The suppressions of an address (a value or an expression such as OuterRef("email")), in any case:
+        the one rule for "this address is suppressed", used as `Exists(Suppression.objects.of_address(...))`."""
+        if isinstance(email, str):
+            email = Value(email)
+        return self.annotate(address=Lower("email")).filter(address=Lower(email))
+
+
 class Suppression(models.Model):
     """An address that gets no more reminders: the participant unsubscribed, or the ESP reported a hard bounce
     or a complaint. An administrator may remove it (e.g. after the participant fixed their mailbox)."""
@@ -121,6 +130,8 @@ class Suppression(models.Model):
     reason = models.CharField(max_length=20, choices=REASON_CHOICES)
     detail = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

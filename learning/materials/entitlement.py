@@ -54,11 +54,9 @@ def entitled_course_ids(user, today: datetime.date | None = None) -> set[int] | 
     if is_staff(user):
         return ALL
     today = today or timezone.localdate()
-    grace_start = today - datetime.timedelta(days=settings.MATERIALS_GRACE_DAYS)
+    grace = datetime.timedelta(days=settings.MATERIALS_GRACE_DAYS)
     held = set(
-        Certification.objects.filter(
-            participant=user, revoked_at__isnull=True, issued_on__lte=today, expires_on__gte=grace_start
-        ).values_list("course_id", flat=True)
+        Certification.objects.valid_on(today, grace=grace).filter(participant=user).values_list("course_id", flat=True)
     )
     booked = set(
         Booking.objects.filter(participant=user, status=Booking.CONFIRMED, course_date__ends_on__gte=today).values_list(

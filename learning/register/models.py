@@ -59,9 +59,10 @@ class CertificationQuerySet(models.QuerySet):
         """Neither revoked nor replaced by a renewal."""
         return self.filter(revoked_at__isnull=True, renewed_by__isnull=True)
 
-    def valid_on(self, day: datetime.date):
-        """Not revoked, and `day` lies between issue and expiry (both included)."""
-        return self.filter(revoked_at__isnull=True, issued_on__lte=day, expires_on__gte=day)
+    def valid_on(self, day: datetime.date, *, grace: datetime.timedelta = datetime.timedelta(0)):
+        """Not revoked, and `day` lies between issue and expiry (both included), the expiry extended by `grace`.
+        Certification.is_valid_on is the same rule for one certification already loaded."""
+        return self.filter(revoked_at__isnull=True, issued_on__lte=day, expires_on__gte=day - grace)
 
     def expiring_between(self, first: datetime.date, last: datetime.date):
         """In force and expiring (or, for past days, expired) between the two days, both included."""
@@ -128,6 +129,10 @@ class Certification(models.Model):
             raise ValidationError({"expires_on": "The expiry date must be after the issue date."})
         if self.revoked_at and not self.revoked_reason.strip():
             raise ValidationError({"revoked_reason": "Say why the certification was revoked."})
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        """The rule of CertificationQuerySet.valid_on, for one certification already loaded."""
+        return self.revoked_at is None and self.issued_on <= day <= self.expires_on
 
     def status_on(self, today: datetime.date) -> str:
         if self.revoked_at:

@@ -125,7 +125,7 @@ def prerequisites_check(*, participant, course: CoursePage, on: datetime.date) -
     )
     for prerequisite in required:
         own = [c for c in held if c.course_id == prerequisite.pk]
-        if any(c.revoked_at is None and c.issued_on <= on <= c.expires_on for c in own):
+        if any(c.is_valid_on(on) for c in own):
             continue
         check.missing.append(prerequisite)
         check.reasons.append(missing_reason(prerequisite, own, on))
