@@ -14,9 +14,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.accounts.models import User
@@ -24,7 +25,7 @@ from learning.accounts.services import participant_invite
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.register.certification_import import ImportFileError, import_certifications
 from learning.register.models import NUMBER_FORMAT_TEXT, STATUS_CHOICES, Certification, is_certification_number
-from learning.register.services import add_months, default_expiry, next_number
+from learning.register.services import add_months, certification_issue, certification_revoke, default_expiry
 
 
 class CertificationFilterSet(WagtailFilterSet):
@@ -101,17 +102,33 @@ class CertificationIndexView(FormulaSafeExportMixin, IndexView):
 
 
 class CertificationForm(WagtailAdminModelForm):
-    """Number and expiry may be left empty: they are then generated from the course and the issue date."""
+    """Number and expiry may be left empty when issuing: the register's services then give the next free number
+    (retrying on a clash) and the course's validity. A certification is revoked here, with a reason, through the
+    same service as everywhere else; a renewal is issued, never typed in."""
+
+    revoke = forms.BooleanField(required=False, help_text="Revoke this certification. It cannot be undone here.")
+    revocation_reason = forms.CharField(
+        required=False, max_length=255, help_text="Why it is revoked: kept on the record and shown on verification."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["number"].required = False
+        issuing = self.instance.pk is None
+        self.fields["number"].required = not issuing
         self.fields["number"].help_text = (
             f"Leave empty to generate the next number. A number is {NUMBER_FORMAT_TEXT}; upper and lower case are "
             "the same number."
+            if issuing
+            else f"A number is {NUMBER_FORMAT_TEXT}; upper and lower case are the same number."
         )
         self.fields["expires_on"].required = False
         self.fields["participant"].queryset = User.objects.order_by("last_name", "first_name")
+        if issuing:
+            del self.fields["revoke"], self.fields["revocation_reason"]
+        elif self.instance.revoked_at:
+            self.fields["revoke"].initial = True
+            self.fields["revocation_reason"].initial = self.instance.revoked_reason
+            self.fields["revoke"].disabled = self.fields["revocation_reason"].disabled = True
 
     def clean_number(self):
         number = self.cleaned_data["number"].strip()
@@ -132,12 +149,38 @@ class CertificationForm(WagtailAdminModelForm):
     def clean(self):
         cleaned = super().clean()
         course, issued_on = cleaned.get("course"), cleaned.get("issued_on")
-        if course and issued_on:
-            if not cleaned.get("expires_on"):
-                cleaned["expires_on"] = default_expiry(course, issued_on)
-            if not cleaned.get("number"):
-                cleaned["number"] = next_number(course, issued_on)
+        if course and issued_on and not cleaned.get("expires_on"):
+            cleaned["expires_on"] = default_expiry(course, issued_on)
+        if self.revokes() and not cleaned.get("revocation_reason", "").strip():
+            self.add_error("revocation_reason", "A revocation needs a reason.")
         return cleaned
+
+    def revokes(self) -> bool:
+        """Whether this submission revokes a certification that was not revoked before."""
+        return bool(self.cleaned_data.get("revoke")) and self.instance.pk and not self.instance.revoked_at
+
+
+class CertificationCreateView(CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return certification_issue(
+            participant=data["participant"],
+            course=data["course"],
+            issued_on=data["issued_on"],
+            expires_on=data["expires_on"],
+            number=data["number"] or None,
+        )
+
+
+class CertificationEditView(EditView):
+    def save_instance(self):
+        revokes = self.form.revokes()
+        certification = super().save_instance()
+        if revokes:
+            certification_revoke(
+                certification=certification, reason=self.form.cleaned_data["revocation_reason"], now=timezone.now()
+            )
+        return certification
 
 
 class CertificationViewSet(ModelViewSet):
@@ -147,6 +190,8 @@ class CertificationViewSet(ModelViewSet):
     menu_order = 210
     add_to_admin_menu = True
     index_view_class = CertificationIndexView
+    add_view_class = CertificationCreateView
+    edit_view_class = CertificationEditView
     filterset_class = CertificationFilterSet
     list_display = [
         "number",
@@ -160,23 +205,18 @@ class CertificationViewSet(ModelViewSet):
     search_fields = ["number", "participant__first_name", "participant__last_name", "participant__email"]
     search_backend_name = None
     copy_view_enabled = False
-    form_fields = [
-        "participant",
-        "course",
-        "number",
-        "issued_on",
-        "expires_on",
-        "revoked_at",
-        "revoked_reason",
-        "renewed_by",
-    ]
-
-    def get_form_class(self, for_update=False):
-        return type(
-            "CertificationAdminForm",
-            (CertificationForm,),
-            {"Meta": type("Meta", (), {"model": Certification, "fields": self.form_fields})},
-        )
+    edit_handler = ObjectList(
+        [
+            FieldPanel("participant"),
+            FieldPanel("course"),
+            FieldPanel("number"),
+            FieldPanel("issued_on"),
+            FieldPanel("expires_on"),
+            FieldPanel("revoke"),
+            FieldPanel("revocation_reason"),
+        ],
+        base_form_class=CertificationForm,
+    )
 
 
 class CertificationImportForm(forms.Form):
