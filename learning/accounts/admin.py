@@ -44,7 +44,7 @@ class ParticipantViewSet(ModelViewSet):
     icon = "group"
     menu_label = "Participants"
     menu_order = 200
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     url_prefix = "participants"
     name = "participants"
     add_view_class = ParticipantCreateView

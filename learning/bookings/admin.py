@@ -38,7 +38,7 @@ class CourseDateViewSet(ModelViewSet):
     icon = "date"
     menu_label = "Course dates"
     menu_order = 205
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     index_view_class = CourseDateIndexView
     list_filter = ["course", "booking_open"]
     list_display = [

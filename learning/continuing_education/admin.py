@@ -27,7 +27,7 @@ class ContinuingEducationViewSet(ModelViewSet):
     icon = "repeat"
     menu_label = "Continuing education"
     menu_order = 215
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     filterset_class = ContinuingEducationFilterSet
     list_display = [
         "title",

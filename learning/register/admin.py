@@ -188,7 +188,7 @@ class CertificationViewSet(ModelViewSet):
     icon = "success"
     menu_label = "Certifications"
     menu_order = 210
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     index_view_class = CertificationIndexView
     add_view_class = CertificationCreateView
     edit_view_class = CertificationEditView
