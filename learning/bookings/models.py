@@ -71,12 +71,17 @@ class CourseDate(models.Model):
 class Booking(models.Model):
     """A participant's place on a course date (or on its waiting list), and their result there."""
 
-    CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
-    STATUS_CHOICES = [(CONFIRMED, "Confirmed"), (WAITLISTED, "On the waiting list"), (CANCELLED, "Cancelled")]
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        CANCELLED = "cancelled", "Cancelled"
+
+    CONFIRMED, WAITLISTED, CANCELLED = Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED
+    STATUS_CHOICES = Status.choices
 
     course_date = models.ForeignKey(CourseDate, on_delete=models.PROTECT, related_name="bookings")
     participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
-    status = models.CharField(max_length=12, choices=STATUS_CHOICES)
+    status = models.CharField(max_length=12, choices=Status.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     attendance_percent = models.PositiveSmallIntegerField(null=True, blank=True, validators=PERCENT)

@@ -16,8 +16,13 @@ class ContinuingEducationActivity(models.Model):
     """Continuing education with credits: recorded by an administrator, or submitted by a participant with
     evidence for an administrator to approve."""
 
-    PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-    STATUS_CHOICES = [(PENDING, "Waiting for review"), (APPROVED, "Approved"), (REJECTED, "Rejected")]
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    PENDING, APPROVED, REJECTED = Status.PENDING, Status.APPROVED, Status.REJECTED
+    STATUS_CHOICES = Status.choices
 
     participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ce_activities")
     title = models.CharField(max_length=255)
@@ -25,7 +30,7 @@ class ContinuingEducationActivity(models.Model):
     completed_on = models.DateField()
     credits = models.DecimalField(max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))])
     evidence = models.FileField(upload_to=evidence_path, blank=True)
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     review_note = models.CharField(max_length=255, blank=True, help_text="Shown to the participant.")
     submitted_at = models.DateTimeField(auto_now_add=True)
 

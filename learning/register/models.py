@@ -11,14 +11,20 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Upper
 
-CURRENT, EXPIRING, EXPIRED, REVOKED, RENEWED = "current", "expiring", "expired", "revoked", "renewed"
-STATUS_CHOICES = [
-    (CURRENT, "Current"),
-    (EXPIRING, "Expiring"),
-    (EXPIRED, "Expired"),
-    (REVOKED, "Revoked"),
-    (RENEWED, "Renewed"),
-]
+
+class CertificationStatus(models.TextChoices):
+    """Derived from the dates on the day asked (Certification.status_on, CertificationQuerySet.with_status)."""
+
+    CURRENT = "current", "Current"
+    EXPIRING = "expiring", "Expiring"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+    RENEWED = "renewed", "Renewed"
+
+
+CURRENT, EXPIRING, EXPIRED = CertificationStatus.CURRENT, CertificationStatus.EXPIRING, CertificationStatus.EXPIRED
+REVOKED, RENEWED = CertificationStatus.REVOKED, CertificationStatus.RENEWED
+STATUS_CHOICES = CertificationStatus.choices
 
 
 # The one format of a certification number (README.md, "Certification numbers"): it is printed on cards, typed by
