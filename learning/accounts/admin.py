@@ -3,21 +3,27 @@
 from django import forms
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.accounts.models import User
 from learning.accounts.services import participant_create
 
+FIELDS = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
+
 
 class ParticipantForm(WagtailAdminModelForm):
+    """The invitation is offered when a participant is created; an edit changes only their details."""
+
     send_invitation = forms.BooleanField(
         required=False, initial=True, help_text="Email the participant a link to set their password."
     )
 
-    class Meta:
-        model = User
-        fields = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["send_invitation"]
 
 
 class ParticipantCreateView(CreateView):
@@ -53,9 +59,6 @@ class ParticipantViewSet(ModelViewSet):
     search_fields = ["email", "first_name", "last_name", "registration_number", "employer"]
     search_backend_name = None
     copy_view_enabled = False
-    form_fields = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
-
-    def get_form_class(self, for_update=False):
-        if for_update:
-            return super().get_form_class(for_update=True)
-        return ParticipantForm
+    edit_handler = ObjectList(
+        [*(FieldPanel(name) for name in FIELDS), FieldPanel("send_invitation")], base_form_class=ParticipantForm
+    )

@@ -330,3 +330,31 @@ def test_participant_is_kept_out_of_the_wagtail_admin(client, participant):
     response = client.get("/admin/")
 
     assert response.status_code == 302
+
+
+def test_the_participant_admin_offers_the_invitation_only_when_creating(admin_client):
+    participant = UserFactory()
+
+    creating = admin_client.get("/admin/participants/new/").context["form"].fields
+    editing = admin_client.get(f"/admin/participants/edit/{participant.pk}/").context["form"].fields
+
+    assert "send_invitation" in creating
+    assert "send_invitation" not in editing and "email" in editing
+
+
+def test_the_participant_admin_edits_the_details(admin_client):
+    participant = UserFactory(employer="")
+    data = {
+        "email": participant.email,
+        "first_name": participant.first_name,
+        "last_name": participant.last_name,
+        "registration_number": "",
+        "employer": "City Hospital",
+        "wants_reminders": "on",
+    }
+
+    response = admin_client.post(f"/admin/participants/edit/{participant.pk}/", data)
+
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.employer == "City Hospital"
