@@ -41,6 +41,7 @@ class ContinuingEducationViewSet(ModelViewSet):
     search_fields = ["title", "provider", "participant__email", "participant__last_name"]
     search_backend_name = None
     copy_view_enabled = False
+    inspect_view_enabled = True
     form_fields = ["participant", "title", "provider", "completed_on", "credits", "status", "review_note"]
 
 

@@ -205,6 +205,7 @@ class CertificationViewSet(ModelViewSet):
     search_fields = ["number", "participant__first_name", "participant__last_name", "participant__email"]
     search_backend_name = None
     copy_view_enabled = False
+    inspect_view_enabled = True
     edit_handler = ObjectList(
         [
             FieldPanel("participant"),

@@ -72,3 +72,12 @@ def test_issuing_offers_no_revocation(admin_client):
     fields = admin_client.get("/admin/certifications/new/").context["form"].fields
     assert "revoke" not in fields
     assert not Certification.objects.exists()
+
+
+def test_a_certification_can_be_inspected_without_opening_its_form(admin_client):
+    certification = CertificationFactory()
+
+    response = admin_client.get(f"/admin/certifications/inspect/{certification.pk}/")
+
+    assert response.status_code == 200
+    assert certification.number in response.content.decode()
