@@ -24,18 +24,3 @@ def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.
 def ce_record(**activity):
     """An activity an administrator records directly (the same fields, no evidence): approved at once."""
     return ContinuingEducationActivity.objects.create(status=ContinuingEducationActivity.APPROVED, **activity)
-
-
-def approved_credits(participant) -> list[tuple[datetime.date, Decimal]]:
-    """(completed on, credits) of the participant's approved activities."""
-    return list(
-        ContinuingEducationActivity.objects.filter(
-            participant=participant, status=ContinuingEducationActivity.APPROVED
-        ).values_list("completed_on", "credits")
-    )
-
-
-def credits_between(
-    approved: list[tuple[datetime.date, Decimal]], first: datetime.date, last: datetime.date
-) -> Decimal:
-    return sum((credits for day, credits in approved if first <= day <= last), Decimal("0"))

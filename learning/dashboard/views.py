@@ -9,7 +9,7 @@ from learning.accounts.models import User
 from learning.bookings.models import Booking
 from learning.bookings.services import cancellation_deadline
 from learning.continuing_education.models import ContinuingEducationActivity
-from learning.continuing_education.services import approved_credits, credits_between
+from learning.continuing_education.selectors import approved_credits, credits_between
 from learning.materials.entitlement import readable_materials
 from learning.materials.models import MaterialPage
 from learning.register.models import (
