@@ -25,7 +25,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from learning.hugo import HugoFormatError, parse_course  # noqa: E402
+from learning.catalogue.hugo import HugoFormatError, parse_course  # noqa: E402
 
 PAGE = (ROOT / "home" / "demo" / "hugo" / "als2.md").read_text()
 SECTION = "## Who Should Attend\n"

@@ -80,8 +80,8 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         from home.models import HomePage
-        from learning.certification_import import import_certifications
         from learning.models import Certification, CourseIndexPage, CoursePage
+        from learning.register.certification_import import import_certifications
 
         catalogue = CourseIndexPage(title="Courses", slug="courses")
         HomePage.objects.get().add_child(instance=catalogue)

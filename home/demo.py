@@ -16,9 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from home.models import HomePage
-from learning.catalogue import CREATED, FAILED, UPDATED, import_course_file
-from learning.certifications import add_months, certification_issue
-from learning.continuing_education import ce_record, ce_submit
+from learning.catalogue.services import CREATED, FAILED, UPDATED, import_course_file
+from learning.continuing_education.services import ce_record, ce_submit
 from learning.models import (
     Booking,
     Certification,
@@ -29,6 +28,7 @@ from learning.models import (
     CourseIndexPage,
     CoursePage,
 )
+from learning.register.services import add_months, certification_issue
 
 # The provider's Hugo course pages, shipped with the project (a fresh clone has no ../shared).
 DEMO_COURSE_FILES = [Path(__file__).parent / "demo" / "hugo" / name for name in ("als1.md", "als2.md")]

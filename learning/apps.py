@@ -8,9 +8,4 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning"
 
     def ready(self):
-        from wagtail.signals import page_published
-
-        from learning import checks  # noqa: F401  (registers the system checks)
-        from learning.guideline_notifications import on_page_published
-
-        page_published.connect(on_page_published, dispatch_uid="learning.guideline_notifications")
+        from learning.materials import checks  # noqa: F401  (registers the system checks)

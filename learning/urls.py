@@ -1,15 +1,34 @@
-"""URLs of the participant area and of public verification."""
+"""Every URL of the learning app, for portal/urls.py to place: the participant area and public verification
+(`urlpatterns`), sign-in and passwords (`account_urlpatterns`), the admin's rate-limited password reset
+(`admin_urlpatterns`, before Wagtail's admin), and the materials' images and search (`material_urlpatterns`)."""
 
 from django.urls import path
 
-from learning import booking_views, views
+from learning.accounts import views as account_views
+from learning.bookings import views as booking_views
+from learning.continuing_education import views as ce_views
+from learning.dashboard import views as dashboard_views
+from learning.materials import views as material_views
+from learning.register import views as register_views
 
 urlpatterns = [
-    path("portal/", views.dashboard, name="dashboard"),
-    path("portal/certifications/<str:number>/card.pdf", views.certification_card, name="certification_card"),
+    path("portal/", dashboard_views.dashboard, name="dashboard"),
+    path("portal/certifications/<str:number>/card.pdf", register_views.certification_card, name="certification_card"),
     path("portal/book/<int:date_id>/", booking_views.book, name="book"),
     path("portal/bookings/<int:booking_id>/cancel/", booking_views.cancel, name="cancel_booking"),
-    path("portal/continuing-education/new/", booking_views.submit_continuing_education, name="submit_ce"),
-    path("verify/", views.verify, name="verify"),
-    path("verify/<str:number>/", views.verify, name="verify_certification"),
+    path("portal/continuing-education/new/", ce_views.submit_continuing_education, name="submit_ce"),
+    path("verify/", register_views.verify, name="verify"),
+    path("verify/<str:number>/", register_views.verify, name="verify_certification"),
+]
+
+account_urlpatterns = account_views.urlpatterns
+admin_urlpatterns = account_views.admin_urlpatterns
+
+material_urlpatterns = [
+    path(
+        "materials/<int:page_id>/images/<int:image_id>/<str:size>/",
+        material_views.material_image,
+        name="material_image",
+    ),
+    path("search/", material_views.search, name="search"),
 ]

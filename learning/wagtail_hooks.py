@@ -4,40 +4,34 @@ collections, and the gate every document download passes."""
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
 
-from learning.admin_views import (
-    CertificationViewSet,
-    ContinuingEducationViewSet,
-    CourseDateViewSet,
-    ExpiryChartPanel,
-    ParticipantViewSet,
-    ce_evidence_view,
-    certification_import_view,
-    course_date_issue_view,
-    course_date_roster_view,
-)
-from learning.entitlement import document_gate
-from learning.material_admin import PublicCollectionViewSet
+from learning.accounts.admin import ParticipantViewSet
+from learning.bookings.admin import CourseDateViewSet, course_date_issue_view, course_date_roster_view
+from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
+from learning.materials.admin import PublicCollectionViewSet
+from learning.materials.documents import document_gate
+from learning.register.admin import CertificationViewSet, ExpiryChartPanel, certification_import_view
 
 
-@hooks.register("register_admin_viewset")
-def register_certifications():
-    return CertificationViewSet("certifications")
+class RegisterMenu(ViewSetGroup):
+    """One "Register" menu for the training office: participants, course dates, certifications and continuing
+    education, each screen owned by its domain package."""
 
-
-@hooks.register("register_admin_viewset")
-def register_participants():
-    return ParticipantViewSet("participants")
-
-
-@hooks.register("register_admin_viewset")
-def register_course_dates():
-    return CourseDateViewSet("course_dates")
+    menu_label = "Register"
+    menu_icon = "list-ul"
+    menu_order = 200
+    items = (
+        ParticipantViewSet("participants"),
+        CourseDateViewSet("course_dates"),
+        CertificationViewSet("certifications"),
+        ContinuingEducationViewSet("continuing_education"),
+    )
 
 
 @hooks.register("register_admin_viewset")
-def register_continuing_education():
-    return ContinuingEducationViewSet("continuing_education")
+def register_register_menu():
+    return RegisterMenu()
 
 
 @hooks.register("register_admin_urls")

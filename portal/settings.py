@@ -111,7 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "learning.middleware.PersonalResponseMiddleware",
+    "learning.materials.middleware.PersonalResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -193,7 +193,7 @@ AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 # Both sign-in forms post the email address in a field named "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
 # Failures count the address however it is typed (case, Unicode form, spaces): every spelling is one account.
-AXES_USERNAME_CALLABLE = "learning.accounts.lockout_username"
+AXES_USERNAME_CALLABLE = "learning.accounts.views.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -406,8 +406,8 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 # Documents are always served through Django, so that access checks apply to them.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-# Editors see on each document who may download it (learning.entitlement.document_rule).
-WAGTAILDOCS_DOCUMENT_FORM_BASE = "learning.material_admin.DocumentForm"
+# Editors see on each document who may download it (learning.materials.documents.document_rule).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "learning.materials.admin.DocumentForm"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAIL_USER_CUSTOM_FIELDS = []

@@ -17,8 +17,8 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.models import CoursePage
-from learning.spreadsheets import FormulaSafeExportMixin
 from reminders.emails import email_as_sent
 from reminders.models import Reminder, ReminderStage, Suppression
 from reminders.scan import local_today

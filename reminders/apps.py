@@ -7,7 +7,10 @@ class RemindersConfig(AppConfig):
 
     def ready(self):
         from anymail.signals import tracking
+        from wagtail.signals import page_published
 
-        from reminders.tracking import on_tracking
+        from reminders.receivers import on_page_published, on_tracking
 
         tracking.connect(on_tracking, dispatch_uid="reminders.tracking")
+        # Guideline updates are announced by email, which this app owns; learning knows nothing of it.
+        page_published.connect(on_page_published, dispatch_uid="reminders.guideline_notifications")

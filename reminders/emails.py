@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from learning.certifications import prerequisites_check
-from learning.emails import render_email
+from learning.common.emails import render_email
 from learning.models import ContinuingEducationIndexPage, CourseDate, User
+from learning.register.services import prerequisites_check
 from reminders.models import Reminder
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"

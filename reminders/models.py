@@ -2,7 +2,7 @@
 stage), the ESP's tracking events, and the addresses that must get no more reminders."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
 
@@ -40,27 +40,34 @@ class Reminder(models.Model):
     sending): it is never silently sent again. A tracking event that names the row settles it; with no evidence
     after REMINDER_UNCERTAIN_WAIT it gets one more attempt (`retried_uncertain`)."""
 
-    PENDING, SENDING, UNCERTAIN, SENT, DELIVERED = "pending", "sending", "uncertain", "sent", "delivered"
-    BOUNCED, COMPLAINED, FAILED, SKIPPED = "bounced", "complained", "failed", "skipped"
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        UNCERTAIN = "uncertain", "Uncertain"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    PENDING, SENDING, UNCERTAIN, SENT, DELIVERED = (
+        Status.PENDING,
+        Status.SENDING,
+        Status.UNCERTAIN,
+        Status.SENT,
+        Status.DELIVERED,
+    )
+    BOUNCED, COMPLAINED, FAILED, SKIPPED = Status.BOUNCED, Status.COMPLAINED, Status.FAILED, Status.SKIPPED
     # Rows whose email may be with the participant, or on its way: a participant with one of these claimed today
     # gets no second email that day.
     EMAILED = (SENDING, UNCERTAIN, SENT, DELIVERED, BOUNCED, COMPLAINED)
-    STATUS_CHOICES = [
-        (PENDING, "Pending"),
-        (SENDING, "Sending"),
-        (UNCERTAIN, "Uncertain"),
-        (SENT, "Sent"),
-        (DELIVERED, "Delivered"),
-        (BOUNCED, "Bounced"),
-        (COMPLAINED, "Complained"),
-        (FAILED, "Failed"),
-        (SKIPPED, "Skipped"),
-    ]
+    STATUS_CHOICES = Status.choices
 
     certification = models.ForeignKey("learning.Certification", on_delete=models.CASCADE, related_name="reminders")
     stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
     due_on = models.DateField()
-    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -110,17 +117,33 @@ class TrackingEvent(models.Model):
         return f"{self.event_type} {self.message_id}"
 
 
+class SuppressionQuerySet(models.QuerySet):
+    def of_address(self, email):
+        """The suppressions of an address (a value or an expression such as OuterRef("email")), in any case:
+        the one rule for "this address is suppressed", used as `Exists(Suppression.objects.of_address(...))`."""
+        if isinstance(email, str):
+            email = Value(email)
+        return self.annotate(address=Lower("email")).filter(address=Lower(email))
+
+
 class Suppression(models.Model):
     """An address that gets no more reminders: the participant unsubscribed, or the ESP reported a hard bounce
     or a complaint. An administrator may remove it (e.g. after the participant fixed their mailbox)."""
 
-    UNSUBSCRIBED, BOUNCED, COMPLAINED = "unsubscribed", "bounced", "complained"
-    REASON_CHOICES = [(UNSUBSCRIBED, "Unsubscribed"), (BOUNCED, "Hard bounce"), (COMPLAINED, "Spam complaint")]
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Hard bounce"
+        COMPLAINED = "complained", "Spam complaint"
+
+    UNSUBSCRIBED, BOUNCED, COMPLAINED = Reason.UNSUBSCRIBED, Reason.BOUNCED, Reason.COMPLAINED
+    REASON_CHOICES = Reason.choices
 
     email = models.EmailField()
-    reason = models.CharField(max_length=20, choices=REASON_CHOICES)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
     detail = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuppressionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, F, OuterRef
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from learning.models import Booking, Certification
@@ -45,9 +44,7 @@ def eligible_certifications(today: datetime.date):
         status=Booking.CONFIRMED,
         course_date__ends_on__gte=today,
     )
-    suppressed = Suppression.objects.annotate(address=Lower("email")).filter(
-        address=Lower(OuterRef("participant__email"))
-    )
+    suppressed = Suppression.objects.of_address(OuterRef("participant__email"))
     return (
         Certification.objects.in_force()
         .filter(participant__is_active=True, participant__wants_reminders=True)

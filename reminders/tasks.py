@@ -7,18 +7,24 @@ delays an email by minutes. The Celery settings that make this safe are in porta
 from celery import shared_task
 from django.utils import timezone
 
+from reminders.daily import daily_run
 from reminders.delivery import TransientSendError, deliver_to_participant, drain
-from reminders.scan import local_today, scan
+from reminders.guideline_notifications import notify_guideline_update
+from reminders.scan import local_today
 from reminders.tracking import record_tracking_event
 
 
 @shared_task
 def daily_reminders() -> dict:
-    """The daily scan; the drain it starts sends what became due."""
+    """The daily run: the scan, then the drain, with a send task queued for each participant with due rows."""
     now = timezone.now()
-    result = scan(today=local_today(now), now=now)
-    drain_outbox.delay()
-    return {"today": result.today.isoformat(), "created": result.created, "skipped": result.skipped}
+    run = daily_run(today=local_today(now), now=now, dispatch=send_participant_reminders.delay)
+    return {
+        "today": run.scanned.today.isoformat(),
+        "created": run.scanned.created,
+        "skipped": run.scanned.skipped,
+        "dispatched": len(run.drained.dispatched),
+    }
 
 
 @shared_task
@@ -67,3 +73,8 @@ def process_tracking_event(
         reminder_ids=reminder_ids,
         now=timezone.now(),
     )
+
+
+@shared_task(acks_late=True)
+def notify_guideline_update_task(page_id: int) -> dict:
+    return notify_guideline_update(page_id, now=timezone.now())

@@ -44,23 +44,6 @@ def is_soft_bounce(event) -> bool:
     return event.event_type == "bounced" and str(esp_event.get("Type", "")).lower().startswith("soft")
 
 
-def on_tracking(sender, event, esp_name, **kwargs):
-    """anymail's tracking signal: hand the event to a task, so the ESP gets a fast answer."""
-    from reminders.tasks import process_tracking_event
-
-    if event.event_type not in STATUS_FOR_EVENT or is_soft_bounce(event):
-        return
-    metadata = event.metadata if isinstance(event.metadata, dict) else {}
-    process_tracking_event.delay_on_commit(
-        event_key(event),
-        event.event_type,
-        event.message_id or "",
-        (event.recipient or "").lower(),
-        (event.description or "")[:255],
-        reminder_ids_from(metadata.get("reminders", "")),
-    )
-
-
 def reminder_ids_from(value) -> str:
     """The outbox row ids a message carried in its metadata, normalised ("12,13"); anything else is dropped, and
     so are whole ids past the column's length (never a cut one, which would name another row)."""

@@ -22,7 +22,7 @@ def reminders_off(participant) -> None:
 def reminders_on(participant) -> None:
     participant.wants_reminders = True
     participant.save(update_fields=["wants_reminders"])
-    Suppression.objects.filter(email__iexact=participant.email, reason=Suppression.UNSUBSCRIBED).delete()
+    Suppression.objects.of_address(participant.email).filter(reason=Suppression.UNSUBSCRIBED).delete()
 
 
 # No CSRF token: mail clients post the one-click request (RFC 8058) without one. The signed token in the address
@@ -61,7 +61,5 @@ def preferences(request):
             reminders_off(request.user)
             messages.success(request, "Reminder emails are off.")
         return redirect("reminder_preferences")
-    bounced = (
-        Suppression.objects.filter(email__iexact=request.user.email).exclude(reason=Suppression.UNSUBSCRIBED).first()
-    )
+    bounced = Suppression.objects.of_address(request.user.email).exclude(reason=Suppression.UNSUBSCRIBED).first()
     return render(request, "reminders/preferences.html", {"form": form, "bounced": bounced})

@@ -6,8 +6,8 @@ from functools import cache
 import factory
 from django.contrib.auth.hashers import make_password
 
-from learning.certifications import add_months
 from learning.models import User
+from learning.register.services import add_months
 
 
 def local_today() -> datetime.date:
@@ -121,3 +121,82 @@ def make_course_date(course, *, starts_in_days: int = 30, today=None, instructor
         instructors=instructors,
         **fields,
     )
+
+
+class CourseDateFactory(factory.django.DjangoModelFactory):
+    """A one-day date of the default course, a month after the local today."""
+
+    class Meta:
+        model = "learning.CourseDate"
+
+    course = factory.LazyFunction(default_course)
+    starts_on = factory.LazyFunction(lambda: local_today() + datetime.timedelta(days=30))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on)
+    venue = "Training Centre"
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.Booking"
+
+    course_date = factory.SubFactory(CourseDateFactory)
+    participant = factory.SubFactory(UserFactory)
+    status = "confirmed"
+
+
+class ContinuingEducationActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.ContinuingEducationActivity"
+
+    participant = factory.SubFactory(UserFactory)
+    title = "Paediatric resuscitation update"
+    provider = "Hospital education team"
+    completed_on = factory.LazyFunction(lambda: local_today() - datetime.timedelta(days=10))
+    credits = 3
+
+
+class ReminderStageFactory(factory.django.DjangoModelFactory):
+    """A stage far from the standard ones, so it never takes their unique distance from expiry."""
+
+    class Meta:
+        model = "reminders.ReminderStage"
+
+    name = factory.Sequence(lambda n: f"Test stage {n}")
+    days_from_expiry = factory.Sequence(lambda n: -1000 - n)
+    subject = "Your {course} certification expires on {date}"
+    opening = "Your {course} certification expires in {days_text}."
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reminders.Reminder"
+
+    certification = factory.SubFactory(CertificationFactory)
+    stage = factory.SubFactory(ReminderStageFactory)
+    due_on = factory.LazyAttribute(
+        lambda o: o.certification.expires_on + datetime.timedelta(days=o.stage.days_from_expiry)
+    )
+
+
+class SuppressionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reminders.Suppression"
+
+    email = factory.Sequence(lambda n: f"suppressed{n}@example.org")
+    reason = "bounced"
+
+
+def new_collection(n: int):
+    from wagtail.models import Collection
+
+    return Collection.get_first_root_node().add_child(name=f"Public collection {n}")
+
+
+class PublicCollectionFactory(factory.django.DjangoModelFactory):
+    """A new collection under the root, marked public."""
+
+    class Meta:
+        model = "learning.PublicCollection"
+
+    collection = factory.Sequence(new_collection)
+    reason = "Course flyers"

@@ -1,15 +1,16 @@
-"""Models of the learning app, one module per part of the domain."""
+"""Every model of the learning app, imported from its domain package so that Django finds them here."""
 
-from .bookings import Booking, ContinuingEducationActivity, CourseDate
-from .certifications import Certification, CertificationQuerySet
-from .courses import (
+from learning.accounts.models import PortalUserManager, User
+from learning.bookings.models import Booking, CourseDate
+from learning.catalogue.models import (
     ContinuingEducationIndexPage,
     ContinuingEducationOfferPage,
     CourseIndexPage,
     CoursePage,
     CoursePrerequisite,
 )
-from .materials import (
+from learning.continuing_education.models import ContinuingEducationActivity
+from learning.materials.models import (
     CaseStudyPage,
     GuidelineNotification,
     GuidelineUpdatePage,
@@ -20,7 +21,7 @@ from .materials import (
     PublicCollection,
     ResourcePage,
 )
-from .users import PortalUserManager, User
+from learning.register.models import Certification, CertificationQuerySet
 
 __all__ = [
     "Booking",

@@ -2,13 +2,13 @@
 
 from django import template
 
-from learning.links import is_safe_link
+from learning.common.links import is_safe_link
 
 register = template.Library()
 
 
 @register.filter
 def safe_link(url: str) -> str:
-    """The address if it may be a link (`learning.links`), else nothing: a row saved before the rule, or
+    """The address if it may be a link (`learning.common.links`), else nothing: a row saved before the rule, or
     around the forms, still cannot put a `javascript:` link on a page."""
     return url if url and is_safe_link(url) else ""

@@ -15,8 +15,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, PageViewRestriction
 
 from home.models import HomePage
-from learning.certifications import add_months, certification_revoke
 from learning.models import CourseIndexPage, LibraryIndexPage, ManualPage, MaterialDocument
+from learning.register.services import add_months, certification_revoke
 from tests.factories import CertificationFactory, UserFactory
 
 HUGO_DIR = Path(__file__).resolve().parents[2] / "home" / "demo" / "hugo"

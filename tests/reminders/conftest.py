@@ -8,7 +8,7 @@ import json
 import pytest
 from werkzeug import Response
 
-from learning.certifications import add_months
+from learning.register.services import add_months
 from tests.factories import CertificationFactory, UserFactory
 from tests.learning.conftest import als1, als2, catalogue  # noqa: F401 - fixtures shared with the learning tests
 

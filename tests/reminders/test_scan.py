@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from learning.certifications import certification_renew, certification_revoke
 from learning.models import Booking
+from learning.register.services import certification_renew, certification_revoke
 from reminders.models import Reminder, Suppression
 from reminders.scan import local_today, scan
 from tests.conftest import require

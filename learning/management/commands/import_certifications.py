@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.certification_import import ImportRefused, import_certifications, write_rejected
-from learning.models import User
-from learning.participants import participant_invite
+from learning.accounts.models import User
+from learning.accounts.services import participant_invite
+from learning.register.certification_import import ImportRefused, import_certifications, write_rejected
 
 
 class ProgressBar:

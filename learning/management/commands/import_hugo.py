@@ -3,7 +3,7 @@ the run, or none when any is refused."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.catalogue import (
+from learning.catalogue.services import (
     CREATED,
     FAILED,
     UNCHANGED,

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from learning.models import User
-from reminders.delivery import TransientSendError, deliver_to_participant, drain, participants_due
+from reminders.daily import daily_run
+from reminders.delivery import TransientSendError, deliver_to_participant, participants_due
 from reminders.emails import reminder_context
 from reminders.models import Reminder
 from reminders.scan import eligible_certifications, local_today, scan
@@ -40,23 +41,25 @@ class Command(BaseCommand):
             except DryRun:
                 self.stdout.write("Dry run: nothing was written or sent.")
             return
-        # The same two steps as beat's daily job and drain, with the sending done here instead of by workers.
-        result = scan(today=day, now=now)
-        self.stdout.write(f"{day}: {result.created} reminders queued, {result.skipped} superseded ones skipped")
-        # Claims and uncertain sends age by the real clock, whatever day the run is for.
-        drained = drain(today=day, now=timezone.now())
-        totals = {"sent": 0, "skipped": 0, "failed": 0, "uncertain": drained.uncertain, "retry later": 0}
-        for participant_id in drained.dispatched:
+        # The same run as beat's daily job, with the sending done here instead of by workers.
+        totals = {"sent": 0, "skipped": 0, "failed": 0, "uncertain": 0, "retry later": 0}
+
+        def deliver(participant_id: int) -> None:
             try:
                 delivery = deliver_to_participant(participant_id, today=day, now=now)
             except TransientSendError as error:
                 totals["retry later"] += 1
                 self.stderr.write(f"participant {participant_id}: will retry ({error})")
-                continue
-            totals["sent"] += delivery.sent
-            totals["skipped"] += delivery.skipped
-            totals["failed"] += delivery.failed
-            totals["uncertain"] += delivery.uncertain
+                return
+            for name in ("sent", "skipped", "failed", "uncertain"):
+                totals[name] += getattr(delivery, name)
+
+        # Claims and uncertain sends age by the real clock, whatever day the run is for.
+        run = daily_run(today=day, now=now, dispatch=deliver, drain_now=timezone.now())
+        totals["uncertain"] += run.drained.uncertain
+        self.stdout.write(
+            f"{day}: {run.scanned.created} reminders queued, {run.scanned.skipped} superseded ones skipped"
+        )
         self.stdout.write("Reminders " + ", ".join(f"{name}: {count}" for name, count in totals.items()))
 
     def preview(self, day: datetime.date, now: datetime.datetime) -> None:

@@ -1,0 +1,64 @@
+"""Participants in the Wagtail admin: created without a password and invited to set one."""
+
+from django import forms
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.views.generic import CreateView
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from learning.accounts.models import User
+from learning.accounts.services import participant_create
+
+FIELDS = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
+
+
+class ParticipantForm(WagtailAdminModelForm):
+    """The invitation is offered when a participant is created; an edit changes only their details."""
+
+    send_invitation = forms.BooleanField(
+        required=False, initial=True, help_text="Email the participant a link to set their password."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["send_invitation"]
+
+
+class ParticipantCreateView(CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return participant_create(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            registration_number=data["registration_number"],
+            employer=data["employer"],
+            invite=data.get("send_invitation", False),
+        )
+
+
+class ParticipantFilterSet(WagtailFilterSet):
+    class Meta:
+        model = User
+        fields = ["wants_reminders", "is_active"]
+
+
+class ParticipantViewSet(ModelViewSet):
+    model = User
+    icon = "group"
+    menu_label = "Participants"
+    menu_order = 200
+    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
+    url_prefix = "participants"
+    name = "participants"
+    add_view_class = ParticipantCreateView
+    filterset_class = ParticipantFilterSet
+    list_display = ["email", "first_name", "last_name", "employer", "registration_number", "wants_reminders"]
+    search_fields = ["email", "first_name", "last_name", "registration_number", "employer"]
+    search_backend_name = None
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [*(FieldPanel(name) for name in FIELDS), FieldPanel("send_invitation")], base_form_class=ParticipantForm
+    )

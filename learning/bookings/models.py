@@ -1,0 +1,131 @@
+"""Course dates, and bookings with their waiting list and results."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Q
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class CourseDateQuerySet(models.QuerySet):
+    def upcoming(self, today: datetime.date):
+        return self.filter(starts_on__gt=today)
+
+    def with_seats(self):
+        """Annotates `seats`, `booked` and `seats_left` in the database (one query for any number of dates)."""
+        return self.annotate(
+            seats=F("instructors") * F("course__max_participants_per_instructor"),
+            booked=Count("bookings", filter=Q(bookings__status="confirmed"), distinct=True),
+            waiting=Count("bookings", filter=Q(bookings__status="waitlisted"), distinct=True),
+        ).annotate(seats_left=F("seats") - F("booked"))
+
+
+class CourseDate(models.Model):
+    """A scheduled run of a course: dates, venue and instructors. Seats = instructors x the course's maximum
+    participants per instructor."""
+
+    course = models.ForeignKey("learning.CoursePage", on_delete=models.PROTECT, related_name="dates")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    daily_start = models.TimeField(default=datetime.time(8, 30), help_text="Local time each day starts.")
+    daily_end = models.TimeField(default=datetime.time(17, 0), help_text="Local time each day ends.")
+    venue = models.CharField(max_length=255)
+    instructors = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    booking_open = models.BooleanField(default=True)
+
+    objects = CourseDateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="course_date_ends_after_start"),
+            models.CheckConstraint(condition=Q(instructors__gte=1), name="course_date_has_an_instructor"),
+            models.CheckConstraint(
+                condition=Q(daily_end__gt=F("daily_start")), name="course_date_day_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "starts_on"], name="course_date_course_start")]
+
+    def __str__(self):
+        return f"{self.course.code} {self.starts_on:%d %b %Y} ({self.venue})"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The course cannot end before it starts."})
+        if self.daily_start and self.daily_end and self.daily_end <= self.daily_start:
+            raise ValidationError({"daily_end": "Each day must end after it starts."})
+
+    @property
+    def total_seats(self) -> int:
+        return self.instructors * (self.course.max_participants_per_instructor or 0)
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+class Booking(models.Model):
+    """A participant's place on a course date (or on its waiting list), and their result there."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        CANCELLED = "cancelled", "Cancelled"
+
+    CONFIRMED, WAITLISTED, CANCELLED = Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED
+    STATUS_CHOICES = Status.choices
+
+    course_date = models.ForeignKey(CourseDate, on_delete=models.PROTECT, related_name="bookings")
+    participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    attendance_percent = models.PositiveSmallIntegerField(null=True, blank=True, validators=PERCENT)
+    exam_score = models.PositiveSmallIntegerField(null=True, blank=True, validators=PERCENT)
+    result_sent_at = models.DateTimeField(null=True, blank=True)
+    certification = models.OneToOneField(
+        "learning.Certification", null=True, blank=True, on_delete=models.SET_NULL, related_name="booking"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_date", "participant"],
+                condition=~Q(status="cancelled"),
+                name="booking_once_per_date",
+                violation_error_message="You are already booked on this date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance_percent__isnull=True) | Q(attendance_percent__lte=100),
+                name="booking_attendance_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(exam_score__isnull=True) | Q(exam_score__lte=100), name="booking_score_is_a_percentage"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled", cancelled_at__isnull=False)
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="booking_cancelled_has_a_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["course_date", "status", "created_at"], name="booking_date_status")]
+
+    def __str__(self):
+        return f"{self.participant} on {self.course_date}"
+
+    @property
+    def passed(self) -> bool | None:
+        """Pass or fail from the course's facts; None until attendance and (if there is an exam) the score are in."""
+        course = self.course_date.course
+        if self.attendance_percent is None:
+            return None
+        if course.written_exam_pass_mark is not None and self.exam_score is None:
+            return None
+        attended = self.attendance_percent >= (course.attendance_required or 0)
+        scored = course.written_exam_pass_mark is None or self.exam_score >= course.written_exam_pass_mark
+        return attended and scored

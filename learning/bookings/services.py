@@ -1,0 +1,259 @@
+"""Booking services: book a course date (prerequisites checked for its first day, never more bookings than
+seats), cancel (the first on the waiting list moves in), record results (from the first day), and issue the
+certifications (after the last day)."""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from learning.bookings.calendar import booking_ics
+from learning.bookings.models import Booking, CourseDate
+from learning.catalogue.models import CoursePage
+from learning.common.emails import render_email
+from learning.register.models import Certification
+from learning.register.services import certification_issue, certification_renew, prerequisites_check
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BookingRefused(Exception):
+    """Why a booking cannot be made, and the courses that would make it possible."""
+
+    reasons: list[str]
+    courses_to_book: list[CoursePage] = field(default_factory=list)
+
+    def __str__(self):
+        return "; ".join(self.reasons)
+
+
+def booking_create(*, participant, course_date: CourseDate, today: datetime.date) -> Booking:
+    """Books a seat, or a place on the waiting list when the date is full. The course date's row is locked for
+    the count, so concurrent bookings never exceed the seats."""
+    if not course_date.booking_open or course_date.starts_on <= today:
+        raise BookingRefused(["Booking is closed for this date."])
+    check = prerequisites_check(participant=participant, course=course_date.course, on=course_date.starts_on)
+    if not check.met:
+        reasons = [f"{reason} (needed on {course_date.starts_on:%d %B %Y}, the first day)" for reason in check.reasons]
+        raise BookingRefused(reasons, courses_to_book=check.missing)
+    with transaction.atomic():
+        locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
+        if (
+            Booking.objects.filter(course_date=locked, participant=participant)
+            .exclude(status=Booking.CANCELLED)
+            .exists()
+        ):
+            raise BookingRefused(["You are already booked on this date (see My portal)."])
+        confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
+        status = Booking.CONFIRMED if confirmed < locked.total_seats else Booking.WAITLISTED
+        booking = Booking.objects.create(course_date=locked, participant=participant, status=status)
+        transaction.on_commit(
+            lambda: send_booking_email(
+                booking.pk, "booking_confirmed" if status == Booking.CONFIRMED else "booking_waitlisted"
+            )
+        )
+    return booking
+
+
+def cancellation_deadline(course_date: CourseDate) -> datetime.date:
+    """The last day a participant may cancel themselves."""
+    return course_date.starts_on - datetime.timedelta(days=settings.BOOKING_CANCELLATION_CUTOFF_DAYS)
+
+
+def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
+    """Cancels the booking as of `now`; a freed seat goes to the first on the waiting list, who is emailed. Returns
+    the promoted booking, if any."""
+    if not by_administrator and timezone.localdate(now) > cancellation_deadline(booking.course_date):
+        raise BookingRefused(
+            [
+                f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%d %B %Y}; "
+                "please contact the training office."
+            ]
+        )
+    promoted = None
+    with transaction.atomic():
+        CourseDate.objects.select_for_update().get(pk=booking.course_date_id)
+        booking = Booking.objects.get(pk=booking.pk)
+        if booking.status == Booking.CANCELLED:
+            return None
+        was_confirmed = booking.status == Booking.CONFIRMED
+        booking.status, booking.cancelled_at = Booking.CANCELLED, now
+        booking.save(update_fields=["status", "cancelled_at"])
+        transaction.on_commit(lambda: send_booking_email(booking.pk, "booking_cancelled"))
+        if was_confirmed:
+            promoted = (
+                Booking.objects.filter(course_date_id=booking.course_date_id, status=Booking.WAITLISTED)
+                .order_by("created_at", "pk")
+                .first()
+            )
+            if promoted:
+                promoted.status = Booking.CONFIRMED
+                promoted.save(update_fields=["status"])
+                promoted_pk = promoted.pk
+                transaction.on_commit(lambda: send_booking_email(promoted_pk, "booking_promoted"))
+    return promoted
+
+
+def send_booking_email(booking_pk: int, template: str) -> bool:
+    """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands."""
+    booking = Booking.objects.select_related("course_date__course", "participant").get(pk=booking_pk)
+    message = render_email(
+        template,
+        {
+            "booking": booking,
+            "course_date": booking.course_date,
+            "course": booking.course_date.course,
+            "participant": booking.participant,
+            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+            "deadline": cancellation_deadline(booking.course_date),
+        },
+        to=[booking.participant.email],
+    )
+    if template in ("booking_confirmed", "booking_promoted"):
+        message.attach(
+            f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics",
+            booking_ics(booking),
+            "text/calendar; method=PUBLISH; charset=utf-8",
+        )
+    try:
+        message.send()
+    except Exception:
+        logger.exception("could not send %s for booking %s", template, booking_pk)
+        return False
+    return True
+
+
+class ResultsRefused(Exception):
+    """Results or certifications asked for on a day the course date does not allow them; says from when."""
+
+
+def results_open_from(course_date: CourseDate) -> datetime.date:
+    """Results are recorded from the course's first day (attendance is taken as it runs)."""
+    return course_date.starts_on
+
+
+def issuing_open_from(course_date: CourseDate) -> datetime.date:
+    """Certifications are issued once the course is over: from the day after its last day."""
+    return course_date.ends_on + datetime.timedelta(days=1)
+
+
+def results_record(*, course_date: CourseDate, bookings: list[Booking], today: datetime.date) -> int:
+    """Saves the attendance and exam scores of `bookings` (all on `course_date`); refused before its first day."""
+    if today < results_open_from(course_date):
+        raise ResultsRefused(
+            f"Results for this date can be recorded from its first day, {results_open_from(course_date):%-d %B %Y}; "
+            "nothing was saved."
+        )
+    if any(booking.course_date_id != course_date.pk for booking in bookings):
+        raise ValueError("Every booking must be on the course date whose results are recorded.")
+    with transaction.atomic():
+        for booking in bookings:
+            booking.save(update_fields=["attendance_percent", "exam_score"])
+    return len(bookings)
+
+
+@dataclass
+class IssuePlan:
+    """What issuing would do: who gets a certification, and whose decided result is emailed (once)."""
+
+    to_certify: list[Booking]
+    to_notify: list[Booking]
+
+    @property
+    def certifications(self) -> int:
+        return len(self.to_certify)
+
+    @property
+    def emails(self) -> int:
+        return len(self.to_notify)
+
+
+def plan_for(bookings: list[Booking]) -> IssuePlan:
+    return IssuePlan(
+        to_certify=[b for b in bookings if b.passed is True and not b.certification_id],
+        to_notify=[b for b in bookings if b.passed is not None and b.result_sent_at is None],
+    )
+
+
+def check_issuing_open(course_date: CourseDate, today: datetime.date) -> None:
+    if today < issuing_open_from(course_date):
+        raise ResultsRefused(
+            f"Certifications for this date can be issued from {issuing_open_from(course_date):%-d %B %Y}, the day "
+            f"after its last day ({course_date.ends_on:%-d %B %Y}); nothing was issued."
+        )
+
+
+def confirmed_bookings(course_date: CourseDate):
+    return (
+        Booking.objects.filter(course_date=course_date, status=Booking.CONFIRMED)
+        .select_related("course_date__course", "participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+def issue_plan(*, course_date: CourseDate, today: datetime.date) -> IssuePlan:
+    """What `issue_certifications` would do on `today`, for the confirmation step; refused as it would be."""
+    check_issuing_open(course_date, today)
+    return plan_for(list(confirmed_bookings(course_date)))
+
+
+def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> list[Certification]:
+    """Issues, as of `now`, a certification to every confirmed participant who passed and has none yet, renewing
+    their previous certification for the course (so that its reminders stop); then emails every decided result
+    once. Refused before the day after the course's last day."""
+    today = timezone.localdate(now)
+    check_issuing_open(course_date, today)
+    issued = []
+    with transaction.atomic():
+        plan = plan_for(list(confirmed_bookings(course_date).select_for_update()))
+        for booking in plan.to_certify:
+            previous = (
+                Certification.objects.in_force()
+                .filter(participant=booking.participant, course=course_date.course)
+                .order_by("-expires_on")
+                .first()
+            )
+            if previous:
+                certification = certification_renew(previous=previous, issued_on=today)
+            else:
+                certification = certification_issue(
+                    participant=booking.participant, course=course_date.course, issued_on=today
+                )
+            booking.certification = certification
+            booking.save(update_fields=["certification"])
+            issued.append(certification)
+        to_notify = [booking.pk for booking in plan.to_notify]
+        Booking.objects.filter(pk__in=to_notify).update(result_sent_at=now)
+        transaction.on_commit(lambda: [send_result_email(pk) for pk in to_notify])
+    return issued
+
+
+def send_result_email(booking_pk: int) -> bool:
+    booking = Booking.objects.select_related("course_date__course", "participant", "certification").get(pk=booking_pk)
+    card_url = (
+        settings.PORTAL_BASE_URL + reverse("certification_card", kwargs={"number": booking.certification.number})
+        if booking.certification
+        else ""
+    )
+    message = render_email(
+        "course_result",
+        {
+            "booking": booking,
+            "course": booking.course_date.course,
+            "participant": booking.participant,
+            "card_url": card_url,
+            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+        },
+        to=[booking.participant.email],
+    )
+    try:
+        message.send()
+    except Exception:
+        logger.exception("could not send the result of booking %s", booking_pk)
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""The course catalogue: course pages and their blocks, and the import of Hugo course pages."""

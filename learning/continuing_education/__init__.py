@@ -1,0 +1,1 @@
+"""Continuing education: activities participants submit, their credits and their approval."""

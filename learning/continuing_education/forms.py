@@ -1,0 +1,26 @@
+"""The form a participant submits continuing education with."""
+
+from django import forms
+from django.utils import timezone
+
+
+class ContinuingEducationForm(forms.Form):
+    title = forms.CharField(max_length=255)
+    provider = forms.CharField(max_length=255, help_text="Who ran it, e.g. the hospital's education team.")
+    completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Completed on")
+    credits = forms.DecimalField(min_value=0.5, max_digits=5, decimal_places=1)
+    evidence = forms.FileField(help_text="A certificate of attendance or similar (PDF or image, up to 10 MB).")
+
+    def clean_completed_on(self):
+        completed_on = self.cleaned_data["completed_on"]
+        if completed_on > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return completed_on
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data["evidence"]
+        if evidence.size > 10 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 10 MB.")
+        if not evidence.name.lower().endswith((".pdf", ".png", ".jpg", ".jpeg")):
+            raise forms.ValidationError("Upload a PDF, PNG or JPEG file.")
+        return evidence

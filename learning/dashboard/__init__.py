@@ -1,0 +1,1 @@
+"""My portal: the participant's dashboard."""

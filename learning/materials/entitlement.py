@@ -1,0 +1,151 @@
+"""Who may read which participant materials and documents. One answer per kind of thing, used by every way in:
+the page itself (and its aliases), its documents and images, the library and My materials, and site search.
+
+A participant may read a material page when it serves a course for which they hold a certification that is not
+revoked and has not been expired for longer than the grace period (MATERIALS_GRACE_DAYS), or a course that builds
+on it (ALS2 holders read ALS1 materials), or when they are booked on an upcoming date of one of its courses.
+Staff (anyone with access to the Wagtail admin) read everything. The answer is computed per request from the
+dates, never cached in the session, so a certification that lapsed yesterday stops access today.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+from learning.bookings.models import Booking
+from learning.catalogue.models import CoursePage, CoursePrerequisite
+from learning.register.models import Certification
+
+ALL = "all"
+
+
+def is_staff(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+
+
+def builds_on() -> dict[int, set[int]]:
+    """course id -> the course ids it requires, directly or through others (ALS2 -> {ALS1})."""
+    direct: dict[int, set[int]] = {}
+    for course_id, prerequisite_id in CoursePrerequisite.objects.filter(prerequisite__isnull=False).values_list(
+        "course_id", "prerequisite_id"
+    ):
+        direct.setdefault(course_id, set()).add(prerequisite_id)
+    closure = {}
+    for course_id in direct:
+        seen, stack = set(), list(direct[course_id])
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(direct.get(current, ()))
+        closure[course_id] = seen
+    return closure
+
+
+def entitled_course_ids(user, today: datetime.date | None = None) -> set[int] | str:
+    """The courses whose materials `user` may read today, or ALL for staff."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if is_staff(user):
+        return ALL
+    today = today or timezone.localdate()
+    grace = datetime.timedelta(days=settings.MATERIALS_GRACE_DAYS)
+    held = set(
+        Certification.objects.valid_on(today, grace=grace).filter(participant=user).values_list("course_id", flat=True)
+    )
+    booked = set(
+        Booking.objects.filter(participant=user, status=Booking.CONFIRMED, course_date__ends_on__gte=today).values_list(
+            "course_date__course_id", flat=True
+        )
+    )
+    closure = builds_on() if held else {}
+    courses = held | booked
+    for course_id in held:
+        courses |= closure.get(course_id, set())
+    return courses
+
+
+def courses_for(request) -> set[int] | str:
+    """entitled_course_ids for the request's user, computed once per request."""
+    if not hasattr(request, "_entitled_course_ids"):
+        request._entitled_course_ids = entitled_course_ids(request.user)
+    return request._entitled_course_ids
+
+
+@dataclass
+class Access:
+    allowed: bool
+    courses: list = field(default_factory=list)  # the page's courses: what to book when not allowed
+
+
+def page_course_ids(page) -> set[int]:
+    return {course.pk for course in page.courses.all()}
+
+
+def can_read(request, page) -> Access:
+    """The one question: may the request's user read this material page?"""
+    entitled = courses_for(request)
+    if entitled == ALL:
+        return Access(allowed=True)
+    serves = page_course_ids(page)
+    if serves & entitled:
+        return Access(allowed=True)
+    return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=serves).order_by("code")))
+
+
+def readable_pages(request, pages):
+    """Those of `pages` (live material pages) the request's user may read: a queryset, one query whatever their
+    number. The caller passes the pages, so that the page models can use this module without a cycle."""
+    entitled = courses_for(request)
+    if entitled == ALL:
+        return pages
+    return pages.filter(courses__in=entitled).distinct()
+
+
+def readable_materials(user, pages):
+    """My materials: [(course, [pages])], grouped by the courses the user may read, in three queries; `pages` are
+    the live material pages (passed in, as for readable_pages)."""
+    entitled = entitled_course_ids(user)
+    courses = CoursePage.objects.all() if entitled == ALL else CoursePage.objects.filter(pk__in=entitled)
+    courses = list(courses.order_by("code"))
+    pages = (
+        pages.filter(courses__in=[course.pk for course in courses])
+        .distinct()
+        .prefetch_related("courses")
+        .order_by("-last_published_at")
+        .specific()
+    )
+    by_course = {course.pk: [] for course in courses}
+    for page in pages:
+        for course in page.courses.all():
+            if course.pk in by_course:
+                by_course[course.pk].append(page)
+    return [(course, by_course[course.pk]) for course in courses if by_course[course.pk]]
+
+
+def private_response(response):
+    """Restricted content must never be kept by a shared cache or the browser's back-forward cache."""
+    patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
+    response.headers.pop("Expires", None)
+    return response
+
+
+def require_sign_in(request):
+    return private_response(redirect_to_login(request.get_full_path()))
+
+
+def access_denied(request, page, access: Access):
+    # Only the title and the courses: no `page` in the context, so nothing else of it (description, meta tags)
+    # can reach the response through the base template.
+    response = render(
+        request,
+        "learning/material_forbidden.html",
+        {"material_title": page.title, "courses": access.courses},
+        status=403,
+    )
+    return private_response(response)

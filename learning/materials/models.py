@@ -1,0 +1,253 @@
+"""Participant materials: the library and its manuals, case studies, guideline updates and resources. Each names
+the courses it serves; who may read it is decided by learning.materials.entitlement, never by where it sits in
+the tree."""
+
+from django import forms
+from django.conf import settings
+from django.db import models
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from learning.catalogue.blocks import RICH_TEXT_FEATURES
+from learning.materials.entitlement import (
+    access_denied,
+    can_read,
+    private_response,
+    readable_materials,
+    require_sign_in,
+)
+
+
+class FigureBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    caption = blocks.CharBlock(required=False)
+
+    class Meta:
+        icon = "image"
+        template = "learning/blocks/figure.html"
+
+
+class ChapterBlock(blocks.StructBlock):
+    heading = blocks.CharBlock()
+    body = blocks.StreamBlock(
+        [("text", blocks.RichTextBlock(features=RICH_TEXT_FEATURES)), ("figure", FigureBlock())],
+    )
+
+    class Meta:
+        icon = "doc-full"
+        template = "learning/blocks/chapter.html"
+
+
+class ObservationBlock(blocks.StructBlock):
+    label = blocks.CharBlock(help_text="e.g. Heart rate")
+    value = blocks.CharBlock(help_text="e.g. 38 /min, irregular")
+
+
+class LibraryIndexPage(Page):
+    """The participants' library: lists the materials the signed-in participant may read. In the admin it sits
+    under the home page, with the material pages beneath it."""
+
+    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = [
+        "learning.ManualPage",
+        "learning.CaseStudyPage",
+        "learning.GuidelineUpdatePage",
+        "learning.ResourcePage",
+    ]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "materials library"
+
+    def get_sitemap_urls(self, request=None):
+        return []  # the library is for signed-in participants only
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return require_sign_in(request)
+        return private_response(super().serve(request, *args, **kwargs))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["groups"] = readable_materials(request.user, MaterialPage.objects.live())
+        return context
+
+
+class MaterialPage(Page):
+    """What all materials share: a summary, the courses they serve, attached documents. Not created itself."""
+
+    summary = models.TextField(blank=True, help_text="One or two sentences shown in lists and search results.")
+    courses = ParentalManyToManyField(
+        "learning.CoursePage", related_name="materials", help_text="Participants of these courses may read it."
+    )
+
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["learning.LibraryIndexPage"]
+    subpage_types = []
+    is_creatable = False
+
+    common_panels = [
+        FieldPanel("summary"),
+        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+    ]
+
+    class Meta:
+        verbose_name = "material"
+
+    def get_sitemap_urls(self, request=None):
+        return []  # never in the sitemap, whoever asks
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["attachments"] = list(self.attachments.select_related("document"))
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return require_sign_in(request)
+        access = can_read(request, self)
+        if not access.allowed:
+            return access_denied(request, self, access)
+        return private_response(super().serve(request, *args, **kwargs))
+
+    def serve_preview(self, request, mode_name):
+        return private_response(super().serve_preview(request, mode_name))
+
+
+class MaterialDocument(Orderable):
+    """A PDF attached to a material page; served only to those who may read the page."""
+
+    page = ParentalKey(MaterialPage, on_delete=models.CASCADE, related_name="attachments")
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=255, blank=True, help_text="Shown instead of the document's own title.")
+
+    panels = [FieldPanel("document"), FieldPanel("title")]
+
+    def __str__(self):
+        return self.title or self.document.title
+
+
+class ManualPage(MaterialPage):
+    """A course manual: chapters of text and figures, with its PDFs attached."""
+
+    chapters = StreamField([("chapter", ChapterBlock())], blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        *MaterialPage.common_panels,
+        FieldPanel("chapters"),
+        InlinePanel("attachments", label="Attached PDF"),
+    ]
+    search_fields = [*MaterialPage.search_fields, index.SearchField("chapters")]
+
+    class Meta:
+        verbose_name = "manual"
+
+
+class CaseStudyPage(MaterialPage):
+    """A case for team practice: scenario, observations, questions, and the debrief (hidden until revealed)."""
+
+    scenario = RichTextField(features=RICH_TEXT_FEATURES)
+    observations = StreamField([("observation", ObservationBlock())], blank=True)
+    questions = StreamField([("question", blocks.CharBlock())], blank=True)
+    debrief = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [
+        *Page.content_panels,
+        *MaterialPage.common_panels,
+        FieldPanel("scenario"),
+        FieldPanel("observations"),
+        FieldPanel("questions"),
+        FieldPanel("debrief"),
+        InlinePanel("attachments", label="Attached PDF"),
+    ]
+    search_fields = [*MaterialPage.search_fields, index.SearchField("scenario"), index.SearchField("debrief")]
+
+    class Meta:
+        verbose_name = "case study"
+
+
+class GuidelineUpdatePage(MaterialPage):
+    """A change to the guidelines: when it takes effect, what changed, what it supersedes. Its first publication
+    emails the participants of its courses."""
+
+    effective_on = models.DateField()
+    what_changed = RichTextField(features=RICH_TEXT_FEATURES, help_text="A short summary of the changes.")
+    supersedes = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The guideline or page this update replaces.",
+    )
+    body = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [
+        *Page.content_panels,
+        *MaterialPage.common_panels,
+        MultiFieldPanel([FieldPanel("effective_on"), FieldPanel("supersedes")], heading="Effect"),
+        FieldPanel("what_changed"),
+        FieldPanel("body"),
+        InlinePanel("attachments", label="Attached PDF"),
+    ]
+    search_fields = [*MaterialPage.search_fields, index.SearchField("what_changed"), index.SearchField("body")]
+
+    class Meta:
+        verbose_name = "guideline update"
+
+
+class ResourcePage(MaterialPage):
+    """A resource such as a leadership or communication guide: chapters and PDFs, shown like a manual."""
+
+    chapters = StreamField([("chapter", ChapterBlock())], blank=True)
+
+    content_panels = ManualPage.content_panels
+    search_fields = ManualPage.search_fields
+    template = "learning/manual_page.html"
+
+    class Meta:
+        verbose_name = "resource"
+
+
+class GuidelineNotification(models.Model):
+    """One participant told about one guideline update: the unique pair makes it once, however often the page
+    is published or the task runs."""
+
+    PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+    page = models.ForeignKey(GuidelineUpdatePage, on_delete=models.CASCADE, related_name="notifications")
+    participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, default=PENDING)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["page", "participant"], name="guideline_notified_once")]
+
+    def __str__(self):
+        return f"{self.page} to {self.participant}"
+
+
+class PublicCollection(models.Model):
+    """A collection an editor marked public: its documents may be downloaded by anyone. Every other document is
+    private (deny by default): readable through the material pages it is attached to, or by staff alone. Marking a
+    collection public also covers the collections inside it. In the admin: Settings → Public document collections."""
+
+    collection = models.OneToOneField("wagtailcore.Collection", on_delete=models.CASCADE, related_name="public_marker")
+    reason = models.CharField(
+        max_length=255, blank=True, help_text="Why its documents may be public, e.g. course brochures."
+    )
+
+    class Meta:
+        verbose_name = "public document collection"
+
+    def __str__(self):
+        return str(self.collection)

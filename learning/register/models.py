@@ -1,0 +1,155 @@
+"""The certification register: who holds which course's certification, from when until when, and whether it
+was revoked or renewed. Status is never stored: it is derived from the dates on the day asked."""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Upper
+
+
+class CertificationStatus(models.TextChoices):
+    """Derived from the dates on the day asked (Certification.status_on, CertificationQuerySet.with_status)."""
+
+    CURRENT = "current", "Current"
+    EXPIRING = "expiring", "Expiring"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+    RENEWED = "renewed", "Renewed"
+
+
+CURRENT, EXPIRING, EXPIRED = CertificationStatus.CURRENT, CertificationStatus.EXPIRING, CertificationStatus.EXPIRED
+REVOKED, RENEWED = CertificationStatus.REVOKED, CertificationStatus.RENEWED
+STATUS_CHOICES = CertificationStatus.choices
+
+
+# The one format of a certification number (README.md, "Certification numbers"): it is printed on cards, typed by
+# employers into /verify/ and put in URLs, so it holds nothing a URL, a spreadsheet or a reader could mangle.
+NUMBER_FORMAT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,38}[A-Za-z0-9]")
+NUMBER_FORMAT_TEXT = (
+    "3 to 40 letters (A-Z), digits and hyphens, starting and ending with a letter or digit, e.g. ALS2-2026-000123"
+)
+validate_number = RegexValidator(
+    rf"\A{NUMBER_FORMAT.pattern}\Z", f"A certification number is {NUMBER_FORMAT_TEXT}.", code="number_format"
+)
+
+
+def is_certification_number(text: str) -> bool:
+    return NUMBER_FORMAT.fullmatch(text) is not None
+
+
+def expiring_window() -> datetime.timedelta:
+    """A certification is 'expiring' from this long before its expiry (the first reminder's distance)."""
+    return datetime.timedelta(days=settings.CERTIFICATION_EXPIRING_DAYS)
+
+
+class CertificationQuerySet(models.QuerySet):
+    def with_status(self, today: datetime.date):
+        """Annotates `status` as of `today`, in the database, so that lists filter and count by it."""
+        return self.annotate(
+            status=Case(
+                When(revoked_at__isnull=False, then=Value(REVOKED)),
+                When(renewed_by__isnull=False, then=Value(RENEWED)),
+                When(expires_on__lt=today, then=Value(EXPIRED)),
+                When(expires_on__lte=today + expiring_window(), then=Value(EXPIRING)),
+                default=Value(CURRENT),
+                output_field=models.CharField(),
+            )
+        )
+
+    def in_force(self):
+        """Neither revoked nor replaced by a renewal."""
+        return self.filter(revoked_at__isnull=True, renewed_by__isnull=True)
+
+    def valid_on(self, day: datetime.date, *, grace: datetime.timedelta = datetime.timedelta(0)):
+        """Not revoked, and `day` lies between issue and expiry (both included), the expiry extended by `grace`.
+        Certification.is_valid_on is the same rule for one certification already loaded."""
+        return self.filter(revoked_at__isnull=True, issued_on__lte=day, expires_on__gte=day - grace)
+
+    def expiring_between(self, first: datetime.date, last: datetime.date):
+        """In force and expiring (or, for past days, expired) between the two days, both included."""
+        return self.in_force().filter(expires_on__range=(first, last))
+
+
+class Certification(models.Model):
+    """A participant's certification for a course, as printed on their card."""
+
+    participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certifications")
+    course = models.ForeignKey("learning.CoursePage", on_delete=models.PROTECT, related_name="certifications")
+    number = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[validate_number],
+        help_text="Printed on the card, e.g. ALS2-2026-000123: letters, digits and hyphens; upper and lower case are "
+        "the same number.",
+    )
+    issued_on = models.DateField()
+    expires_on = models.DateField(help_text="The last day it is valid. Empty: issued on + the course's validity.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=255, blank=True)
+    renewed_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="renews",
+        help_text="The certification that replaced this one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CertificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expires_on", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=F("issued_on")), name="certification_expires_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""), name="certification_revocation_has_reason"
+            ),
+            models.CheckConstraint(condition=~Q(renewed_by=F("pk")), name="certification_not_renewed_by_itself"),
+            # Verification looks numbers up ignoring case, so two may not differ only in case.
+            models.UniqueConstraint(
+                Upper("number"),
+                name="certification_number_unique_ignoring_case",
+                violation_error_message="Another certification has this number (upper and lower case are the same).",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["expires_on"], name="certification_expiry"),
+            models.Index(fields=["participant", "course"], name="certification_holder_course"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def clean(self):
+        # The constraint guards the database; this puts the message on the field the administrator must fix.
+        if self.issued_on and self.expires_on and self.expires_on <= self.issued_on:
+            raise ValidationError({"expires_on": "The expiry date must be after the issue date."})
+        if self.revoked_at and not self.revoked_reason.strip():
+            raise ValidationError({"revoked_reason": "Say why the certification was revoked."})
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        """The rule of CertificationQuerySet.valid_on, for one certification already loaded."""
+        return self.revoked_at is None and self.issued_on <= day <= self.expires_on
+
+    def status_on(self, today: datetime.date) -> str:
+        if self.revoked_at:
+            return REVOKED
+        if self.renewed_by_id:
+            return RENEWED
+        if self.expires_on < today:
+            return EXPIRED
+        if self.expires_on <= today + expiring_window():
+            return EXPIRING
+        return CURRENT
+
+    def days_left(self, today: datetime.date) -> int:
+        return (self.expires_on - today).days

@@ -1,0 +1,32 @@
+"""The daily reminder run, one function for beat's daily task and `manage.py send_reminders` alike: the scan puts
+what is due into the outbox, the drain settles dead and uncertain sends and picks the participants with due rows,
+and each of them is handed to `dispatch` (a Celery task for beat, delivery in the same process by hand)."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reminders.delivery import Drain, drain
+from reminders.scan import ScanResult, scan
+
+
+@dataclass
+class DailyRun:
+    scanned: ScanResult
+    drained: Drain
+
+
+def daily_run(
+    *,
+    today: datetime.date,
+    now: datetime.datetime,
+    dispatch: Callable[[int], object],
+    drain_now: datetime.datetime | None = None,
+) -> DailyRun:
+    """`drain_now`: the moment the drain ages claims and uncertain sends by, when the run is for another day than
+    the clock's (send_reminders --today); by default `now`."""
+    scanned = scan(today=today, now=now)
+    drained = drain(today=today, now=drain_now or now)
+    for participant_id in drained.dispatched:
+        dispatch(participant_id)
+    return DailyRun(scanned=scanned, drained=drained)

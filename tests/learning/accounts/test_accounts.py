@@ -1,0 +1,360 @@
+"""Participants sign in with their email, sign out, reset and change their password; failures lock out."""
+
+import re
+
+import pytest
+from django.contrib.auth.hashers import identify_hasher
+from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+ADMIN_LOGIN = "/admin/login/"
+
+
+def sign_in(client, email, password, url=LOGIN, **extra):
+    return client.post(url, {"username": email, "password": password}, **extra)
+
+
+def test_sign_in_with_email_and_password_shows_the_name(client, participant):
+    response = sign_in(client, "pat.participant@example.org", PASSWORD)
+
+    assert response.status_code == 302
+    page = client.get("/")
+    assert "Pat Participant" in page.content.decode()
+
+
+def test_sign_in_ignores_the_case_of_the_email(client, participant):
+    response = sign_in(client, "Pat.Participant@Example.ORG", PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(participant.pk)
+
+
+def test_wrong_password_says_so_on_the_site_form(client, participant):
+    response = sign_in(client, participant.email, "not-the-password")
+
+    assert response.status_code == 200
+    assert "do not match an account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_page_is_in_the_site_look_not_the_admin_look(client):
+    html = client.get(LOGIN).content.decode()
+
+    assert "home/css/site.css" in html
+    assert "Email address" in html
+    assert "wagtailadmin" not in html
+
+
+def test_sign_out_ends_the_session(client, participant):
+    client.force_login(participant)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_passwords_are_stored_as_argon2_hashes(participant):
+    participant.set_password("a-brand-new-passphrase")
+    participant.save()
+
+    assert identify_hasher(participant.password).algorithm == "argon2"
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_repeated_failures_lock_the_account_out_from_that_address(client, participant, url, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", url=url)
+
+    response = sign_in(client, participant.email, PASSWORD, url=url)
+
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+# Spellings of pat.participant@example.org that all name the one account: case, surrounding spaces, and
+# full-width letters, which Unicode's NFKC form turns into the plain ones.
+SPELLINGS = [
+    "Pat.Participant@Example.ORG",
+    "  pat.participant@example.org  ",
+    "PAT.PARTICIPANT@EXAMPLE.ORG",
+    "pat.participant@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org",
+    "pAt.pArTiCiPaNt@eXaMpLe.oRg\t",
+]
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_failures_under_any_spelling_of_the_address_count_for_one_account(client, participant, url, settings):
+    assert len(SPELLINGS) == settings.AXES_FAILURE_LIMIT
+    for spelling in SPELLINGS:
+        sign_in(client, spelling, "wrong-guess", url=url)
+
+    response = sign_in(client, participant.email, PASSWORD, url=url)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_lockout_refuses_every_spelling_of_the_address(client, participant, url, spelling, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", url=url)
+
+    response = sign_in(client, spelling, PASSWORD, url=url)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(("failed_on", "tried_on"), [(LOGIN, ADMIN_LOGIN), (ADMIN_LOGIN, LOGIN)])
+def test_a_lockout_on_one_sign_in_form_holds_on_the_other(client, participant, failed_on, tried_on, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "Pat.Participant@example.org", "wrong-guess", url=failed_on)
+
+    response = sign_in(client, participant.email, PASSWORD, url=tried_on)
+
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_the_right_password_in_another_case_does_not_clear_the_lock(client, participant, url, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", url=url)
+
+    other_case = sign_in(client, "PAT.PARTICIPANT@EXAMPLE.ORG", PASSWORD, url=url)
+    as_stored = sign_in(client, participant.email, PASSWORD, url=url)
+
+    assert (other_case.status_code, as_stored.status_code) == (429, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_fewer_failures_than_the_limit_under_other_spellings_still_let_the_right_password_in(
+    client, participant, settings
+):
+    for spelling in SPELLINGS[: settings.AXES_FAILURE_LIMIT - 1]:
+        sign_in(client, spelling, "wrong-guess")
+
+    response = sign_in(client, "Pat.Participant@Example.org", PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(participant.pk)
+
+
+def test_a_lockout_does_not_stop_the_same_account_from_another_address(client, participant, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", REMOTE_ADDR="198.51.100.7")
+
+    response = sign_in(client, participant.email, PASSWORD, REMOTE_ADDR="198.51.100.8")
+
+    assert response.status_code == 302
+
+
+@override_settings(AXES_IPWARE_PROXY_COUNT=0, AXES_IPWARE_META_PRECEDENCE_ORDER=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"))
+def test_behind_a_proxy_the_lockout_counts_the_client_address_the_proxy_reports(client, participant, settings):
+    # One proxy (10.0.0.2) appends the address it saw; the attacker forges an entry at the left.
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.5", **proxy)
+
+    attacker = sign_in(client, participant.email, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    colleague = sign_in(client, participant.email, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.6", **proxy)
+
+    assert attacker.status_code == 429
+    assert colleague.status_code == 302
+
+
+def test_password_reset_email_link_sets_a_new_password(client, participant):
+    response = client.post(reverse("password_reset"), {"email": "pat.participant@example.org"})
+    assert response.status_code == 302
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["pat.participant@example.org"]
+    assert message.subject == "Reset your Resus Training password"
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", message.body).group(1)
+    assert link in html
+
+    form_page = client.get(link, follow=True)
+    set_password_url = form_page.redirect_chain[-1][0]
+    done = client.post(
+        set_password_url, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"}
+    )
+
+    assert done.status_code == 302
+    assert done.url == reverse("password_reset_complete")
+    assert sign_in(client, participant.email, "a-fresh-passphrase-9").status_code == 302
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+
+    assert "Check your email" in response.content.decode()
+    assert mail.outbox == []
+
+
+def request_reset(client, email, client_address="198.51.100.20"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=client_address)
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_password_reset_is_limited_per_address_however_it_is_spelled(client, participant):
+    spellings = ["pat.participant@example.org", "Pat.Participant@Example.org", "PAT.PARTICIPANT@EXAMPLE.ORG"]
+    responses = [
+        request_reset(client, spelling, client_address=f"198.51.100.{n}") for n, spelling in enumerate(spellings)
+    ]
+
+    assert len(mail.outbox) == 2
+    assert [r.status_code for r in responses] == [302, 302, 302]
+    assert {r.url for r in responses} == {reverse("password_reset_done")}
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_the_address_limit_of_one_account_leaves_other_accounts_alone(client, participant):
+    other = UserFactory(email="olu@example.org")
+    for _ in range(3):
+        request_reset(client, participant.email)
+    mail.outbox.clear()
+
+    request_reset(client, other.email)
+
+    assert [message.to for message in mail.outbox] == [[other.email]]
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=100, PASSWORD_RESET_PER_CLIENT_PER_HOUR=3)
+def test_password_reset_is_limited_per_client(client):
+    people = [UserFactory(email=f"reset{n}@example.org") for n in range(4)]
+
+    for person in people:
+        request_reset(client, person.email, client_address="203.0.113.9")
+    from_elsewhere = request_reset(client, people[3].email, client_address="203.0.113.10")
+
+    assert [message.to[0] for message in mail.outbox] == [p.email for p in people[:3]] + [people[3].email]
+    assert from_elsewhere.status_code == 302
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=1, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_over_the_limit_the_page_is_the_same_as_for_any_address(client, participant):
+    request_reset(client, participant.email)
+
+    over = client.post(reverse("password_reset"), {"email": participant.email}, follow=True)
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+
+    assert len(mail.outbox) == 1
+    assert over.redirect_chain == unknown.redirect_chain
+    assert over.content == unknown.content
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_the_admin_password_reset_counts_against_the_same_limit(client, participant):
+    site = request_reset(client, participant.email)
+    admin = [
+        client.post("/admin/password_reset/", {"email": participant.email}, REMOTE_ADDR=f"198.51.100.{n}")
+        for n in (30, 31)
+    ]
+
+    assert len(mail.outbox) == 2
+    assert site.url == reverse("password_reset_done")
+    assert [response.status_code for response in admin] == [302, 302]
+    assert {response.url for response in admin} == {"/admin/password_reset/done/"}
+
+
+def test_a_used_reset_link_no_longer_works(client, participant):
+    client.post(reverse("password_reset"), {"email": participant.email})
+    link = re.search(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(set_password_url, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"})
+
+    again = client.get(link, follow=True)
+
+    assert "This link no longer works" in again.content.decode()
+
+
+def test_change_password_needs_the_old_one(client, participant):
+    client.force_login(participant)
+
+    refused = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "wrong",
+            "new_password1": "another-passphrase-7",
+            "new_password2": "another-passphrase-7",
+        },
+    )
+    changed = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-passphrase-7",
+            "new_password2": "another-passphrase-7",
+        },
+    )
+
+    assert refused.status_code == 200
+    assert "old password was entered incorrectly" in refused.content.decode()
+    assert changed.status_code == 302
+    participant.refresh_from_db()
+    assert participant.check_password("another-passphrase-7")
+
+
+def test_change_password_requires_sign_in(client):
+    response = client.get(reverse("password_change"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
+
+
+def test_editor_reaches_the_wagtail_admin(client):
+    from django.contrib.auth.models import Group
+
+    editor = UserFactory(email="editor@example.org")
+    editor.groups.add(Group.objects.get(name="Editors"))
+
+    sign_in(client, "editor@example.org", PASSWORD, url=ADMIN_LOGIN)
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_participant_is_kept_out_of_the_wagtail_admin(client, participant):
+    client.force_login(participant)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+
+
+def test_the_participant_admin_offers_the_invitation_only_when_creating(admin_client):
+    participant = UserFactory()
+
+    creating = admin_client.get("/admin/participants/new/").context["form"].fields
+    editing = admin_client.get(f"/admin/participants/edit/{participant.pk}/").context["form"].fields
+
+    assert "send_invitation" in creating
+    assert "send_invitation" not in editing and "email" in editing
+
+
+def test_the_participant_admin_edits_the_details(admin_client):
+    participant = UserFactory(employer="")
+    data = {
+        "email": participant.email,
+        "first_name": participant.first_name,
+        "last_name": participant.last_name,
+        "registration_number": "",
+        "employer": "City Hospital",
+        "wants_reminders": "on",
+    }
+
+    response = admin_client.post(f"/admin/participants/edit/{participant.pk}/", data)
+
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.employer == "City Hospital"

@@ -1,0 +1,613 @@
+"""Booking course dates: seats, the waiting list and its promotion, prerequisites for the first day, the
+cancellation cut-off, concurrent bookings, the .ics invitation, results and certifications, and CE credits."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import icalendar
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
+from django.utils import timezone
+
+from learning.bookings.services import (
+    BookingRefused,
+    ResultsRefused,
+    booking_cancel,
+    booking_create,
+    issue_certifications,
+    issue_plan,
+    results_record,
+)
+from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate
+from learning.register.models import RENEWED
+from learning.register.services import add_months, certification_revoke
+from tests.conftest import require
+from tests.factories import CertificationFactory, UserFactory, make_course_date
+
+pytestmark = pytest.mark.django_db
+
+
+def moment_on(day: datetime.date) -> datetime.datetime:
+    """Mid-morning of `day` in the provider's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def today():
+    return timezone.localdate()
+
+
+def with_als1(person, als1, valid_until):
+    return CertificationFactory(
+        participant=person, course=als1, issued_on=add_months(valid_until, -24), expires_on=valid_until
+    )
+
+
+def book(person, course_date, **kwargs):
+    return booking_create(participant=person, course_date=course_date, today=today(), **kwargs)
+
+
+# --- Seats and the waiting list -------------------------------------------------------------------------
+
+
+def test_seats_are_instructors_times_the_course_maximum(als2):
+    course_date = make_course_date(als2, instructors=2)
+
+    annotated = CourseDate.objects.with_seats().get(pk=course_date.pk)
+
+    assert course_date.total_seats == annotated.seats == 12
+    assert annotated.seats_left == 12
+
+
+def test_bookings_fill_the_seats_then_the_waiting_list(als1, django_capture_on_commit_callbacks):
+    course_date = make_course_date(als1, instructors=1)  # 6 seats
+    people = [UserFactory() for _ in range(8)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bookings = [book(person, course_date) for person in people]
+
+    assert [b.status for b in bookings] == ["confirmed"] * 6 + ["waitlisted"] * 2
+    assert CourseDate.objects.with_seats().get(pk=course_date.pk).seats_left == 0
+    subjects = [message.subject for message in mail.outbox]
+    assert subjects.count(f"Booked: ALS1 on {course_date.starts_on:%-d %B %Y}") == 6
+    assert subjects.count(f"Waiting list: ALS1 on {course_date.starts_on:%-d %B %Y}") == 2
+
+
+def test_a_cancellation_moves_the_first_on_the_waiting_list_in_and_emails_them(
+    als1, django_capture_on_commit_callbacks
+):
+    course_date = make_course_date(als1, instructors=1)
+    bookings = [book(UserFactory(), course_date) for _ in range(8)]
+    first_waiting, second_waiting = bookings[6], bookings[7]
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        promoted = booking_cancel(booking=bookings[2], now=timezone.now())
+
+    assert promoted == first_waiting
+    first_waiting.refresh_from_db()
+    second_waiting.refresh_from_db()
+    assert (first_waiting.status, second_waiting.status) == ("confirmed", "waitlisted")
+    promoted_mail = next(m for m in mail.outbox if m.to == [first_waiting.participant.email])
+    assert promoted_mail.subject.startswith("A place is free")
+    assert promoted_mail.attachments[0][2].startswith("text/calendar")
+    assert any(m.subject.startswith("Cancelled: ALS1") for m in mail.outbox)
+
+
+def test_cancelling_a_waiting_list_place_promotes_nobody(als1):
+    course_date = make_course_date(als1, instructors=1)
+    bookings = [book(UserFactory(), course_date) for _ in range(8)]
+
+    assert booking_cancel(booking=bookings[7], now=timezone.now()) is None
+    assert Booking.objects.filter(course_date=course_date, status="confirmed").count() == 6
+
+
+def test_booking_twice_is_refused(als1):
+    person, course_date = UserFactory(), make_course_date(als1)
+    book(person, course_date)
+
+    with pytest.raises(BookingRefused, match="already booked"):
+        book(person, course_date)
+
+
+def test_a_participant_cannot_cancel_after_the_cut_off_but_an_administrator_can(als1, settings):
+    settings.BOOKING_CANCELLATION_CUTOFF_DAYS = 7
+    booking = book(UserFactory(), make_course_date(als1, starts_in_days=5))
+
+    with pytest.raises(BookingRefused, match="until"):
+        booking_cancel(booking=booking, now=timezone.now())
+    booking_cancel(booking=booking, now=timezone.now(), by_administrator=True)
+
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_closed_or_past_dates_cannot_be_booked(als1):
+    with pytest.raises(BookingRefused, match="closed"):
+        book(UserFactory(), make_course_date(als1, booking_open=False))
+    with pytest.raises(BookingRefused, match="closed"):
+        book(UserFactory(), make_course_date(als1, starts_in_days=0))
+
+
+def test_concurrent_bookings_never_exceed_the_seats(committed_db, catalogue_for_threads):
+    require(connection.vendor == "postgresql", "concurrent bookings are tested on PostgreSQL (DATABASE_URL)")
+    course_date = make_course_date(catalogue_for_threads, instructors=1)  # 6 seats
+    people = [UserFactory() for _ in range(16)]
+    start = threading.Barrier(len(people))
+    errors = []
+
+    def attempt(person):
+        try:
+            start.wait()
+            book(person, course_date)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    statuses = list(Booking.objects.filter(course_date=course_date).values_list("status", flat=True))
+    assert statuses.count("confirmed") == 6
+    assert statuses.count("waitlisted") == 10
+
+
+@pytest.fixture
+def catalogue_for_threads(committed_db):
+    from home.models import HomePage
+    from learning.models import CourseIndexPage
+    from tests.factories import make_course
+
+    catalogue = CourseIndexPage(title="Courses", slug="courses")
+    HomePage.objects.get().add_child(instance=catalogue)
+    return make_course(catalogue, "ALS1")
+
+
+# --- Prerequisites --------------------------------------------------------------------------------------
+
+
+def test_als2_is_booked_with_an_als1_current_on_the_first_day(als1, als2):
+    person = UserFactory()
+    course_date = make_course_date(als2, starts_in_days=30)
+    with_als1(person, als1, valid_until=course_date.starts_on)
+
+    assert book(person, course_date).status == "confirmed"
+
+
+def test_an_als1_expiring_before_the_first_day_is_refused_with_the_reason(als1, als2):
+    person = UserFactory()
+    course_date = make_course_date(als2, starts_in_days=30)
+    expiry = course_date.starts_on - datetime.timedelta(days=1)
+    with_als1(person, als1, valid_until=expiry)
+
+    with pytest.raises(BookingRefused) as refused:
+        book(person, course_date)
+
+    first_day = f"{course_date.starts_on:%d %B %Y}"
+    assert refused.value.reasons == [
+        f"ALS1 certification expired on {expiry.isoformat()} (needed on {first_day}, the first day)"
+    ]
+    assert refused.value.courses_to_book == [als1]
+    assert not Booking.objects.exists()
+
+
+def test_never_holding_als1_is_refused(als1, als2):
+    with pytest.raises(BookingRefused) as refused:
+        book(UserFactory(), make_course_date(als2))
+
+    assert refused.value.reasons[0].startswith("no ALS1 certification")
+
+
+def test_a_revoked_als1_is_refused(als1, als2):
+    person = UserFactory()
+    course_date = make_course_date(als2)
+    certification = with_als1(person, als1, valid_until=course_date.starts_on + datetime.timedelta(days=200))
+    certification_revoke(certification=certification, reason="Misconduct")
+
+    with pytest.raises(BookingRefused) as refused:
+        book(person, course_date)
+
+    assert f"ALS1 certification {certification.number} was revoked on" in refused.value.reasons[0]
+
+
+def test_the_booking_page_says_what_is_missing_and_which_course_to_book(client, als1, als2):
+    person = UserFactory()
+    client.force_login(person)
+    course_date = make_course_date(als2)
+
+    response = client.post(f"/portal/book/{course_date.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "no ALS1 certification" in html
+    assert f'href="{als1.url}">book a ALS1 course</a>' in html
+
+
+def test_booking_through_the_site_confirms_and_shows_on_the_dashboard(client, als1):
+    person = UserFactory()
+    client.force_login(person)
+    course_date = make_course_date(als1, venue="Simulation Suite")
+
+    response = client.post(f"/portal/book/{course_date.pk}/", follow=True)
+
+    assert "You are booked on" in response.content.decode()
+    assert "Simulation Suite" in response.content.decode()
+    assert Booking.objects.get().status == "confirmed"
+
+
+# --- Course pages ---------------------------------------------------------------------------------------
+
+
+def test_course_and_catalogue_pages_show_upcoming_dates_with_seats_left(client, catalogue, als1):
+    course_date = make_course_date(als1, instructors=1, venue="Room 7")
+    make_course_date(als1, starts_in_days=-3, venue="Past room")
+    make_course_date(als1, booking_open=False, venue="Closed room")
+    book(UserFactory(), course_date)
+
+    course_html = client.get(als1.url).content.decode()
+    catalogue_html = client.get(catalogue.url).content.decode()
+
+    assert "Room 7" in course_html and "5 of 6" in course_html
+    assert "Past room" not in course_html and "Closed room" not in course_html
+    assert 'href="#dates">Book your ALS1 course' in course_html
+    assert f"{course_date.starts_on:%-d %b} (5 left)" in catalogue_html
+
+
+# --- Calendar -------------------------------------------------------------------------------------------
+
+
+def test_the_confirmation_carries_an_ics_with_the_right_dates_and_time_zone(
+    als2, als1, settings, django_capture_on_commit_callbacks
+):
+    settings.TIME_ZONE = "Europe/London"
+    person = UserFactory()
+    course_date = make_course_date(als2, days=3, venue="Simulation Suite")
+    with_als1(person, als1, valid_until=course_date.ends_on + datetime.timedelta(days=100))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book(person, course_date)
+
+    name, content, mimetype = mail.outbox[0].attachments[0]
+    assert name.endswith(".ics") and mimetype.startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(content)
+    event = next(component for component in calendar.walk("VEVENT"))
+    start, end = event.decoded("dtstart"), event.decoded("dtend")
+    assert (start.date(), start.hour, start.minute) == (course_date.starts_on, 8, 30)
+    assert (end.date(), end.hour) == (course_date.starts_on, 17)
+    assert str(start.tzinfo) == "Europe/London"
+    assert event["dtstart"].params["TZID"] == "Europe/London"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+    assert event["rrule"]["FREQ"] == ["DAILY"] and event["rrule"]["COUNT"] == [3]
+    assert str(event["location"]) == "Simulation Suite"
+
+
+# --- Results --------------------------------------------------------------------------------------------
+
+
+def test_results_decide_pass_or_fail_from_the_course_facts(als1, als2):
+    course_date = make_course_date(als2)
+    booking = Booking(course_date=course_date, participant=UserFactory(), status="confirmed")
+
+    cases = [((100, 85), True), ((100, 84), False), ((95, 99), False), ((100, None), None), ((None, 90), None)]
+    for (attendance, score), expected in cases:
+        booking.attendance_percent, booking.exam_score = attendance, score
+        assert booking.passed is expected, (attendance, score)
+
+
+def roster_data(bookings_and_results) -> dict:
+    """The roster formset as the admin posts it, for (booking, attendance, score) triples."""
+    data = {"form-TOTAL_FORMS": str(len(bookings_and_results)), "form-INITIAL_FORMS": str(len(bookings_and_results))}
+    for index, (booking, attendance, score) in enumerate(bookings_and_results):
+        data.update(
+            {
+                f"form-{index}-id": booking.pk,
+                f"form-{index}-attendance_percent": "" if attendance is None else attendance,
+                f"form-{index}-exam_score": "" if score is None else score,
+            }
+        )
+    return data
+
+
+def move_date(course_date, *, starts_in_days: int, days: int = 1):
+    """Moves a date that was booked ahead to another time relative to today (bookings are only taken ahead)."""
+    starts_on = today() + datetime.timedelta(days=starts_in_days)
+    CourseDate.objects.filter(pk=course_date.pk).update(
+        starts_on=starts_on, ends_on=starts_on + datetime.timedelta(days=days - 1)
+    )
+    course_date.refresh_from_db()
+    return course_date
+
+
+def with_results(course_date, *results):
+    """Confirmed bookings on `course_date` with the given (attendance, score) recorded."""
+    bookings = []
+    for attendance, score in results:
+        booking = Booking.objects.create(course_date=course_date, participant=UserFactory(), status="confirmed")
+        Booking.objects.filter(pk=booking.pk).update(attendance_percent=attendance, exam_score=score)
+        bookings.append(Booking.objects.get(pk=booking.pk))
+    return bookings
+
+
+def test_issuing_renews_previous_certifications_and_emails_results_after_confirmation(
+    admin_client, als1, als2, django_capture_on_commit_callbacks
+):
+    course_date = make_course_date(als2, starts_in_days=10)
+    renewer, newcomer, failer = UserFactory(), UserFactory(), UserFactory()
+    for person in (renewer, newcomer, failer):
+        with_als1(person, als1, valid_until=course_date.starts_on + datetime.timedelta(days=300))
+    old = CertificationFactory(
+        participant=renewer, course=als2, issued_on=add_months(today(), -23), expires_on=add_months(today(), 1)
+    )
+    bookings = {person: book(person, course_date) for person in (renewer, newcomer, failer)}
+    move_date(course_date, starts_in_days=-2)
+    url = f"/admin/course-dates/{course_date.pk}/roster/"
+    results = [(bookings[renewer], 100, 90), (bookings[newcomer], 100, 85), (bookings[failer], 100, 60)]
+    mail.outbox.clear()
+
+    to_confirm = admin_client.post(url, {**roster_data(results), "issue": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(to_confirm.url, {"certifications": "2", "emails": "3"})
+
+    assert to_confirm.url == f"/admin/course-dates/{course_date.pk}/issue/"
+    assert response.status_code == 302
+    old.refresh_from_db()
+    renewal = Certification.objects.get(participant=renewer, course=als2, renewed_by__isnull=True)
+    assert old.renewed_by == renewal and old.status_on(today()) == RENEWED
+    assert renewal.issued_on == today()
+    assert old not in Certification.objects.in_force()
+    # Reminders stop for the renewed certification: the scan finds nothing due for it.
+    from reminders.scan import scan
+
+    scan(today=today())
+    assert not old.reminders.exists()
+    assert Certification.objects.filter(participant=newcomer, course=als2).count() == 1
+    assert not Certification.objects.filter(participant=failer, course=als2).exists()
+    by_person = {m.to[0]: m for m in mail.outbox}
+    assert by_person[renewer.email].subject == "You passed ALS2"
+    assert f"/portal/certifications/{renewal.number}/card.pdf" in by_person[renewer.email].body
+    assert by_person[failer.email].subject == "Your ALS2 result"
+    assert "Written exam: 60% (pass mark: 85%)" in by_person[failer.email].body
+
+
+def test_issuing_twice_issues_and_emails_nothing_more(als1, django_capture_on_commit_callbacks):
+    course_date = make_course_date(als1)
+    with_results(course_date, (100, None))
+    after = course_date.ends_on + datetime.timedelta(days=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = issue_certifications(course_date=course_date, now=moment_on(after))
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = issue_certifications(course_date=course_date, now=moment_on(after))
+
+    assert (len(first), len(second)) == (1, 0)
+    assert len(mail.outbox) == sent == 1
+
+
+# --- Results only from the first day, certifications only after the last ------------------------------------
+
+
+def test_results_are_refused_before_the_first_day_and_nothing_is_saved(als1):
+    course_date = make_course_date(als1, days=3)
+    [booking] = with_results(course_date, (None, None))
+    booking.attendance_percent = 100
+
+    with pytest.raises(ResultsRefused) as refused:
+        results_record(
+            course_date=course_date, bookings=[booking], today=course_date.starts_on - datetime.timedelta(days=1)
+        )
+
+    assert str(refused.value) == (
+        f"Results for this date can be recorded from its first day, {course_date.starts_on:%-d %B %Y}; "
+        "nothing was saved."
+    )
+    assert Booking.objects.get(pk=booking.pk).attendance_percent is None
+
+
+def test_results_are_recorded_from_the_first_day(als1):
+    course_date = make_course_date(als1, days=3)
+    [booking] = with_results(course_date, (None, None))
+    booking.attendance_percent, booking.exam_score = 100, 70
+
+    saved = results_record(course_date=course_date, bookings=[booking], today=course_date.starts_on)
+
+    assert saved == 1
+    assert Booking.objects.values_list("attendance_percent", "exam_score").get(pk=booking.pk) == (100, 70)
+
+
+@pytest.mark.parametrize("days_after_start", [-1, 0, 2], ids=["before", "first-day", "last-day"])
+def test_certifications_are_refused_until_the_day_after_the_last_day(
+    als1, django_capture_on_commit_callbacks, days_after_start
+):
+    course_date = make_course_date(als1, days=3)
+    with_results(course_date, (100, None), (50, None))
+
+    with pytest.raises(ResultsRefused) as refused, django_capture_on_commit_callbacks(execute=True):
+        issue_certifications(
+            course_date=course_date, now=moment_on(course_date.starts_on + datetime.timedelta(days=days_after_start))
+        )
+
+    assert str(refused.value) == (
+        f"Certifications for this date can be issued from {course_date.ends_on + datetime.timedelta(days=1):%-d %B %Y},"
+        f" the day after its last day ({course_date.ends_on:%-d %B %Y}); nothing was issued."
+    )
+    assert not Certification.objects.exists()
+    assert not Booking.objects.filter(result_sent_at__isnull=False).exists()
+    assert mail.outbox == []
+
+
+def test_the_plan_counts_certifications_to_issue_and_result_emails_to_send(als2):
+    course_date = make_course_date(als2)
+    passed, failed, undecided = with_results(course_date, (100, 90), (100, 60), (100, None))
+    already = with_results(course_date, (100, 95))[0]
+    Booking.objects.filter(pk=already.pk).update(
+        certification=CertificationFactory(course=als2, participant=already.participant), result_sent_at=timezone.now()
+    )
+
+    plan = issue_plan(course_date=course_date, today=course_date.ends_on + datetime.timedelta(days=1))
+
+    assert (plan.certifications, plan.emails) == (1, 2)
+    assert [b.pk for b in plan.to_certify] == [passed.pk]
+    assert sorted(b.pk for b in plan.to_notify) == sorted([passed.pk, failed.pk])
+    assert undecided.pk not in [b.pk for b in plan.to_notify]
+
+
+def test_the_roster_refuses_results_before_the_first_day(admin_client, als1):
+    course_date = make_course_date(als1, starts_in_days=5)
+    [booking] = with_results(course_date, (None, None))
+
+    response = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/roster/", {**roster_data([(booking, 100, 80)]), "save": "1"}
+    )
+
+    assert response.status_code == 200
+    assert "can be recorded from its first day" in response.content.decode()
+    assert Booking.objects.get(pk=booking.pk).attendance_percent is None
+
+
+def test_the_roster_saves_results_but_refuses_to_issue_while_the_course_runs(admin_client, als1):
+    course_date = move_date(make_course_date(als1, starts_in_days=10, days=3), starts_in_days=-1, days=3)
+    [booking] = with_results(course_date, (None, None))
+
+    response = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/roster/",
+        {**roster_data([(booking, 100, None)]), "issue": "1"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert response.redirect_chain == [(f"/admin/course-dates/{course_date.pk}/roster/", 302)]
+    assert "Results saved." in page
+    assert "can be issued from" in page
+    assert Booking.objects.get(pk=booking.pk).attendance_percent == 100
+    assert not Certification.objects.exists()
+
+
+def test_the_confirmation_says_how_many_certifications_and_emails_and_issues_nothing_yet(admin_client, als2):
+    course_date = move_date(make_course_date(als2, starts_in_days=10), starts_in_days=-3)
+    with_results(course_date, (100, 90), (100, 85), (100, 30), (None, None))
+
+    response = admin_client.get(f"/admin/course-dates/{course_date.pk}/issue/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 certifications will be issued and 3 result emails sent." in page
+    assert not Certification.objects.exists()
+    assert not Booking.objects.filter(result_sent_at__isnull=False).exists()
+    assert mail.outbox == []
+
+
+def test_confirming_numbers_that_changed_since_the_page_was_shown_issues_nothing(admin_client, als2):
+    course_date = move_date(make_course_date(als2, starts_in_days=10), starts_in_days=-3)
+    with_results(course_date, (100, 90), (100, 85), (100, 30))
+
+    response = admin_client.post(f"/admin/course-dates/{course_date.pk}/issue/", {"certifications": "1", "emails": "1"})
+
+    assert response.status_code == 200
+    assert "The results changed since the confirmation was shown" in response.content.decode()
+    assert "2 certifications will be issued and 3 result emails sent." in response.content.decode()
+    assert not Certification.objects.exists()
+
+
+def test_the_confirmation_page_refuses_before_the_day_after_the_last_day(admin_client, als1):
+    course_date = make_course_date(als1, starts_in_days=3)
+    with_results(course_date, (100, None))
+
+    shown = admin_client.get(f"/admin/course-dates/{course_date.pk}/issue/", follow=True)
+    confirmed = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/issue/", {"certifications": "1", "emails": "1"}, follow=True
+    )
+
+    for response in (shown, confirmed):
+        assert response.redirect_chain == [(f"/admin/course-dates/{course_date.pk}/roster/", 302)]
+        assert "can be issued from" in response.content.decode()
+    assert not Certification.objects.exists()
+
+
+# --- Continuing education -------------------------------------------------------------------------------
+
+
+def test_ce_submission_approval_and_credits_in_the_current_period(client, admin_client, als1):
+    person = UserFactory()
+    certification = with_als1(person, als1, valid_until=today() + datetime.timedelta(days=400))
+    client.force_login(person)
+    evidence = SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+
+    response = client.post(
+        "/portal/continuing-education/new/",
+        {
+            "title": "Sepsis simulation",
+            "provider": "City Hospital",
+            "completed_on": today().isoformat(),
+            "credits": "2.5",
+            "evidence": evidence,
+        },
+    )
+    assert response.status_code == 302
+    activity = ContinuingEducationActivity.objects.get()
+    assert activity.status == "pending"
+    ContinuingEducationActivity.objects.create(
+        participant=person,
+        title="Before this period",
+        provider="X",
+        completed_on=certification.issued_on - datetime.timedelta(days=5),
+        credits=4,
+        status="approved",
+    )
+    dashboard = client.get("/portal/").content.decode()
+    assert f'data-testid="ce-credits-{certification.number}">0 CE credits' in dashboard
+
+    admin_client.post(
+        f"/admin/continuing_education/edit/{activity.pk}/",
+        {
+            "participant": person.pk,
+            "title": activity.title,
+            "provider": activity.provider,
+            "completed_on": activity.completed_on.isoformat(),
+            "credits": "2.5",
+            "status": "approved",
+            "review_note": "",
+        },
+    )
+
+    activity.refresh_from_db()
+    assert activity.status == "approved"
+    dashboard = client.get("/portal/").content.decode()
+    assert f'data-testid="ce-credits-{certification.number}">2.5 CE credits' in dashboard
+    assert admin_client.get(f"/admin/continuing-education/{activity.pk}/evidence/").status_code == 200
+    assert client.get(f"/admin/continuing-education/{activity.pk}/evidence/").status_code in (302, 403)
+
+
+def test_ce_submission_refuses_a_future_date_and_a_missing_file(client, participant):
+    client.force_login(participant)
+    future = (today() + datetime.timedelta(days=3)).isoformat()
+
+    response = client.post(
+        "/portal/continuing-education/new/", {"title": "Later", "provider": "X", "completed_on": future, "credits": "1"}
+    )
+
+    form = response.context["form"]
+    assert form.errors["completed_on"] == ["The date cannot be in the future."]
+    assert "evidence" in form.errors
+    assert not ContinuingEducationActivity.objects.exists()
+    assert Decimal("0") == sum(a.credits for a in ContinuingEducationActivity.objects.all())
+
+
+def test_the_admin_lists_dates_with_seats_booked_and_waiting_and_opens_the_roster(admin_client, als1):
+    course_date = make_course_date(als1, instructors=1, venue="Room 9")
+    for _ in range(7):
+        book(UserFactory(), course_date)
+
+    listing = admin_client.get("/admin/course_dates/").content.decode()
+    roster = admin_client.get(f"/admin/course-dates/{course_date.pk}/roster/").content.decode()
+
+    assert "Room 9" in listing and "Roster (6)" in listing
+    assert roster.count('data-testid="roster-') == 6
+    assert "Waiting list" in roster

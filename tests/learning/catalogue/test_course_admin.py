@@ -1,0 +1,86 @@
+"""Editors change course pages in the Wagtail admin; the page shows the change, and previews before it."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from learning.models import CoursePage
+from tests.admin_forms import page_edit_form_data
+from tests.factories import UserFactory
+from tests.learning.catalogue.test_hugo_import import import_hugo, page_text
+from tests.learning.conftest import ALS1_MD, ALS2_MD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def als2(catalogue):
+    import_hugo(ALS1_MD, ALS2_MD)
+    return CoursePage.objects.get(code="ALS2")
+
+
+@pytest.fixture
+def editor_client(client):
+    # Wagtail's Moderators may publish; its Editors submit for moderation (see the materials workflow).
+    editor = UserFactory(email="moderator@example.org")
+    editor.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(editor)
+    return client
+
+
+def with_new_first_audience(page: CoursePage):
+    body = page.body
+    audience = next(block for block in body if block.block_type == "audience")
+    audience.value["people"][0] = "Resuscitation Officers"
+    audience.value["heading"] = "Who Attends"
+    return body
+
+
+def test_admin_edit_form_shows_the_typed_facts(editor_client, als2):
+    response = editor_client.get(f"/admin/pages/{als2.pk}/edit/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="validity_months" value="24"' in html
+    assert 'name="written_exam_pass_mark" value="85"' in html
+
+
+def test_an_editor_changes_a_section_and_the_published_page_shows_it(editor_client, client, als2):
+    data = page_edit_form_data(editor_client, als2, {"body": with_new_first_audience(als2)})
+    data["action-publish"] = "action-publish"
+
+    response = editor_client.post(f"/admin/pages/{als2.pk}/edit/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    als2.refresh_from_db()
+    editor_client.logout()
+    text = page_text(client.get(als2.url).content.decode())
+    assert "Who Attends" in text
+    assert "Resuscitation Officers" in text
+    assert "Experienced Registered Nurses" not in text
+    assert "Advanced Practice Nurses" in text
+
+
+def test_an_invalid_fact_is_refused_on_its_field(editor_client, als2):
+    data = page_edit_form_data(editor_client, als2, {"body": als2.body})
+    data.update({"written_exam_pass_mark": "120", "action-publish": "action-publish"})
+
+    response = editor_client.post(f"/admin/pages/{als2.pk}/edit/", data)
+
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 100." in response.content.decode()
+    als2.refresh_from_db()
+    assert als2.written_exam_pass_mark == 85
+
+
+def test_the_page_previews_an_unsaved_change(editor_client, als2):
+    data = page_edit_form_data(editor_client, als2, {"body": with_new_first_audience(als2)})
+    preview_url = f"/admin/pages/{als2.pk}/edit/preview/"
+
+    check = editor_client.post(preview_url, data)
+    preview = editor_client.get(preview_url)
+
+    assert check.json()["is_valid"] is True
+    assert preview.status_code == 200
+    assert "Resuscitation Officers" in page_text(preview.content.decode())
+    als2.refresh_from_db()
+    assert "Resuscitation Officers" not in page_text(editor_client.get(als2.url).content.decode())

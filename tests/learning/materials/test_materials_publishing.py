@@ -1,0 +1,168 @@
+"""Guideline update notifications, the editorial workflow, My materials, and constant query counts."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import Page
+
+from learning.models import GuidelineNotification, GuidelineUpdatePage, ManualPage
+from tests.factories import CertificationFactory, UserFactory
+from tests.learning.materials.test_materials_access import holding
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eager_tasks():
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def new_update(library, course, title="Compression depth clarified", live=True):
+    page = GuidelineUpdatePage(
+        title=title,
+        summary="A short summary.",
+        what_changed="<p>Depth 5 to 6 cm.</p>",
+        effective_on=timezone.localdate(),
+        live=live,
+    )
+    library.add_child(instance=page)
+    page.courses.set([course])
+    return page
+
+
+def test_the_first_publication_emails_each_entitled_participant_once(
+    library, als1, als2, eager_tasks, django_capture_on_commit_callbacks
+):
+    als1_holder = holding(als1, email="one@example.org")
+    als2_holder = holding(als2, email="two@example.org")  # ALS2 builds on ALS1
+    holding(als1, email="optedout@example.org", wants_reminders=False)
+    holding(als1, email="expired@example.org", expired_days_ago=3)
+    UserFactory(email="none@example.org")
+    page = new_update(library, als1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    assert sorted(message.to[0] for message in mail.outbox) == [als1_holder.email, als2_holder.email]
+    assert mail.outbox[0].subject == "Guideline update for ALS1: Compression depth clarified"
+    assert GuidelineNotification.objects.filter(page=page, status="sent").count() == 2
+
+    mail.outbox.clear()
+    page.title = "Compression depth clarified (typo fixed)"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    assert mail.outbox == []
+
+
+def test_running_the_notification_twice_sends_nothing_twice(library, als1):
+    from reminders.guideline_notifications import notify_guideline_update
+
+    holding(als1, email="one@example.org")
+    page = new_update(library, als1)
+    page.save_revision().publish()
+    mail.outbox.clear()
+
+    notify_guideline_update(page.pk, now=timezone.now())
+    notify_guideline_update(page.pk, now=timezone.now())
+
+    assert [message.to for message in mail.outbox] == [["one@example.org"]]
+
+
+def test_editors_submit_and_moderators_approve(client, library, als1):
+    editor = UserFactory(email="ed@example.org")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    moderator = UserFactory(email="mo@example.org")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    page = new_update(library, als1, title="Draft update", live=False)
+    page.save_revision(user=editor)
+
+    workflow = page.get_workflow()
+    assert workflow is not None and workflow.name == "Moderators approval"
+    workflow.start(page, editor)
+    page.refresh_from_db()
+    state = page.current_workflow_state
+    assert state.status == "in_progress" and not page.live
+    assert not GuidelineUpdatePage.objects.live().exists()
+
+    client.force_login(moderator)
+    task_state = state.current_task_state
+    url = reverse("wagtailadmin_pages:workflow_action", args=[page.pk, "approve", task_state.pk])
+    response = client.post(url, {"comment": ""})
+
+    assert response.status_code in (200, 302)
+    page.refresh_from_db()
+    assert page.live
+    assert page.live_revision.user == editor  # what went live is the editor's revision, kept in the history
+
+
+def test_scheduled_publishing_goes_live_at_its_time(library, als1):
+    from django.core.management import call_command
+
+    page = new_update(library, als1, title="Scheduled update")
+    page.unpublish()
+    revision = page.save_revision(approved_go_live_at=timezone.now() - datetime.timedelta(minutes=1))
+    page.go_live_at = revision.approved_go_live_at
+    page.save()
+
+    call_command("publish_scheduled", verbosity=0)
+
+    assert Page.objects.get(pk=page.pk).live
+
+
+def test_my_materials_groups_by_course_and_marks_new_and_updated(client, library, als1, als2):
+    person = holding(als2)
+    older = ManualPage(title="ALS1 manual")
+    library.add_child(instance=older)
+    older.courses.set([als1])
+    older.save_revision().publish()
+    client.force_login(person)
+    client.get("/portal/")  # the first visit
+    newer = ManualPage(title="ALS2 manual, new")
+    library.add_child(instance=newer)
+    newer.courses.set([als2])
+    newer.save_revision().publish()
+
+    html = client.get("/portal/").content.decode()
+
+    assert 'data-testid="materials-ALS1"' in html and 'data-testid="materials-ALS2"' in html
+    assert html.count('data-testid="new-material"') == 1
+    assert "ALS2 manual, new</a>" in html.split('data-testid="new-material"')[0][-400:]
+
+
+def query_count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_material_page_and_library_run_a_constant_number_of_queries(client, library, als1, als2):
+    person = holding(als1)
+    first = ManualPage(title="Manual 0")
+    library.add_child(instance=first)
+    first.courses.set([als1, als2])
+    first.save_revision().publish()
+    client.force_login(person)
+    query_count(client, first.url)
+    query_count(client, library.url)
+    page_queries, library_queries = query_count(client, first.url), query_count(client, library.url)
+
+    for n in range(1, 12):
+        extra = ManualPage(title=f"Manual {n}")
+        library.add_child(instance=extra)
+        extra.courses.set([als1, als2])
+        extra.save_revision().publish()
+        CertificationFactory(participant=person, course=als1 if n % 2 else als2)
+
+    assert query_count(client, first.url) == page_queries
+    assert query_count(client, library.url) == library_queries

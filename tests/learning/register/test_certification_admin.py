@@ -1,0 +1,83 @@
+"""The certifications' admin edits through the register's services: issuing generates the number as the services
+do, and revoking records when and why through certification_revoke, with the reason required; a renewal is never
+typed into the form."""
+
+import pytest
+
+from learning.models import Certification
+from tests.factories import CertificationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def edit_data(certification, **changes):
+    data = {
+        "participant": certification.participant_id,
+        "course": certification.course_id,
+        "number": certification.number,
+        "issued_on": certification.issued_on.isoformat(),
+        "expires_on": certification.expires_on.isoformat(),
+    }
+    return {**data, **changes}
+
+
+def test_revoking_in_the_admin_records_the_moment_and_the_reason(admin_client):
+    certification = CertificationFactory()
+
+    response = admin_client.post(
+        f"/admin/certifications/edit/{certification.pk}/",
+        edit_data(certification, revoke="on", revocation_reason="Issued in error"),
+    )
+
+    assert response.status_code == 302
+    certification.refresh_from_db()
+    assert certification.revoked_at is not None
+    assert certification.revoked_reason == "Issued in error"
+
+
+def test_revoking_without_a_reason_is_refused_on_the_reason_field_and_changes_nothing(admin_client):
+    certification = CertificationFactory()
+
+    response = admin_client.post(
+        f"/admin/certifications/edit/{certification.pk}/", edit_data(certification, revoke="on")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["revocation_reason"] == ["A revocation needs a reason."]
+    certification.refresh_from_db()
+    assert certification.revoked_at is None
+
+
+def test_an_edit_without_revoking_leaves_the_certification_in_force(admin_client):
+    certification = CertificationFactory()
+
+    response = admin_client.post(
+        f"/admin/certifications/edit/{certification.pk}/", edit_data(certification, number="NEW-REF-1")
+    )
+
+    assert response.status_code == 302
+    certification.refresh_from_db()
+    assert (certification.number, certification.revoked_at) == ("NEW-REF-1", None)
+
+
+def test_the_forms_offer_no_field_for_the_renewal_or_the_revocation_moment(admin_client):
+    certification = CertificationFactory()
+
+    for url in ("/admin/certifications/new/", f"/admin/certifications/edit/{certification.pk}/"):
+        fields = admin_client.get(url).context["form"].fields
+        assert not {"renewed_by", "revoked_at"} & set(fields)
+
+
+def test_issuing_offers_no_revocation(admin_client):
+    fields = admin_client.get("/admin/certifications/new/").context["form"].fields
+    assert "revoke" not in fields
+    assert not Certification.objects.exists()
+
+
+def test_a_certification_can_be_inspected_without_opening_its_form(admin_client):
+    certification = CertificationFactory()
+
+    response = admin_client.get(f"/admin/certifications/inspect/{certification.pk}/")
+
+    assert response.status_code == 200
+    assert certification.number in response.content.decode()
