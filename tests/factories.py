@@ -200,3 +200,42 @@ class PublicCollectionFactory(factory.django.DjangoModelFactory):
 
     collection = factory.Sequence(new_collection)
     reason = "Course flyers"
+
+
+def default_guideline_update():
+    """A live guideline update for the default course, under the library (both made when missing)."""
+    from home.models import HomePage
+    from learning.models import GuidelineUpdatePage, LibraryIndexPage
+
+    library = LibraryIndexPage.objects.first()
+    if library is None:
+        library = LibraryIndexPage(title="Course materials", slug="materials")
+        HomePage.objects.get().add_child(instance=library)
+        library.save_revision().publish()
+    page = GuidelineUpdatePage(
+        title="Guideline update", effective_on=local_today(), what_changed="<p>What changed.</p>"
+    )
+    library.add_child(instance=page)
+    page.courses.set([default_course()])
+    page.save_revision().publish()
+    return GuidelineUpdatePage.objects.get(pk=page.pk)
+
+
+class GuidelineNotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "learning.GuidelineNotification"
+
+    page = factory.LazyFunction(default_guideline_update)
+    participant = factory.SubFactory(UserFactory)
+
+
+class TrackingEventFactory(factory.django.DjangoModelFactory):
+    """A delivery event as the ESP reports it, for a message the outbox knows of or not."""
+
+    class Meta:
+        model = "reminders.TrackingEvent"
+
+    event_id = factory.Sequence(lambda n: f"event-{n}")
+    event_type = "delivered"
+    message_id = factory.Sequence(lambda n: f"pm-{n}")
+    recipient = factory.Sequence(lambda n: f"recipient{n}@example.org")

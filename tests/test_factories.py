@@ -16,6 +16,8 @@ FACTORIES = [
     factories.ReminderFactory,
     factories.SuppressionFactory,
     factories.PublicCollectionFactory,
+    factories.GuidelineNotificationFactory,
+    factories.TrackingEventFactory,
 ]
 
 
