@@ -1,2 +1,6 @@
 """Celery tasks of the learning app: each takes ids and calls one function. (The guideline-update emails are sent
 by reminders.tasks, which owns email to participants.)"""
+
+from learning.bookings.tasks import send_booking_email_task, send_result_email_task
+
+__all__ = ["send_booking_email_task", "send_result_email_task"]

@@ -46,6 +46,17 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_the_test():
+    """Tasks queued by the code under test (emails sent on commit) run in the test's process, so a test sees their
+    effect; tests of the broker path start a real worker (`celery_worker`), which turns this off."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(scope="session")
 def db_baseline(django_db_setup, django_db_blocker) -> str:
     """The migrated database's content (home page, groups, …), to start committed-data tests from."""
@@ -109,9 +120,13 @@ def celery_worker(env: dict | None = None):
         text=True,
     )
     worker = WorkerRun(queue=queue, pid=process.pid)
+    from portal.celery import app
+
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False  # tasks go through the broker to it
     try:
         yield worker
     finally:
+        app.conf.task_always_eager = eager
         process.terminate()
         try:
             worker.output, _ = process.communicate(timeout=30)

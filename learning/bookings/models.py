@@ -129,3 +129,8 @@ class Booking(models.Model):
         attended = self.attendance_percent >= (course.attendance_required or 0)
         scored = course.written_exam_pass_mark is None or self.exam_score >= course.written_exam_pass_mark
         return attended and scored
+
+
+def cancellation_deadline(course_date: CourseDate) -> datetime.date:
+    """The last day a participant may cancel themselves."""
+    return course_date.starts_on - datetime.timedelta(days=settings.BOOKING_CANCELLATION_CUTOFF_DAYS)

@@ -6,15 +6,12 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from learning.bookings.calendar import booking_ics
-from learning.bookings.models import Booking, CourseDate
+from learning.bookings.models import Booking, CourseDate, cancellation_deadline
+from learning.bookings.tasks import send_booking_email_task, send_result_email_task
 from learning.catalogue.models import CoursePage
-from learning.common.emails import render_email
 from learning.register.models import Certification
 from learning.register.services import certification_issue, certification_renew, prerequisites_check
 
@@ -52,17 +49,10 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
         confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
         status = Booking.CONFIRMED if confirmed < locked.total_seats else Booking.WAITLISTED
         booking = Booking.objects.create(course_date=locked, participant=participant, status=status)
-        transaction.on_commit(
-            lambda: send_booking_email(
-                booking.pk, "booking_confirmed" if status == Booking.CONFIRMED else "booking_waitlisted"
-            )
+        send_booking_email_task.delay_on_commit(
+            booking.pk, "booking_confirmed" if status == Booking.CONFIRMED else "booking_waitlisted"
         )
     return booking
-
-
-def cancellation_deadline(course_date: CourseDate) -> datetime.date:
-    """The last day a participant may cancel themselves."""
-    return course_date.starts_on - datetime.timedelta(days=settings.BOOKING_CANCELLATION_CUTOFF_DAYS)
 
 
 def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
@@ -84,7 +74,7 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
         was_confirmed = booking.status == Booking.CONFIRMED
         booking.status, booking.cancelled_at = Booking.CANCELLED, now
         booking.save(update_fields=["status", "cancelled_at"])
-        transaction.on_commit(lambda: send_booking_email(booking.pk, "booking_cancelled"))
+        send_booking_email_task.delay_on_commit(booking.pk, "booking_cancelled")
         if was_confirmed:
             promoted = (
                 Booking.objects.filter(course_date_id=booking.course_date_id, status=Booking.WAITLISTED)
@@ -95,37 +85,8 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
                 promoted.status = Booking.CONFIRMED
                 promoted.save(update_fields=["status"])
                 promoted_pk = promoted.pk
-                transaction.on_commit(lambda: send_booking_email(promoted_pk, "booking_promoted"))
+                send_booking_email_task.delay_on_commit(promoted_pk, "booking_promoted")
     return promoted
-
-
-def send_booking_email(booking_pk: int, template: str) -> bool:
-    """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands."""
-    booking = Booking.objects.select_related("course_date__course", "participant").get(pk=booking_pk)
-    message = render_email(
-        template,
-        {
-            "booking": booking,
-            "course_date": booking.course_date,
-            "course": booking.course_date.course,
-            "participant": booking.participant,
-            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
-            "deadline": cancellation_deadline(booking.course_date),
-        },
-        to=[booking.participant.email],
-    )
-    if template in ("booking_confirmed", "booking_promoted"):
-        message.attach(
-            f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics",
-            booking_ics(booking),
-            "text/calendar; method=PUBLISH; charset=utf-8",
-        )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send %s for booking %s", template, booking_pk)
-        return False
-    return True
 
 
 class ResultsRefused(Exception):
@@ -229,31 +190,6 @@ def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> 
             issued.append(certification)
         to_notify = [booking.pk for booking in plan.to_notify]
         Booking.objects.filter(pk__in=to_notify).update(result_sent_at=now)
-        transaction.on_commit(lambda: [send_result_email(pk) for pk in to_notify])
+        for pk in to_notify:
+            send_result_email_task.delay_on_commit(pk)
     return issued
-
-
-def send_result_email(booking_pk: int) -> bool:
-    booking = Booking.objects.select_related("course_date__course", "participant", "certification").get(pk=booking_pk)
-    card_url = (
-        settings.PORTAL_BASE_URL + reverse("certification_card", kwargs={"number": booking.certification.number})
-        if booking.certification
-        else ""
-    )
-    message = render_email(
-        "course_result",
-        {
-            "booking": booking,
-            "course": booking.course_date.course,
-            "participant": booking.participant,
-            "card_url": card_url,
-            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
-        },
-        to=[booking.participant.email],
-    )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send the result of booking %s", booking_pk)
-        return False
-    return True

@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from learning.accounts.models import User
-from learning.bookings.models import Booking
-from learning.bookings.services import cancellation_deadline
+from learning.bookings.models import Booking, cancellation_deadline
 from learning.continuing_education.models import ContinuingEducationActivity
 from learning.continuing_education.selectors import approved_credits, credits_between
 from learning.materials.entitlement import readable_materials

@@ -611,3 +611,41 @@ def test_the_admin_lists_dates_with_seats_booked_and_waiting_and_opens_the_roste
     assert "Room 9" in listing and "Roster (6)" in listing
     assert roster.count('data-testid="roster-') == 6
     assert "Waiting list" in roster
+
+
+def test_a_booking_email_leaves_the_request_as_a_task_queued_on_commit(
+    client, als1, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    person = UserFactory()
+    course_date = make_course_date(als1)
+    client.force_login(person)
+
+    with (
+        mock.patch("learning.bookings.services.send_booking_email_task.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(f"/portal/book/{course_date.pk}/")
+
+    assert response.status_code == 302
+    booking = Booking.objects.get(participant=person)
+    queued.assert_called_once_with(booking.pk, "booking_confirmed")
+    assert mail.outbox == []  # nothing was sent while the participant waited for the page
+
+
+def test_result_emails_are_tasks_queued_on_commit(als1, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    course_date = make_course_date(als1)
+    [booking] = with_results(course_date, (100, None))
+    after = course_date.ends_on + datetime.timedelta(days=1)
+
+    with (
+        mock.patch("learning.bookings.services.send_result_email_task.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        issue_certifications(course_date=course_date, now=moment_on(after))
+
+    queued.assert_called_once_with(booking.pk)
+    assert mail.outbox == []

@@ -1,0 +1,69 @@
+"""The emails of a booking (confirmed, waitlisted, promoted, cancelled; confirmations carry the .ics) and of its
+result. Sent by the tasks in learning.bookings.tasks, on commit, never in the request: a slow ESP slows no page.
+Each is sent in its own error handling: a failure is logged, the booking stands."""
+
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+
+from learning.bookings.calendar import booking_ics
+from learning.bookings.models import Booking, cancellation_deadline
+from learning.common.emails import render_email
+
+logger = logging.getLogger(__name__)
+
+
+def send_booking_email(booking_pk: int, template: str) -> bool:
+    """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands."""
+    booking = Booking.objects.select_related("course_date__course", "participant").get(pk=booking_pk)
+    message = render_email(
+        template,
+        {
+            "booking": booking,
+            "course_date": booking.course_date,
+            "course": booking.course_date.course,
+            "participant": booking.participant,
+            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+            "deadline": cancellation_deadline(booking.course_date),
+        },
+        to=[booking.participant.email],
+    )
+    if template in ("booking_confirmed", "booking_promoted"):
+        message.attach(
+            f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics",
+            booking_ics(booking),
+            "text/calendar; method=PUBLISH; charset=utf-8",
+        )
+    try:
+        message.send()
+    except Exception:
+        logger.exception("could not send %s for booking %s", template, booking_pk)
+        return False
+    return True
+
+
+def send_result_email(booking_pk: int) -> bool:
+    booking = Booking.objects.select_related("course_date__course", "participant", "certification").get(pk=booking_pk)
+    card_url = (
+        settings.PORTAL_BASE_URL + reverse("certification_card", kwargs={"number": booking.certification.number})
+        if booking.certification
+        else ""
+    )
+    message = render_email(
+        "course_result",
+        {
+            "booking": booking,
+            "course": booking.course_date.course,
+            "participant": booking.participant,
+            "card_url": card_url,
+            "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
+        },
+        to=[booking.participant.email],
+    )
+    try:
+        message.send()
+    except Exception:
+        logger.exception("could not send the result of booking %s", booking_pk)
+        return False
+    return True
