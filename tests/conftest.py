@@ -5,10 +5,12 @@ import dataclasses
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "var" / "artifacts"))
@@ -133,6 +135,29 @@ def celery_worker(env: dict | None = None):
         except subprocess.TimeoutExpired:
             process.kill()
             worker.output, _ = process.communicate()
+
+
+def at_once(*calls) -> tuple[list, list[Exception]]:
+    """Runs each call (a function of no arguments) in its own thread, all released together, each with its own
+    database connection; returns (their results, the errors they raised), so a test can assert on both."""
+    start = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call):
+        try:
+            start.wait()
+            results.append(call())
+        except Exception as error:  # returned to the test, which asserts on it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
 
 
 @dataclasses.dataclass

@@ -4,18 +4,17 @@ the Celery path with a real worker."""
 
 import datetime
 import json
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
 from reminders.delivery import TransientSendError, deliver_to_participant, sending_timeout, settle_stale_claims
 from reminders.models import Reminder
 from reminders.scan import scan
-from tests.conftest import celery_worker, require
+from tests.conftest import at_once, celery_worker, require
 from tests.factories import UserFactory
 from tests.reminders.conftest import TODAY, accepted, at, expiring, inactive_recipient, worker_env
 
@@ -186,24 +185,12 @@ def test_two_workers_sending_at_once_send_each_email_once(committed_db, postmark
     require(connection.vendor == "postgresql", "concurrent sending is tested on PostgreSQL (DATABASE_URL)")
     people = [due_participant(catalogue_with_course, 30) for _ in range(6)]
     postmark.expect_request("/email", method="POST").respond_with_handler(accepted())
-    start = threading.Barrier(2)
-    errors = []
 
-    def worker():
-        try:
-            start.wait()
-            for person in people:
-                deliver(person)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def deliver_everyone():
+        for person in people:
+            deliver(person)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = at_once(deliver_everyone, deliver_everyone)
 
     assert errors == []
     assert len(postmark.log) == 6

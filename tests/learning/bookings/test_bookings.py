@@ -2,14 +2,13 @@
 cancellation cut-off, concurrent bookings, the .ics invitation, results and certifications, and CE credits."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import icalendar
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from learning.bookings.services import (
@@ -24,7 +23,7 @@ from learning.bookings.services import (
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate
 from learning.register.models import RENEWED
 from learning.register.services import add_months, certification_revoke
-from tests.conftest import require
+from tests.conftest import at_once, require
 from tests.factories import CertificationFactory, UserFactory, make_course_date
 
 pytestmark = pytest.mark.django_db
@@ -135,23 +134,7 @@ def test_concurrent_bookings_never_exceed_the_seats(committed_db, catalogue_for_
     require(connection.vendor == "postgresql", "concurrent bookings are tested on PostgreSQL (DATABASE_URL)")
     course_date = make_course_date(catalogue_for_threads, instructors=1)  # 6 seats
     people = [UserFactory() for _ in range(16)]
-    start = threading.Barrier(len(people))
-    errors = []
-
-    def attempt(person):
-        try:
-            start.wait()
-            book(person, course_date)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=attempt, args=(person,)) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = at_once(*(lambda person=person: book(person, course_date) for person in people))
 
     assert errors == []
     statuses = list(Booking.objects.filter(course_date=course_date).values_list("status", flat=True))

@@ -13,7 +13,7 @@ from django.db import connection, connections
 
 from learning.models import Certification, User
 from learning.register.certification_import import import_certifications
-from tests.conftest import require
+from tests.conftest import at_once, require
 from tests.factories import CertificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -794,23 +794,7 @@ def test_two_imports_of_the_same_file_at_once_write_each_row_once(tmp_path, cour
     require(connection.vendor == "postgresql", "concurrent imports are tested on PostgreSQL (DATABASE_URL)")
     rows = 2500
     path = write(tmp_path, many_rows(rows))
-    start = threading.Barrier(2)
-    outcomes, errors = [], []
-
-    def importer():
-        try:
-            start.wait()
-            outcomes.append(run(path))
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=importer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, errors = at_once(lambda: run(path), lambda: run(path))
 
     assert errors == []
     for output, ok in outcomes:
