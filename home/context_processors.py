@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from learning.common.models import portal_settings
+
 
 def section_urls() -> dict[str, str]:
     """The addresses of the catalogue and the materials library for the menu, in one query."""
@@ -18,5 +20,9 @@ def section_urls() -> dict[str, str]:
 
 
 def portal(request):
-    # Lazy: the query runs only for templates that show the menu.
-    return {"portal_name": settings.PORTAL_NAME, "section_urls": SimpleLazyObject(section_urls)}
+    # Lazy: the queries run only for templates that show the menu or the training office's details.
+    return {
+        "portal_name": settings.PORTAL_NAME,
+        "section_urls": SimpleLazyObject(section_urls),
+        "office": SimpleLazyObject(lambda: portal_settings(request)),
+    }

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "learning.common.middleware.PortalSettingsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -220,7 +221,17 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
 
-# --- Certifications ----------------------------------------------------------------------------------
+# --- What administrators tune -------------------------------------------------------------------------
+# The values below are a fresh install's first values: they are copied into Settings › Portal settings in the admin
+# the first time the portal needs them, and from then on the admin's values apply.
+
+# The training office, as pages, refusals and emails name it.
+TRAINING_OFFICE_NAME = os.environ.get("TRAINING_OFFICE_NAME", "The training office")
+TRAINING_OFFICE_EMAIL = os.environ.get("TRAINING_OFFICE_EMAIL", "training@example.org")
+TRAINING_OFFICE_PHONE = os.environ.get("TRAINING_OFFICE_PHONE", "")
+TRAINING_OFFICE_ADDRESS = os.environ.get("TRAINING_OFFICE_ADDRESS", "")
+TRAINING_OFFICE_HOURS = os.environ.get("TRAINING_OFFICE_HOURS", "Monday to Friday, 9am to 5pm")
+
 
 # A certification shows as "expiring" from this many days before it expires (the first reminder's distance).
 CERTIFICATION_EXPIRING_DAYS = env_int("CERTIFICATION_EXPIRING_DAYS", 90)

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home import urls as home_urls
 from learning import urls as learning_urls
 from reminders import urls as reminders_urls
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("anymail/", include(reminders_urls.webhook_urls)),
     path("", include(learning_urls)),
     path("", include(reminders_urls)),
+    path("", include(home_urls)),
 ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -239,3 +239,15 @@ class TrackingEventFactory(factory.django.DjangoModelFactory):
     event_type = "delivered"
     message_id = factory.Sequence(lambda n: f"pm-{n}")
     recipient = factory.Sequence(lambda n: f"recipient{n}@example.org")
+
+
+def set_portal_settings(**fields):
+    """The portal's one settings row (Settings > Portal settings) with `fields` changed, as an administrator would."""
+    from learning.common.models import PortalSettings
+
+    row = PortalSettings.load()
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save()
+    return row

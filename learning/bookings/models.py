@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
 
+from learning.common.models import portal_settings
+
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -131,6 +133,8 @@ class Booking(models.Model):
         return attended and scored
 
 
-def cancellation_deadline(course_date: CourseDate) -> datetime.date:
-    """The last day a participant may cancel themselves."""
-    return course_date.starts_on - datetime.timedelta(days=settings.BOOKING_CANCELLATION_CUTOFF_DAYS)
+def cancellation_deadline(course_date: CourseDate, *, cutoff_days: int | None = None) -> datetime.date:
+    """The last day a participant may cancel themselves (the cut-off is in Settings > Portal settings)."""
+    if cutoff_days is None:
+        cutoff_days = portal_settings().cancellation_cutoff_days
+    return course_date.starts_on - datetime.timedelta(days=cutoff_days)

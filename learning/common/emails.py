@@ -4,10 +4,17 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from learning.common.models import portal_settings
+
 
 def render_email(name: str, context: dict, *, to: list[str], headers: dict | None = None) -> EmailMultiAlternatives:
     """One message: the subject on one line, a plain-text body and its HTML alternative, marked as automatic."""
-    context = {"site_name": settings.PORTAL_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
+    context = {
+        "site_name": settings.PORTAL_NAME,
+        "base_url": settings.PORTAL_BASE_URL,
+        "office": portal_settings(),
+        **context,
+    }
     subject = " ".join(render_to_string(f"email/{name}/subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,

@@ -2,7 +2,7 @@
 the page itself (and its aliases), its documents and images, the library and My materials, and site search.
 
 A participant may read a material page when it serves a course for which they hold a certification that is not
-revoked and has not been expired for longer than the grace period (MATERIALS_GRACE_DAYS), or a course that builds
+revoked and has not been expired for longer than the grace period (Settings > Portal settings), or a course that builds
 on it (ALS2 holders read ALS1 materials), or when they are booked on an upcoming date of one of its courses.
 Staff (anyone with access to the Wagtail admin) read everything. The answer is computed per request from the
 dates, never cached in the session, so a certification that lapsed yesterday stops access today.
@@ -11,7 +11,6 @@ dates, never cached in the session, so a certification that lapsed yesterday sto
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.cache import patch_cache_control
 
 from learning.bookings.models import Booking
 from learning.catalogue.models import CoursePage, CoursePrerequisite
+from learning.common.models import portal_settings
 from learning.register.models import Certification
 
 ALL = "all"
@@ -54,7 +54,7 @@ def entitled_course_ids(user, today: datetime.date | None = None) -> set[int] | 
     if is_staff(user):
         return ALL
     today = today or timezone.localdate()
-    grace = datetime.timedelta(days=settings.MATERIALS_GRACE_DAYS)
+    grace = datetime.timedelta(days=portal_settings().grace_days)
     held = set(
         Certification.objects.valid_on(today, grace=grace).filter(participant=user).values_list("course_id", flat=True)
     )

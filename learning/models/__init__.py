@@ -9,6 +9,7 @@ from learning.catalogue.models import (
     CoursePage,
     CoursePrerequisite,
 )
+from learning.common.models import PortalSettings
 from learning.continuing_education.models import ContinuingEducationActivity
 from learning.materials.models import (
     CaseStudyPage,
@@ -41,6 +42,7 @@ __all__ = [
     "ManualPage",
     "MaterialDocument",
     "MaterialPage",
+    "PortalSettings",
     "PortalUserManager",
     "PublicCollection",
     "ResourcePage",

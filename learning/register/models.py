@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Upper
 
+from learning.common.models import portal_settings
+
 
 class CertificationStatus(models.TextChoices):
     """Derived from the dates on the day asked (Certification.status_on, CertificationQuerySet.with_status)."""
@@ -43,8 +45,8 @@ def is_certification_number(text: str) -> bool:
 
 
 def expiring_window() -> datetime.timedelta:
-    """A certification is 'expiring' from this long before its expiry (the first reminder's distance)."""
-    return datetime.timedelta(days=settings.CERTIFICATION_EXPIRING_DAYS)
+    """A certification is 'expiring' from this long before its expiry (Settings > Portal settings)."""
+    return datetime.timedelta(days=portal_settings().expiring_days)
 
 
 class CertificationQuerySet(models.QuerySet):
@@ -140,14 +142,15 @@ class Certification(models.Model):
         """The rule of CertificationQuerySet.valid_on, for one certification already loaded."""
         return self.revoked_at is None and self.issued_on <= day <= self.expires_on
 
-    def status_on(self, today: datetime.date) -> str:
+    def status_on(self, today: datetime.date, *, expiring: datetime.timedelta | None = None) -> str:
+        """Current, expiring, expired, revoked or renewed on `today`; pass `expiring` when asking for many rows."""
         if self.revoked_at:
             return REVOKED
         if self.renewed_by_id:
             return RENEWED
         if self.expires_on < today:
             return EXPIRED
-        if self.expires_on <= today + expiring_window():
+        if self.expires_on <= today + (expiring if expiring is not None else expiring_window()):
             return EXPIRING
         return CURRENT
 

@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
+from learning.common.models import portal_settings
 from learning.common.rate_limits import client_address, over_limit
 from learning.register.cards import certification_card_pdf
 from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certification_number
@@ -51,7 +51,7 @@ def verify(request, number=None):
         "number_format": NUMBER_FORMAT_TEXT,
     }
     if number:
-        if over_rate_limit(request, "verify", settings.VERIFY_RATE_PER_MINUTE):
+        if over_rate_limit(request, "verify", portal_settings(request).verify_rate_per_minute):
             response = render(request, "learning/verify.html", {**context, "rate_limited": True}, status=429)
             response["Retry-After"] = "60"
             return response
