@@ -222,7 +222,7 @@ USE_I18N = True
 USE_TZ = True
 
 # --- What administrators tune -------------------------------------------------------------------------
-# The values below are a fresh install's first values: they are copied into Settings › Portal settings in the admin
+# The values below are a fresh install's first values: they are copied into Settings > Portal settings in the admin
 # the first time the portal needs them, and from then on the admin's values apply.
 
 # The training office, as pages, refusals and emails name it.

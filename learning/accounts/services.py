@@ -1,35 +1,19 @@
 """Participants: created by administrators (or an import) without a password, and invited by email to set one."""
 
-import logging
-
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from collections.abc import Iterable
 
 from learning.accounts.models import User
-from learning.common.emails import render_email
-
-logger = logging.getLogger(__name__)
+from learning.accounts.tasks import send_invitation_task
 
 
-def set_password_url(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.PORTAL_BASE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-
-
-def participant_invite(user: User) -> bool:
-    """Emails the participant a link to set their password; a failure is logged, not raised, so that one bad
-    address does not stop a batch of invitations."""
-    message = render_email("invitation", {"user": user, "set_password_url": set_password_url(user)}, to=[user.email])
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send the invitation to participant %s", user.pk)
-        return False
-    return True
+def participants_invite(*, user_ids: Iterable[int]) -> int:
+    """Queues one invitation email per participant, sent by a worker once the caller's transaction commits (so a
+    slow ESP never holds a page, and a rolled-back creation invites nobody). Returns how many were queued."""
+    queued = 0
+    for pk in user_ids:
+        send_invitation_task.delay_on_commit(pk)
+        queued += 1
+    return queued
 
 
 def participant_create(
@@ -44,5 +28,5 @@ def participant_create(
         employer=employer,
     )
     if invite:
-        participant_invite(user)
+        participants_invite(user_ids=[user.pk])
     return user

@@ -103,4 +103,3 @@ def portal_settings(request=None) -> PortalSettings:
     """The portal's settings (created from the environment's values on first use), read once per request.
     Outside a request (tasks, commands) each call reads the row, so a change in the admin applies at once."""
     return PortalSettings.load(request_or_site=request or current_request.get())
-

@@ -5,29 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0010_certification_number_format'),
+        ("learning", "0010_certification_number_format"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PortalSettings',
+            name="PortalSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('office_name', models.CharField(max_length=120, verbose_name='name')),
-                ('office_email', models.EmailField(max_length=254, verbose_name='email')),
-                ('office_phone', models.CharField(blank=True, max_length=40, verbose_name='telephone')),
-                ('office_address', models.TextField(blank=True, verbose_name='postal address')),
-                ('office_hours', models.CharField(blank=True, help_text='e.g. Monday to Friday, 9am to 5pm', max_length=200, verbose_name='opening hours')),
-                ('expiring_days', models.PositiveIntegerField(help_text='A certification shows as expiring from this many days before it expires.', validators=[django.core.validators.MaxValueValidator(3650)])),
-                ('grace_days', models.PositiveIntegerField(help_text="Participants may still read a course's materials this many days after their certification expired.", validators=[django.core.validators.MaxValueValidator(3650)])),
-                ('cancellation_cutoff_days', models.PositiveIntegerField(help_text='Participants may cancel a booking online until this many days before the course starts.', validators=[django.core.validators.MaxValueValidator(365)])),
-                ('verify_rate_per_minute', models.PositiveIntegerField(help_text='How many certificate look-ups one client address may make on the public verification page.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10000)], verbose_name='verification look-ups per minute')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("office_name", models.CharField(max_length=120, verbose_name="name")),
+                ("office_email", models.EmailField(max_length=254, verbose_name="email")),
+                ("office_phone", models.CharField(blank=True, max_length=40, verbose_name="telephone")),
+                ("office_address", models.TextField(blank=True, verbose_name="postal address")),
+                (
+                    "office_hours",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Monday to Friday, 9am to 5pm",
+                        max_length=200,
+                        verbose_name="opening hours",
+                    ),
+                ),
+                (
+                    "expiring_days",
+                    models.PositiveIntegerField(
+                        help_text="A certification shows as expiring from this many days before it expires.",
+                        validators=[django.core.validators.MaxValueValidator(3650)],
+                    ),
+                ),
+                (
+                    "grace_days",
+                    models.PositiveIntegerField(
+                        help_text="Participants may still read a course's materials this many days after their certification expired.",
+                        validators=[django.core.validators.MaxValueValidator(3650)],
+                    ),
+                ),
+                (
+                    "cancellation_cutoff_days",
+                    models.PositiveIntegerField(
+                        help_text="Participants may cancel a booking online until this many days before the course starts.",
+                        validators=[django.core.validators.MaxValueValidator(365)],
+                    ),
+                ),
+                (
+                    "verify_rate_per_minute",
+                    models.PositiveIntegerField(
+                        help_text="How many certificate look-ups one client address may make on the public verification page.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10000),
+                        ],
+                        verbose_name="verification look-ups per minute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'portal settings',
-                'verbose_name_plural': 'portal settings',
+                "verbose_name": "portal settings",
+                "verbose_name_plural": "portal settings",
             },
         ),
     ]

@@ -21,7 +21,7 @@ from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.accounts.models import User
-from learning.accounts.services import participant_invite
+from learning.accounts.services import participants_invite
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.register.certification_import import ImportRefused, import_certifications
 from learning.register.models import NUMBER_FORMAT_TEXT, STATUS_CHOICES, Certification, is_certification_number
@@ -251,7 +251,7 @@ def certification_import_view(request):
             except ImportRefused as problem:
                 error = str(problem).replace(str(path), form.cleaned_data["file"].name)
         if report and report.written and form.cleaned_data["invite"]:
-            invited = sum(participant_invite(user) for user in User.objects.filter(pk__in=report.new_participant_ids))
+            invited = participants_invite(user_ids=report.new_participant_ids)
     return render(
         request,
         "learning/admin/certification_import.html",

@@ -4,8 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.accounts.models import User
-from learning.accounts.services import participant_invite
+from learning.accounts.services import participants_invite
 from learning.register.certification_import import ImportRefused, import_certifications, write_rejected
 
 
@@ -64,8 +63,8 @@ class Command(BaseCommand):
             self.stderr.write(f"The rejected rows and their reasons are in {target}")
 
         if invite and report.new_participant_ids:
-            sent = sum(participant_invite(user) for user in User.objects.filter(pk__in=report.new_participant_ids))
-            self.stdout.write(f"Invitations sent: {sent} of {len(report.new_participant_ids)}")
+            queued = participants_invite(user_ids=report.new_participant_ids)
+            self.stdout.write(f"Invitations queued: {queued} (sent by the Celery worker)")
 
         if report.encoding_note:
             self.stdout.write(report.encoding_note)

@@ -3,11 +3,12 @@
 import re
 
 import pytest
-from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.hashers import identify_hasher, make_password
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
+from learning.models import User
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +359,41 @@ def test_the_participant_admin_edits_the_details(admin_client):
     assert response.status_code == 302
     participant.refresh_from_db()
     assert participant.employer == "City Hospital"
+
+
+# --- Invitations leave the request ---------------------------------------------------------------------------
+
+
+def test_creating_a_participant_queues_the_invitation_for_after_the_commit(admin_client):
+    from unittest import mock
+
+    data = {"email": "new@example.org", "first_name": "New", "last_name": "Person", "send_invitation": "on"}
+    with mock.patch("learning.accounts.services.send_invitation_task.delay_on_commit") as queued:
+        assert admin_client.post("/admin/participants/new/", data).status_code == 302
+
+    queued.assert_called_once_with(User.objects.get(email="new@example.org").pk)
+    assert mail.outbox == []  # nothing was sent while the administrator waited for the page
+
+
+def test_a_participant_created_in_a_transaction_that_rolls_back_is_not_invited(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from learning.accounts.services import participant_create
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        participant_create(email="gone@example.org", first_name="G", last_name="One", invite=True)
+        raise RuntimeError("the import failed after this row")
+
+    assert mail.outbox == []
+    assert not User.objects.filter(email="gone@example.org").exists()
+
+
+def test_an_invitation_is_not_sent_to_someone_who_set_a_password_meanwhile(db):
+    from learning.accounts.emails import send_invitation
+
+    waiting = UserFactory(password=make_password(None))  # created by an administrator, not yet signed in
+    settled = UserFactory()
+
+    assert send_invitation(waiting.pk) is True
+    assert send_invitation(settled.pk) is False
+    assert [message.to for message in mail.outbox] == [[waiting.email]]

@@ -235,7 +235,9 @@ def test_the_form_accepts_a_number_in_the_format(admin_client, als1):
     assert Certification.objects.get().number == "old-ref-77"
 
 
-def test_an_administrator_creates_a_participant_without_a_password_who_is_invited(admin_client):
+def test_an_administrator_creates_a_participant_without_a_password_who_is_invited(
+    admin_client, django_capture_on_commit_callbacks
+):
     data = {
         "email": "New.Person@Example.org",
         "first_name": "New",
@@ -246,7 +248,8 @@ def test_an_administrator_creates_a_participant_without_a_password_who_is_invite
         "send_invitation": "on",
     }
 
-    response = admin_client.post("/admin/participants/new/", data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/participants/new/", data)
 
     assert response.status_code == 302
     person = User.objects.get(email="new.person@example.org")
