@@ -241,6 +241,8 @@ MATERIALS_GRACE_DAYS = env_int("MATERIALS_GRACE_DAYS", 90)
 BOOKING_CANCELLATION_CUTOFF_DAYS = env_int("BOOKING_CANCELLATION_CUTOFF_DAYS", 7)
 # Public verification (/verify/): look-ups allowed per client address per minute.
 VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 20)
+# The most credits one continuing-education activity may claim.
+CE_MAX_CREDITS_PER_ACTIVITY = env_int("CE_MAX_CREDITS_PER_ACTIVITY", 50)
 
 # --- Course import (import_hugo) ----------------------------------------------------------------------
 

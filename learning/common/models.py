@@ -1,11 +1,13 @@
 """What training administrators tune without a deployment: the training office's contact details and the rules'
-numbers (the "expiring" window, the materials grace period, the cancellation cut-off, the verification rate).
+numbers (the "expiring" window, the materials grace period, the cancellation cut-off, the verification rate, the
+most credits one continuing-education activity may claim).
 
 One row for the portal (a Wagtail generic setting, under Settings > Portal settings in the admin). The environment
 variables of the same names give a fresh install its first values; from then on the admin's values apply.
 """
 
 from contextvars import ContextVar
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,6 +26,7 @@ FROM_ENVIRONMENT = {
     "grace_days": "MATERIALS_GRACE_DAYS",
     "cancellation_cutoff_days": "BOOKING_CANCELLATION_CUTOFF_DAYS",
     "verify_rate_per_minute": "VERIFY_RATE_PER_MINUTE",
+    "ce_max_credits": "CE_MAX_CREDITS_PER_ACTIVITY",
 }
 
 
@@ -55,6 +58,13 @@ class PortalSettings(BaseGenericSetting):
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
         help_text="How many certificate look-ups one client address may make on the public verification page.",
     )
+    ce_max_credits = models.DecimalField(
+        "most credits for one continuing-education activity",
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("999"))],
+        help_text="A submission or record claiming more is refused on its credits field.",
+    )
 
     panels = [
         MultiFieldPanel(
@@ -73,6 +83,7 @@ class PortalSettings(BaseGenericSetting):
                 FieldPanel("grace_days"),
                 FieldPanel("cancellation_cutoff_days"),
                 FieldPanel("verify_rate_per_minute"),
+                FieldPanel("ce_max_credits"),
             ],
             heading="Rules",
         ),

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils import timezone
 
+from learning.continuing_education.services import credits_problem
+
 
 class ContinuingEducationForm(forms.Form):
     title = forms.CharField(max_length=255)
@@ -16,6 +18,12 @@ class ContinuingEducationForm(forms.Form):
         if completed_on > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future.")
         return completed_on
+
+    def clean_credits(self):
+        credits = self.cleaned_data["credits"]
+        if problem := credits_problem(credits):
+            raise forms.ValidationError(problem, code="too_many_credits")
+        return credits
 
     def clean_evidence(self):
         evidence = self.cleaned_data["evidence"]

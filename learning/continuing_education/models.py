@@ -33,6 +33,10 @@ class ContinuingEducationActivity(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     review_note = models.CharField(max_length=255, blank=True, help_text="Shown to the participant.")
     submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-completed_on", "-pk"]

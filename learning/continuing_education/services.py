@@ -1,15 +1,37 @@
-"""Continuing education: participants submit activities with evidence for administrators to approve (in the
+"""Continuing education: participants submit activities with evidence for administrators to review (in the
 admin), administrators record approved ones directly, and approved credits count toward the certification period
-they fall in."""
+they fall in. The participant is emailed each decision."""
 
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
+from learning.common.models import portal_settings
 from learning.continuing_education.models import ContinuingEducationActivity
+from learning.continuing_education.tasks import send_ce_decision_task
+
+Status = ContinuingEducationActivity.Status
+
+
+def credits_problem(credits: Decimal) -> str | None:
+    """Why `credits` cannot be claimed for one activity, or None. The bound is in Settings > Portal settings, so
+    that a typo such as 500 for 5.0 is refused rather than counted."""
+    most = portal_settings().ce_max_credits
+    if credits > most:
+        shown = int(most) if most == int(most) else most
+        return f"One activity counts for at most {shown} credits; ask the training office about more."
+    return None
+
+
+def check_credits(credits: Decimal) -> None:
+    if problem := credits_problem(credits):
+        raise ValidationError({"credits": problem}, code="too_many_credits")
 
 
 def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal, evidence=None):
     """A participant's activity, waiting for an administrator's review."""
+    check_credits(credits)
     return ContinuingEducationActivity.objects.create(
         participant=participant,
         title=title,
@@ -17,10 +39,31 @@ def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.
         completed_on=completed_on,
         credits=credits,
         evidence=evidence or "",
-        status=ContinuingEducationActivity.PENDING,
+        status=Status.PENDING,
     )
 
 
-def ce_record(**activity):
+def ce_record(*, reviewer=None, now: datetime.datetime | None = None, **activity):
     """An activity an administrator records directly (the same fields, no evidence): approved at once."""
-    return ContinuingEducationActivity.objects.create(status=ContinuingEducationActivity.APPROVED, **activity)
+    check_credits(activity["credits"])
+    return ContinuingEducationActivity.objects.create(
+        status=Status.APPROVED, reviewed_by=reviewer, reviewed_at=now, **activity
+    )
+
+
+def ce_review(
+    *, activity: ContinuingEducationActivity, status: str, note: str = "", reviewer, now: datetime.datetime
+) -> ContinuingEducationActivity:
+    """Approves or rejects an activity (or puts it back to review) and, once the decision is saved, emails the
+    participant about it. Saving the same decision again sends nothing."""
+    if status not in Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    if status == Status.REJECTED and not note.strip():
+        raise ValidationError({"review_note": "Say why it is rejected: the participant reads this note."})
+    changed = status != activity.status
+    activity.status, activity.review_note = status, note.strip()
+    activity.reviewed_by, activity.reviewed_at = reviewer, now
+    activity.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    if changed and status != Status.PENDING:
+        send_ce_decision_task.delay_on_commit(activity.pk)
+    return activity

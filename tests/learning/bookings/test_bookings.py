@@ -555,8 +555,8 @@ def test_ce_submission_approval_and_credits_in_the_current_period(client, admin_
             "provider": activity.provider,
             "completed_on": activity.completed_on.isoformat(),
             "credits": "2.5",
-            "status": "approved",
-            "review_note": "",
+            "decision": "approved",
+            "note": "",
         },
     )
 
