@@ -251,3 +251,161 @@ def set_portal_settings(**fields):
     row.full_clean()
     row.save()
     return row
+
+
+# --- Pages: each factory publishes a live page under the parent its type expects ------------------------------
+
+
+def home_page():
+    from home.models import HomePage
+
+    return HomePage.objects.get()  # made by a migration: the one root of the site
+
+
+def first_or_new(page_factory):
+    """The first live page of the factory's type, or a new one: the usual parent of the pages below it."""
+    model = page_factory._meta.get_model_class()
+    return model.objects.first() or page_factory()
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    """A live page with a title and slug of its own, added under `parent` and published."""
+
+    class Meta:
+        abstract = True
+
+    parent = factory.LazyFunction(home_page)
+    title = factory.Sequence(lambda n: f"Page {n}")
+    slug = ""  # from the title
+
+    @classmethod
+    def _create(cls, model_class, *args, parent, courses=(), **fields):
+        from django.utils.text import slugify
+
+        fields["slug"] = fields.get("slug") or slugify(fields["title"])
+        page = model_class(**fields)
+        parent.add_child(instance=page)
+        if courses:
+            page.courses.set(courses)
+        page.save_revision().publish()
+        return model_class.objects.get(pk=page.pk)
+
+
+class StandardPageFactory(PageFactory):
+    class Meta:
+        model = "home.StandardPage"
+
+    title = factory.Sequence(lambda n: f"About us {n}")
+
+
+class CourseIndexPageFactory(PageFactory):
+    class Meta:
+        model = "learning.CourseIndexPage"
+
+    title = factory.Sequence(lambda n: f"Courses {n}")
+
+
+class CoursePageFactory(PageFactory):
+    class Meta:
+        model = "learning.CoursePage"
+
+    parent = factory.LazyFunction(lambda: first_or_new(CourseIndexPageFactory))
+    code = factory.Sequence(lambda n: f"C{n}")
+    title = factory.LazyAttribute(lambda o: f"{o.code} course")
+    validity_months = 24
+    max_participants_per_instructor = 6
+
+
+class CoursePrerequisiteFactory(factory.django.DjangoModelFactory):
+    """A course that needs another one current: saved as a published revision of the course would save it."""
+
+    class Meta:
+        model = "learning.CoursePrerequisite"
+
+    course = factory.SubFactory(CoursePageFactory)
+    prerequisite = factory.SubFactory(CoursePageFactory)
+    code = factory.LazyAttribute(lambda o: o.prerequisite.code)
+
+
+class ContinuingEducationIndexPageFactory(PageFactory):
+    class Meta:
+        model = "learning.ContinuingEducationIndexPage"
+
+    title = factory.Sequence(lambda n: f"Continuing education {n}")
+
+
+class ContinuingEducationOfferPageFactory(PageFactory):
+    class Meta:
+        model = "learning.ContinuingEducationOfferPage"
+
+    parent = factory.LazyFunction(lambda: first_or_new(ContinuingEducationIndexPageFactory))
+    title = factory.Sequence(lambda n: f"Sepsis simulation evening {n}")
+    held_on = factory.LazyFunction(lambda: local_today() + datetime.timedelta(days=45))
+    credits = 2
+
+
+class LibraryIndexPageFactory(PageFactory):
+    class Meta:
+        model = "learning.LibraryIndexPage"
+
+    title = factory.Sequence(lambda n: f"Course materials {n}")
+
+
+class MaterialPageFactory(PageFactory):
+    """A material for the default course, in the library."""
+
+    class Meta:
+        abstract = True
+
+    parent = factory.LazyFunction(lambda: first_or_new(LibraryIndexPageFactory))
+    courses = factory.LazyFunction(lambda: [default_course()])
+
+
+class ManualPageFactory(MaterialPageFactory):
+    class Meta:
+        model = "learning.ManualPage"
+
+    title = factory.Sequence(lambda n: f"Course manual {n}")
+
+
+class CaseStudyPageFactory(MaterialPageFactory):
+    class Meta:
+        model = "learning.CaseStudyPage"
+
+    title = factory.Sequence(lambda n: f"Case study {n}")
+    scenario = "<p>A 64-year-old collapses on the ward.</p>"
+
+
+class GuidelineUpdatePageFactory(MaterialPageFactory):
+    class Meta:
+        model = "learning.GuidelineUpdatePage"
+
+    title = factory.Sequence(lambda n: f"Guideline update {n}")
+    effective_on = factory.LazyFunction(local_today)
+    what_changed = "<p>What changed.</p>"
+
+
+class ResourcePageFactory(MaterialPageFactory):
+    class Meta:
+        model = "learning.ResourcePage"
+
+    title = factory.Sequence(lambda n: f"Resource {n}")
+
+
+def new_document():
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    document = get_document_model()(title="Course manual PDF")
+    document.file.save("manual.pdf", ContentFile(b"%PDF-1.4\n% a manual\n"))
+    return document
+
+
+class MaterialDocumentFactory(factory.django.DjangoModelFactory):
+    """A PDF attached to a manual."""
+
+    class Meta:
+        model = "learning.MaterialDocument"
+
+    page = factory.SubFactory(ManualPageFactory)
+    document = factory.LazyFunction(new_document)
