@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from home.demo import load_demo_content
+from home.site import align_default_site
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
                 "Set DEMO_CONTENT_ALLOWED=true if this really is a demo machine."
             )
         report = load_demo_content()
+        if align_default_site():
+            report.created.append(f"the default site's address, {settings.PORTAL_BASE_URL}")
         if report.created:
             for item in report.created:
                 self.stdout.write(f"created {item}")
