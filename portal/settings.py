@@ -412,6 +412,8 @@ CELERY_BEAT_SCHEDULE = {
 
 WAGTAIL_SITE_NAME = PORTAL_NAME
 WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL
+# No avatars fetched from Gravatar: the admin would tell a third party who works in it, and load images from outside.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Access to participants' pages is decided by who they are, never by a shared password.
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}

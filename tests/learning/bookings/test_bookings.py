@@ -210,7 +210,7 @@ def test_the_booking_page_says_what_is_missing_and_which_course_to_book(client, 
     html = response.content.decode()
     assert response.status_code == 409
     assert "no ALS1 certification" in html
-    assert f'href="{als1.url}">book a ALS1 course</a>' in html
+    assert f'href="{als1.url}">book an ALS1 course</a>' in html
 
 
 def test_booking_through_the_site_confirms_and_shows_on_the_dashboard(client, als1):

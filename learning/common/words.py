@@ -1,0 +1,19 @@
+"""Small rules of English for sentences built from data: "an ALS1 course", "a BLS course", "1 credit"."""
+
+# Letters whose spoken name starts with a vowel sound: "an ALS1", "an MRI", "a BLS", "a PILS".
+VOWEL_SOUNDING_LETTERS = set("AEFHILMNORSX")
+
+
+def article(word: str) -> str:
+    """'a' or 'an' for `word`. A code spoken letter by letter (two capitals first, as ALS1 or BLS) goes by the name
+    of its first letter; other words by their first letter's sound, roughly."""
+    if not word:
+        return "a"
+    spelled_out = len(word) > 1 and word[:2].isupper()
+    if spelled_out:
+        return "an" if word[0] in VOWEL_SOUNDING_LETTERS else "a"
+    return "an" if word[0].lower() in "aeiou" else "a"
+
+
+def with_article(word: str) -> str:
+    return f"{article(word)} {word}"
