@@ -12,14 +12,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, PageViewRestriction
 
 from home.models import HomePage
 from learning.catalogue.services import CREATED, FAILED, UPDATED, import_course_file
 from learning.continuing_education.services import ce_record, ce_submit
 from learning.models import (
     Booking,
+    CaseStudyPage,
     Certification,
     ContinuingEducationActivity,
     ContinuingEducationIndexPage,
@@ -27,6 +31,10 @@ from learning.models import (
     CourseDate,
     CourseIndexPage,
     CoursePage,
+    GuidelineUpdatePage,
+    LibraryIndexPage,
+    ManualPage,
+    MaterialDocument,
 )
 from learning.register.services import add_months, certification_issue
 
@@ -106,18 +114,25 @@ def publish_child(parent, page):
     return page
 
 
+def first_or_published(model, parent, **fields):
+    """The first page of `model` when there is one (an editor may have changed or moved it since), or a new one
+    made of `fields` and published under `parent`; and whether it was created."""
+    page = model.objects.first()
+    if page is not None:
+        return page, False
+    return publish_child(parent, model(**fields)), True
+
+
 def ensure_catalogue(report: DemoReport, home: HomePage) -> CourseIndexPage:
-    catalogue = CourseIndexPage.objects.first()
-    if catalogue is None:
-        catalogue = publish_child(
-            home,
-            CourseIndexPage(
-                title="Courses",
-                slug="courses",
-                intro="<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced "
-                "team leadership.</p>",
-            ),
-        )
+    catalogue, created = first_or_published(
+        CourseIndexPage,
+        home,
+        title="Courses",
+        slug="courses",
+        intro="<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced "
+        "team leadership.</p>",
+    )
+    if created:
         report.created.append("course catalogue /courses/")
     for path in DEMO_COURSE_FILES:
         result = import_course_file(path, catalogue)
@@ -195,22 +210,24 @@ def ensure_course_dates(report: DemoReport, today: datetime.date) -> None:
         report.created.append(f"{len(FILLERS)} bookings on {nearly_full} (one seat left)")
 
 
+DEMO_CE_OFFERS = [
+    # (title, days from today, credits, summary)
+    ("Simulation evening: peri-arrest arrhythmias", 14, "3", "Three scenarios in the simulation suite."),
+    ("Airway skills refresher", 45, "2", "Supraglottic airways and bag-mask ventilation, hands on."),
+    ("Guideline update webinar", 30, "1", "What changed in this year's resuscitation guidelines."),
+]
+
+
 def ensure_continuing_education(report: DemoReport, home: HomePage, today: datetime.date) -> None:
-    listing = ContinuingEducationIndexPage.objects.first()
-    if listing is None:
-        listing = publish_child(
-            home,
-            ContinuingEducationIndexPage(
-                title="Continuing education",
-                slug="continuing-education",
-                intro="<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
-            ),
-        )
-        for title, days_ahead, credits, summary in (
-            ("Simulation evening: peri-arrest arrhythmias", 14, "3", "Three scenarios in the simulation suite."),
-            ("Airway skills refresher", 45, "2", "Supraglottic airways and bag-mask ventilation, hands on."),
-            ("Guideline update webinar", 30, "1", "What changed in this year's resuscitation guidelines."),
-        ):
+    listing, created = first_or_published(
+        ContinuingEducationIndexPage,
+        home,
+        title="Continuing education",
+        slug="continuing-education",
+        intro="<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
+    )
+    if created:
+        for title, days_ahead, credits, summary in DEMO_CE_OFFERS:
             publish_child(
                 listing,
                 ContinuingEducationOfferPage(
@@ -221,24 +238,30 @@ def ensure_continuing_education(report: DemoReport, home: HomePage, today: datet
                     summary=summary,
                 ),
             )
-        report.created.append("continuing education listing with 3 offers")
+        report.created.append(f"continuing education listing with {len(DEMO_CE_OFFERS)} offers")
+    ensure_ce_activities(report, today)
+
+
+def ensure_ce_activities(report: DemoReport, today: datetime.date) -> None:
+    """Alice's record: an activity recorded by the provider, and one she submitted that waits for review."""
     alice = get_user_model().objects.get(email="alice@example.com")
-    if not ContinuingEducationActivity.objects.filter(participant=alice).exists():
-        ce_record(
-            participant=alice,
-            title="Simulation evening: sepsis",
-            provider=settings.PORTAL_NAME,
-            completed_on=today - datetime.timedelta(days=60),
-            credits=3,
-        )
-        ce_submit(
-            participant=alice,
-            title="Hospital resuscitation audit meeting",
-            provider="City Hospital",
-            completed_on=today - datetime.timedelta(days=10),
-            credits=1,
-        )
-        report.created.append("continuing education activities for alice@example.com")
+    if ContinuingEducationActivity.objects.filter(participant=alice).exists():
+        return
+    ce_record(
+        participant=alice,
+        title="Simulation evening: sepsis",
+        provider=settings.PORTAL_NAME,
+        completed_on=today - datetime.timedelta(days=60),
+        credits=3,
+    )
+    ce_submit(
+        participant=alice,
+        title="Hospital resuscitation audit meeting",
+        provider="City Hospital",
+        completed_on=today - datetime.timedelta(days=10),
+        credits=1,
+    )
+    report.created.append("continuing education activities for alice@example.com")
 
 
 def demo_pdf(title: str, lines: list[str]) -> bytes:
@@ -366,63 +389,66 @@ def ensure_public_downloads(report: DemoReport) -> None:
 
 
 def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -> None:
-    from django.core.files.base import ContentFile
-    from wagtail.documents import get_document_model
-    from wagtail.models import Collection, PageViewRestriction
-
-    from learning.models import CaseStudyPage, GuidelineUpdatePage, LibraryIndexPage, ManualPage, MaterialDocument
-
-    if LibraryIndexPage.objects.exists():
-        return
-    library = publish_child(
+    library, created = first_or_published(
+        LibraryIndexPage,
         home,
-        LibraryIndexPage(
-            title="Course materials",
-            slug="materials",
-            intro="<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
-        ),
+        title="Course materials",
+        slug="materials",
+        intro="<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
     )
+    if not created:
+        return
     # Defence in depth: Wagtail's own listings (public(), menus) treat the whole library as sign-in only.
     PageViewRestriction.objects.create(page=library, restriction_type=PageViewRestriction.LOGIN)
-    root = Collection.get_first_root_node()
-    collection = root.add_child(name="Course materials")
+    collection = Collection.get_first_root_node().add_child(name="Course materials")
     courses = {course.code: course for course in CoursePage.objects.all()}
     for code, content in DEMO_MATERIALS.items():
-        course = courses[code]
-        title, summary, chapters = content["manual"]
-        blocks = [
-            {"type": "chapter", "value": {"heading": heading, "body": [{"type": "text", "value": text}]}}
-            for heading, text in chapters
-        ]
-        # The figure's image is private like the page: served only through the page, to its readers.
-        figure = {"image": demo_figure(collection).pk, "caption": "Sinus rhythm"}
-        blocks[0]["value"]["body"].append({"type": "figure", "value": figure})
-        manual = ManualPage(title=title, summary=summary, chapters=blocks)
-        document = get_document_model()(title=f"{title} (PDF)", collection=collection)
-        document.file.save(f"{code.lower()}-manual.pdf", ContentFile(demo_pdf(title, [summary, "Demo edition."])))
-        manual.courses = [course]
-        manual.attachments = [MaterialDocument(document=document)]
-        publish_child(library, manual)
-        title, summary, scenario, observations, questions, debrief = content["case"]
-        case = CaseStudyPage(
-            title=title,
-            summary=summary,
-            scenario=scenario,
-            debrief=debrief,
-            observations=[
-                {"type": "observation", "value": {"label": label, "value": value}} for label, value in observations
-            ],
-            questions=[{"type": "question", "value": question} for question in questions],
-        )
-        case.courses = [course]
-        publish_child(library, case)
-        title, summary, changed = content["guideline"]
-        guideline = GuidelineUpdatePage(title=title, summary=summary, what_changed=changed, effective_on=today)
-        guideline.courses = [course]
-        publish_child(library, guideline)
+        for material in (
+            demo_manual(code, content["manual"], collection),
+            demo_case_study(content["case"]),
+            demo_guideline_update(content["guideline"], today),
+        ):
+            material.courses = [courses[code]]
+            publish_child(library, material)
     report.created.append(
         "materials library with a manual (and its PDF), a case study and a guideline update per course"
     )
+
+
+def demo_manual(code: str, content: tuple, collection: Collection) -> ManualPage:
+    """A course's manual, its first chapter with a figure, and its PDF attached; images and PDF in `collection`."""
+    title, summary, chapters = content
+    blocks = [
+        {"type": "chapter", "value": {"heading": heading, "body": [{"type": "text", "value": text}]}}
+        for heading, text in chapters
+    ]
+    # The figure's image is private like the page: served only through the page, to its readers.
+    figure = {"image": demo_figure(collection).pk, "caption": "Sinus rhythm"}
+    blocks[0]["value"]["body"].append({"type": "figure", "value": figure})
+    manual = ManualPage(title=title, summary=summary, chapters=blocks)
+    document = get_document_model()(title=f"{title} (PDF)", collection=collection)
+    document.file.save(f"{code.lower()}-manual.pdf", ContentFile(demo_pdf(title, [summary, "Demo edition."])))
+    manual.attachments = [MaterialDocument(document=document)]
+    return manual
+
+
+def demo_case_study(content: tuple) -> CaseStudyPage:
+    title, summary, scenario, observations, questions, debrief = content
+    return CaseStudyPage(
+        title=title,
+        summary=summary,
+        scenario=scenario,
+        debrief=debrief,
+        observations=[
+            {"type": "observation", "value": {"label": label, "value": value}} for label, value in observations
+        ],
+        questions=[{"type": "question", "value": question} for question in questions],
+    )
+
+
+def demo_guideline_update(content: tuple, today: datetime.date) -> GuidelineUpdatePage:
+    title, summary, changed = content
+    return GuidelineUpdatePage(title=title, summary=summary, what_changed=changed, effective_on=today)
 
 
 @transaction.atomic

@@ -65,50 +65,11 @@ def fill(text: str, course: str, days: int, date: datetime.date) -> str:
 
 
 def reminder_context(participant: User, reminders: list[Reminder], today: datetime.date) -> dict:
-    courses = {reminder.certification.course_id: reminder.certification.course for reminder in reminders}
-    dates = (
-        CourseDate.objects.filter(course_id__in=courses, booking_open=True)
-        .upcoming(today)
-        .with_seats()
-        .filter(seats_left__gt=0)
-        .order_by("starts_on")
-    )
-    next_dates: dict[int, list] = {}
-    for course_date in dates:
-        if len(next_dates.setdefault(course_date.course_id, [])) < 3:
-            next_dates[course_date.course_id].append(course_date)
-
-    items = []
-    for reminder in sorted(reminders, key=lambda r: r.certification.expires_on):
-        certification, stage = reminder.certification, reminder.stage
-        course = certification.course
-        days_left = (certification.expires_on - today).days
-        subject, opening = stage.subject, stage.opening
-        if days_left < 0 and not stage.lapsed:
-            # A catch-up after missed days: the stage's words were written for a date that has passed.
-            subject = "Your {course} certification expired on {date}"
-            opening = "Your {course} certification expired on {date}. Book a date now to be certified again."
-        item = DueItem(
-            reminder=reminder,
-            days_left=days_left,
-            opening=fill(opening, course.code, days_left, certification.expires_on),
-            subject=fill(subject, course.code, days_left, certification.expires_on),
-            lapsed=stage.lapsed or days_left < 0,
-            course_url=settings.PORTAL_BASE_URL + course.url + "#dates",
-            next_dates=[
-                (course_date, settings.PORTAL_BASE_URL + reverse("book", kwargs={"date_id": course_date.pk}))
-                for course_date in next_dates.get(course.pk, [])
-            ],
-        )
-        # A renewal needs its prerequisites on the day it starts: warn if one has lapsed or will lapse first.
-        on = item.next_dates[0][0].starts_on if item.next_dates else max(certification.expires_on, today)
-        check = prerequisites_check(participant=participant, course=course, on=on)
-        item.warnings = [
-            f"{reason}: you need a current {missing.code} to book {course.code}. Renew {missing.code} first."
-            for reason, missing in zip(check.reasons, check.missing, strict=True)
-        ]
-        items.append(item)
-
+    next_dates = next_bookable_dates({reminder.certification.course_id for reminder in reminders}, today)
+    items = [
+        due_item(participant, reminder, next_dates.get(reminder.certification.course_id, []), today)
+        for reminder in sorted(reminders, key=lambda r: r.certification.expires_on)
+    ]
     listing = ContinuingEducationIndexPage.objects.live().first()
     offers = list(listing.upcoming_offers(today)[:3]) if listing else []
     return {
@@ -121,6 +82,58 @@ def reminder_context(participant: User, reminders: list[Reminder], today: dateti
         "unsubscribe_url": unsubscribe_url(participant),
         "subject": items[0].subject if len(items) == 1 else f"{len(items)} of your certifications need renewing",
     }
+
+
+def next_bookable_dates(course_ids: set[int], today: datetime.date) -> dict[int, list[CourseDate]]:
+    """Course id -> its first three upcoming dates that are open for booking and have a seat left."""
+    dates = (
+        CourseDate.objects.filter(course_id__in=course_ids, booking_open=True)
+        .upcoming(today)
+        .with_seats()
+        .filter(seats_left__gt=0)
+        .order_by("starts_on")
+    )
+    next_dates: dict[int, list] = {}
+    for course_date in dates:
+        if len(next_dates.setdefault(course_date.course_id, [])) < 3:
+            next_dates[course_date.course_id].append(course_date)
+    return next_dates
+
+
+def due_item(participant: User, reminder: Reminder, next_dates: list[CourseDate], today: datetime.date) -> DueItem:
+    """What the email says of one due certification: its stage's words, where to book, and what blocks booking."""
+    certification, stage = reminder.certification, reminder.stage
+    course = certification.course
+    days_left = (certification.expires_on - today).days
+    subject, opening = stage.subject, stage.opening
+    if days_left < 0 and not stage.lapsed:
+        # A catch-up after missed days: the stage's words were written for a date that has passed.
+        subject = "Your {course} certification expired on {date}"
+        opening = "Your {course} certification expired on {date}. Book a date now to be certified again."
+    item = DueItem(
+        reminder=reminder,
+        days_left=days_left,
+        opening=fill(opening, course.code, days_left, certification.expires_on),
+        subject=fill(subject, course.code, days_left, certification.expires_on),
+        lapsed=stage.lapsed or days_left < 0,
+        course_url=settings.PORTAL_BASE_URL + course.url + "#dates",
+        next_dates=[
+            (course_date, settings.PORTAL_BASE_URL + reverse("book", kwargs={"date_id": course_date.pk}))
+            for course_date in next_dates
+        ],
+    )
+    # A renewal needs its prerequisites on the day it starts: warn if one has lapsed or will lapse first.
+    on = next_dates[0].starts_on if next_dates else max(certification.expires_on, today)
+    item.warnings = prerequisite_warnings(participant, course, on=on)
+    return item
+
+
+def prerequisite_warnings(participant: User, course, *, on: datetime.date) -> list[str]:
+    check = prerequisites_check(participant=participant, course=course, on=on)
+    return [
+        f"{reason}: you need a current {missing.code} to book {course.code}. Renew {missing.code} first."
+        for reason, missing in zip(check.reasons, check.missing, strict=True)
+    ]
 
 
 def email_as_sent(reminder: Reminder):

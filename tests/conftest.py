@@ -122,19 +122,34 @@ def celery_worker(env: dict | None = None):
         text=True,
     )
     worker = WorkerRun(queue=queue, pid=process.pid)
+    try:
+        with tasks_through_the_broker():
+            yield worker
+    finally:
+        worker.output = stopped_output(process)
+
+
+@contextlib.contextmanager
+def tasks_through_the_broker():
+    """Tasks queued inside go through the broker to a worker, whatever the test's setting was; it is restored after."""
     from portal.celery import app
 
-    eager, app.conf.task_always_eager = app.conf.task_always_eager, False  # tasks go through the broker to it
+    eager, app.conf.task_always_eager = app.conf.task_always_eager, False
     try:
-        yield worker
+        yield
     finally:
         app.conf.task_always_eager = eager
-        process.terminate()
-        try:
-            worker.output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            worker.output, _ = process.communicate()
+
+
+def stopped_output(process: subprocess.Popen) -> str:
+    """Stops the worker, killing it when it does not stop within 30 seconds, and returns what it printed."""
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
 
 
 def at_once(*calls) -> tuple[list, list[Exception]]:

@@ -82,29 +82,11 @@ def course_date_roster_view(request, date_id):
         .select_related("participant", "certification", "course_date__course")
         .order_by("status", "participant__last_name")
     )
-    confirmed = bookings.filter(status=Booking.CONFIRMED)
-    formset = ResultFormSet(request.POST or None, queryset=confirmed)
+    formset = ResultFormSet(request.POST or None, queryset=bookings.filter(status=Booking.CONFIRMED))
     if request.method == "POST":
-        if not formset.is_valid():
-            messages.error(request, "Nothing was saved: see the marked fields.")
-        else:
-            changed = formset.save(commit=False)
-            try:
-                if changed:
-                    results_record(course_date=course_date, bookings=changed, today=today)
-            except ResultsRefused as refusal:
-                messages.error(request, str(refusal))
-            else:
-                if changed or "issue" not in request.POST:
-                    messages.success(request, "Results saved." if changed else "No result changed.")
-                if "issue" not in request.POST:
-                    return redirect("course_date_roster", date_id=date_id)
-                try:
-                    issue_plan(course_date=course_date, today=today)  # refused here rather than on the next page
-                except ResultsRefused as refusal:
-                    messages.error(request, str(refusal))
-                    return redirect("course_date_roster", date_id=date_id)
-                return redirect("course_date_issue", date_id=date_id)
+        followed = save_roster(request, formset, course_date=course_date, today=today)
+        if followed is not None:
+            return followed
     return render(
         request,
         "learning/admin/course_date_roster.html",
@@ -118,6 +100,31 @@ def course_date_roster_view(request, date_id):
             "can_issue": today >= issuing_open_from(course_date),
         },
     )
+
+
+def save_roster(request, formset, *, course_date: CourseDate, today):
+    """Records the posted results; the redirect to follow, or None when the roster is shown again with what was
+    refused."""
+    if not formset.is_valid():
+        messages.error(request, "Nothing was saved: see the marked fields.")
+        return None
+    changed = formset.save(commit=False)
+    try:
+        if changed:
+            results_record(course_date=course_date, bookings=changed, today=today)
+    except ResultsRefused as refusal:
+        messages.error(request, str(refusal))
+        return None
+    if changed or "issue" not in request.POST:
+        messages.success(request, "Results saved." if changed else "No result changed.")
+    if "issue" not in request.POST:
+        return redirect("course_date_roster", date_id=course_date.pk)
+    try:
+        issue_plan(course_date=course_date, today=today)  # refused here rather than on the next page
+    except ResultsRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("course_date_roster", date_id=course_date.pk)
+    return redirect("course_date_issue", date_id=course_date.pk)
 
 
 def course_date_issue_view(request, date_id):

@@ -16,30 +16,8 @@ def book(request, date_id):
     course_date = get_object_or_404(CourseDate.objects.with_seats().select_related("course"), pk=date_id)
     today = timezone.localdate()
     if request.method == "POST":
-        try:
-            booking = booking_create(participant=request.user, course_date=course_date, today=today)
-        except BookingRefused as refusal:
-            return render(request, "learning/book.html", {"course_date": course_date, "refusal": refusal}, status=409)
-        if booking.status == Booking.CONFIRMED:
-            messages.success(
-                request,
-                f"You are booked on {course_date}. A confirmation email with a calendar invitation is on its way.",
-            )
-        else:
-            messages.info(
-                request,
-                f"{course_date} is full: you are on the waiting list and will be emailed if a place comes free.",
-            )
-        return redirect("dashboard")
-    check = prerequisites_check(participant=request.user, course=course_date.course, on=course_date.starts_on)
-    refusal = (
-        None
-        if check.met
-        else BookingRefused(
-            [f"{reason} (needed on {course_date.starts_on:%d %B %Y}, the first day)" for reason in check.reasons],
-            courses_to_book=check.missing,
-        )
-    )
+        return place_booking(request, course_date, today=today)
+    refusal = prerequisites_refusal(request.user, course_date)
     already = (
         Booking.objects.filter(course_date=course_date, participant=request.user)
         .exclude(status=Booking.CANCELLED)
@@ -54,6 +32,37 @@ def book(request, date_id):
             "already": already,
             "closed": not course_date.booking_open or course_date.starts_on <= today,
         },
+    )
+
+
+def place_booking(request, course_date: CourseDate, *, today):
+    """Books the participant (or puts them on the waiting list) and says which; a refusal is shown on the page."""
+    try:
+        booking = booking_create(participant=request.user, course_date=course_date, today=today)
+    except BookingRefused as refusal:
+        return render(request, "learning/book.html", {"course_date": course_date, "refusal": refusal}, status=409)
+    if booking.status == Booking.CONFIRMED:
+        messages.success(
+            request,
+            f"You are booked on {course_date}. A confirmation email with a calendar invitation is on its way.",
+        )
+    else:
+        messages.info(
+            request,
+            f"{course_date} is full: you are on the waiting list and will be emailed if a place comes free.",
+        )
+    return redirect("dashboard")
+
+
+def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefused | None:
+    """Why the participant could not book the date, told before they try: a prerequisite not current on its first
+    day."""
+    check = prerequisites_check(participant=participant, course=course_date.course, on=course_date.starts_on)
+    if check.met:
+        return None
+    return BookingRefused(
+        [f"{reason} (needed on {course_date.starts_on:%d %B %Y}, the first day)" for reason in check.reasons],
+        courses_to_book=check.missing,
     )
 
 

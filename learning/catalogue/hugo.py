@@ -684,12 +684,44 @@ def parse_course(path: Path, text: str | None = None, *, max_bytes: int = DEFAUL
     if text is None:
         text = read_source(path, max_bytes=max_bytes)
     else:
-        size = len(text.encode("utf-8", errors="surrogatepass"))
-        if size > max_bytes:
-            raise HugoFormatError(path, None, too_large(size, max_bytes))
-        check_characters(path, text)
+        check_given_text(path, text, max_bytes=max_bytes)
     matter, body = split_front_matter(path, text)
     check_links(path, body)
+    title = front_matter_title(path, matter)
+    preamble_lines, sections = split_sections(body)
+    closing = split_call_to_action(sections)
+    preamble = read_preamble(preamble_lines)
+    code = course_code_from(title, matter.values) or course_code_from(preamble.long_title, {})
+    if not code:
+        raise HugoFormatError(
+            path, 2, 'cannot tell the course code: start the title with it ("ALS2 (Advanced)") or add code = "ALS2"'
+        )
+    document = CourseDocument(
+        path=path,
+        title=title,
+        slug=(matter.text(path, "slug") or path.stem).strip().lower(),
+        code=code,
+        validity_months=read_validity(path, preamble.facts),
+        long_title=preamble.long_title,
+        summary=matter.text(path, "description"),
+        intro_html=render_html(preamble.intro) if any(line.text.strip() for line in preamble.intro) else "",
+    )
+    read_optional_facts(document, preamble.facts)
+    document.blocks.extend(section_block(section, document) for section in sections)
+    read_call_to_action(document, closing)
+    return document
+
+
+def check_given_text(path: Path, text: str, *, max_bytes: int) -> None:
+    """The checks `read_source` makes of a file's bytes, made of text given in the file's place."""
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise HugoFormatError(path, None, too_large(size, max_bytes))
+    check_characters(path, text)
+
+
+def front_matter_title(path: Path, matter: FrontMatter) -> str:
+    """The page title, once every front-matter key the import reads is known to be text."""
     for key in ("title", "description", "slug", "code", "course_code"):
         matter.text(path, key)
     title = matter.text(path, "title")
@@ -699,62 +731,63 @@ def parse_course(path: Path, text: str | None = None, *, max_bytes: int = DEFAUL
         raise HugoFormatError(
             path, matter.line_of("title"), f"the title is {len(title):,} characters long; at most {MAX_TITLE_CHARS}"
         )
+    return title
 
-    preamble, sections = split_sections(body)
-    closing = split_call_to_action(sections)
 
-    long_title = ""
-    facts: dict[str, tuple[Line, str]] = {}
-    intro_lines: list[Line] = []
-    for line in preamble:
+@dataclass
+class Preamble:
+    """What comes before the first section: the long title (the first `#` heading), the course's facts
+    (`**Label**: value` lines, by the fact each label names) and the introduction (every other line)."""
+
+    long_title: str = ""
+    facts: dict[str, tuple[Line, str]] = field(default_factory=dict)
+    intro: list[Line] = field(default_factory=list)
+
+
+def read_preamble(lines: list[Line]) -> Preamble:
+    preamble = Preamble()
+    for line in lines:
         found = heading(line.text)
-        if found and found.level == 1 and not long_title:
-            long_title = found.text
+        if found and found.level == 1 and not preamble.long_title:
+            preamble.long_title = found.text
             continue
         fact = FACT.match(line.text.strip())
         if fact and fact.group("label").strip().lower() in FACT_LABELS:
-            facts[FACT_LABELS[fact.group("label").strip().lower()]] = (line, fact.group("value"))
+            preamble.facts[FACT_LABELS[fact.group("label").strip().lower()]] = (line, fact.group("value"))
         else:
-            intro_lines.append(line)
+            preamble.intro.append(line)
+    return preamble
 
-    code = course_code_from(title, matter.values) or course_code_from(long_title, {})
-    if not code:
-        raise HugoFormatError(
-            path, 2, 'cannot tell the course code: start the title with it ("ALS2 (Advanced)") or add code = "ALS2"'
-        )
+
+def read_validity(path: Path, facts: dict[str, tuple[Line, str]]) -> int:
+    """The certification's validity in months: the one fact every course page must state."""
     if "validity" not in facts:
         raise HugoFormatError(
             path, None, "no **Certification** line: expected one like '**Certification**: Valid for 2 years'"
         )
-    document = CourseDocument(
-        path=path,
-        title=title,
-        slug=(matter.text(path, "slug") or path.stem).strip().lower(),
-        code=code,
-        validity_months=parse_validity(path, *facts["validity"]),
-        long_title=long_title,
-        summary=matter.text(path, "description"),
-        intro_html=render_html(intro_lines) if any(line.text.strip() for line in intro_lines) else "",
-    )
+    return parse_validity(path, *facts["validity"])
+
+
+def read_optional_facts(document: CourseDocument, facts: dict[str, tuple[Line, str]]) -> None:
+    """The duration, the class size and the prerequisites, each where the page states it."""
     if "duration" in facts:
-        document.duration_days, document.duration_hours = parse_duration(path, *facts["duration"])
+        document.duration_days, document.duration_hours = parse_duration(document.path, *facts["duration"])
     if "capacity" in facts:
-        document.max_participants_per_instructor = parse_capacity(path, *facts["capacity"])
+        document.max_participants_per_instructor = parse_capacity(document.path, *facts["capacity"])
     if "prerequisites" in facts:
         read_prerequisites(document, *facts["prerequisites"])
 
-    for section in sections:
-        document.blocks.append(section_block(section, document))
 
-    if closing:
-        document.call_to_action_html = render_html(closing)
-        links = [(words, url) for words, url in LINK.findall(" ".join(line.text for line in closing))]
-        for words, url in links:
-            if re.search(r"\bbook", words, re.I) and not document.booking_url:
-                document.booking_url = checked_link(path, closing, url)
-            elif re.search(r"contact", words, re.I) and not document.contact_url:
-                document.contact_url = checked_link(path, closing, url)
-    return document
+def read_call_to_action(document: CourseDocument, closing: list[Line]) -> None:
+    """The closing lines as the call to action, and its first booking and first contact links."""
+    if not closing:
+        return
+    document.call_to_action_html = render_html(closing)
+    for words, url in LINK.findall(" ".join(line.text for line in closing)):
+        if re.search(r"\bbook", words, re.I) and not document.booking_url:
+            document.booking_url = checked_link(document.path, closing, url)
+        elif re.search(r"contact", words, re.I) and not document.contact_url:
+            document.contact_url = checked_link(document.path, closing, url)
 
 
 def read_prerequisites(document: CourseDocument, line: Line, value: str) -> None:

@@ -240,19 +240,16 @@ class Requirement:
         return f"{self.course} requires {self.prerequisite} ({where})"
 
 
+# Course code -> its requirements, in the order its page or file writes them.
+Graph = dict[str, list[Requirement]]
+
+
 def prerequisite_cycles(documents: list[CourseDocument]) -> tuple[list[HugoFormatError], list[str]]:
     """Every cycle of prerequisites in the catalogue as it would be after the run (the live pages' prerequisites,
     with each course of the run replaced by its file): a course in a cycle can never be booked, since nobody can
     hold a current certification of it first. A cycle through a course of the run refuses the file of the first
     such course, naming every file and line of the cycle; a cycle among pages the run does not touch is a warning."""
-    graph: dict[str, list[Requirement]] = {}
-    links = CoursePrerequisite.objects.values_list("course__code", "code", "prerequisite__code").order_by(
-        "course__code", "sort_order", "pk"
-    )
-    for course, code, linked_code in links:
-        prerequisite = linked_code or code
-        if prerequisite:
-            graph.setdefault(course, []).append(Requirement(course, prerequisite))
+    graph = catalogue_graph()
     run_documents = {}
     for document in documents:
         # A later file of the run for the same course is the one written last, so it is the one that counts.
@@ -269,67 +266,110 @@ def prerequisite_cycles(documents: list[CourseDocument]) -> tuple[list[HugoForma
         cycle = cycle_within(graph, component, start=start) if start else []
         if not cycle:
             continue
-        described = ", ".join(str(requirement) for requirement in cycle)
-        in_run = [requirement for requirement in cycle if requirement.path is not None]
-        if in_run:
-            first = in_run[0]
-            refusals.append(
-                HugoFormatError(
-                    first.path,
-                    first.line,
-                    f"a cycle of prerequisites: {described}; none of these courses could ever be booked",
-                    first.column,
-                )
-            )
+        refusal = cycle_refusal(cycle)
+        if refusal is not None:
+            refusals.append(refusal)
         else:
-            warnings.append(f"a cycle of prerequisites already in the catalogue: {described}; edit one of these pages")
+            warnings.append(
+                f"a cycle of prerequisites already in the catalogue: {described(cycle)}; edit one of these pages"
+            )
     return refusals, warnings
 
 
-def strongly_connected(graph: dict[str, list[Requirement]], order: list[str]) -> list[set[str]]:
+def catalogue_graph() -> Graph:
+    """Course code -> what it requires, as the catalogue's pages say today."""
+    graph: Graph = {}
+    links = CoursePrerequisite.objects.values_list("course__code", "code", "prerequisite__code").order_by(
+        "course__code", "sort_order", "pk"
+    )
+    for course, code, linked_code in links:
+        prerequisite = linked_code or code
+        if prerequisite:
+            graph.setdefault(course, []).append(Requirement(course, prerequisite))
+    return graph
+
+
+def described(cycle: list[Requirement]) -> str:
+    return ", ".join(str(requirement) for requirement in cycle)
+
+
+def cycle_refusal(cycle: list[Requirement]) -> HugoFormatError | None:
+    """The refusal of the first file of the run that the cycle goes through; None when it goes through none."""
+    first = next((requirement for requirement in cycle if requirement.path is not None), None)
+    if first is None:
+        return None
+    return HugoFormatError(
+        first.path,
+        first.line,
+        f"a cycle of prerequisites: {described(cycle)}; none of these courses could ever be booked",
+        first.column,
+    )
+
+
+def strongly_connected(graph: Graph, order: list[str]) -> list[set[str]]:
     """The strongly connected components of the graph (Tarjan's algorithm, without recursion, so that a long chain
     of prerequisites cannot exhaust the stack), visited from the codes in `order`."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[set[str]] = []
+    search = ComponentSearch(graph)
     for root in order:
-        if root in index:
-            continue
+        if root not in search.index:
+            search.visit_from(root)
+    return search.components
+
+
+@dataclass
+class ComponentSearch:
+    """The state of Tarjan's algorithm: each code's visiting order (`index`) and the lowest index it reaches
+    (`low`), the codes visited but not yet placed in a component (`stack`), and the components found."""
+
+    graph: Graph
+    index: dict[str, int] = field(default_factory=dict)
+    low: dict[str, int] = field(default_factory=dict)
+    stack: list[str] = field(default_factory=list)
+    on_stack: set[str] = field(default_factory=set)
+    components: list[set[str]] = field(default_factory=list)
+
+    def visit_from(self, root: str) -> None:
+        # Each entry is a code and the next of its requirements to follow: a depth-first walk on a list of our own.
         work = [(root, 0)]
         while work:
             node, next_edge = work.pop()
             if next_edge == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            edges = graph.get(node, [])
+                self.enter(node)
+            edges = self.graph.get(node, [])
             for position in range(next_edge, len(edges)):
                 target = edges[position].prerequisite
-                if target not in index:
+                if target not in self.index:
                     work.append((node, position + 1))
                     work.append((target, 0))
                     break
-                if target in on_stack:
-                    low[node] = min(low[node], index[target])
+                if target in self.on_stack:
+                    self.low[node] = min(self.low[node], self.index[target])
             else:
-                if low[node] == index[node]:
-                    component = set()
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.add(member)
-                        if member == node:
-                            break
-                    components.append(component)
+                self.leave(node)
                 if work:
                     parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-    return components
+                    self.low[parent] = min(self.low[parent], self.low[node])
+
+    def enter(self, node: str) -> None:
+        self.index[node] = self.low[node] = len(self.index)
+        self.stack.append(node)
+        self.on_stack.add(node)
+
+    def leave(self, node: str) -> None:
+        """Once every requirement of `node` is followed: a node that reaches no lower one closes a component."""
+        if self.low[node] != self.index[node]:
+            return
+        component = set()
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            component.add(member)
+            if member == node:
+                break
+        self.components.append(component)
 
 
-def cycle_within(graph: dict[str, list[Requirement]], component: set[str], *, start: str) -> list[Requirement]:
+def cycle_within(graph: Graph, component: set[str], *, start: str) -> list[Requirement]:
     """One cycle through `start` inside a strongly connected component (the shortest, found breadth first); none
     when the component is a single course that does not require itself."""
     came_by: dict[str, Requirement] = {}

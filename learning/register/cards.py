@@ -30,12 +30,22 @@ def qr_drawing(data: str, size: float) -> Drawing:
 
 
 def certification_card_pdf(certification: Certification) -> bytes:
-    width, height = CARD_SIZE
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=CARD_SIZE)
     pdf.setTitle(f"{certification.course.code} certification {certification.number}")
     pdf.setAuthor(settings.PORTAL_NAME)
+    draw_banner(pdf, certification)
+    draw_holder(pdf, certification)
+    draw_details(pdf, certification)
+    draw_verification_code(pdf, certification)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
 
+
+def draw_banner(pdf: canvas.Canvas, certification: Certification) -> None:
+    """The coloured band across the top: the provider's name, and the course code on the right."""
+    width, height = CARD_SIZE
     pdf.setFillColor(BRAND)
     pdf.rect(0, height - 11 * mm, width, 11 * mm, stroke=0, fill=1)
     pdf.setFillColor(colors.white)
@@ -44,6 +54,10 @@ def certification_card_pdf(certification: Certification) -> bytes:
     pdf.setFont("Helvetica-Bold", 11)
     pdf.drawRightString(width - 4 * mm, height - 7.3 * mm, certification.course.code)
 
+
+def draw_holder(pdf: canvas.Canvas, certification: Certification) -> None:
+    """Who completed which course, under the band."""
+    _, height = CARD_SIZE
     pdf.setFillColor(colors.black)
     pdf.setFont("Helvetica", 6.5)
     pdf.drawString(4 * mm, height - 16 * mm, "This certifies that")
@@ -56,6 +70,9 @@ def certification_card_pdf(certification: Certification) -> bytes:
     pdf.setFont("Helvetica-Bold", 7.5)
     pdf.drawString(4 * mm, height - 29.5 * mm, certification.course.title[:48])
 
+
+def draw_details(pdf: canvas.Canvas, certification: Certification) -> None:
+    """The number and the dates of issue and expiry, as labelled lines at the bottom left."""
     rows = [
         ("Number", certification.number),
         ("Issued", certification.issued_on.strftime("%d %b %Y")),
@@ -71,10 +88,11 @@ def certification_card_pdf(certification: Certification) -> bytes:
         pdf.drawString(18 * mm, y, value)
         y -= 4 * mm
 
+
+def draw_verification_code(pdf: canvas.Canvas, certification: Certification) -> None:
+    """The QR code of the public verification page, bottom right."""
+    width, _ = CARD_SIZE
     qr_size = 24 * mm
     renderPDF.draw(qr_drawing(verification_url(certification), qr_size), pdf, width - qr_size - 2.5 * mm, 2.5 * mm)
     pdf.setFont("Helvetica", 4.5)
     pdf.drawRightString(width - 4 * mm, 27.5 * mm, "Scan to verify")
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()

@@ -293,6 +293,10 @@ def read_rows(path: Path, encoding: str = UTF8) -> Iterator[tuple[int, dict]]:
             raise ImportFileError(f"{path}, line {records.line_num}: not readable as CSV ({error})") from None
 
 
+# (column, reason): why a row is refused, in the order the checks found it.
+Problems = list[tuple[str, str]]
+
+
 def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[Row | None, RejectedRow | None]:
     """Checks what a row says on its own; returns the typed row, or every reason to reject it."""
     if "__extra__" in values:
@@ -300,7 +304,22 @@ def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[
         beyond = f"column {len(values)} (beyond the header)"
         return None, RejectedRow(line, beyond, "more values than columns (a comma inside a value needs quotes)", values)
     clean = {name: (values.get(name) or "").strip() for name in COLUMNS}
-    problems: list[tuple[str, str]] = [(name, f"{name} is empty") for name in REQUIRED_COLUMNS if not clean[name]]
+    row = Row(line=line, values=values, email=clean["email"].lower(), number=clean["number"])
+    problems = empty_or_control_problems(clean)
+    problems += value_problems(row, clean, courses, failed={name for name, _ in problems})
+    # Checked last, on values that passed their own checks, so that a bad value gets the message that says
+    # what it should be (a number's format, an address) rather than only that it is too long.
+    problems += length_problems(clean, failed={name for name, _ in problems})
+    if not problems and row.expires_on is None:
+        problems += default_expiry_problems(row)
+    if problems:
+        return None, rejection(line, problems, values)
+    return row, None
+
+
+def empty_or_control_problems(clean: dict[str, str]) -> Problems:
+    """(column, reason) for each required value that is empty and each value holding a control character."""
+    problems = [(name, f"{name} is empty") for name in REQUIRED_COLUMNS if not clean[name]]
     for name in COLUMNS:
         if control := CONTROL_CHARACTER.search(clean[name]):
             problems.append(
@@ -310,13 +329,15 @@ def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[
                     f"{control.start() + 1}; values must be plain text on one line",
                 )
             )
-    failed = {name for name, _ in problems}
-    row = Row(line=line, values=values, email=clean["email"].lower(), number=clean["number"])
-    if "email" not in failed:
-        try:
-            validate_email(clean["email"])
-        except ValidationError:
-            problems.append(("email", f"{shown(clean['email'])} is not an email address"))
+    return problems
+
+
+def value_problems(row: Row, clean: dict[str, str], courses: dict[str, CoursePage], *, failed: set[str]) -> Problems:
+    """Reads the course and the dates into `row`; (column, reason) for each value, not already `failed`, that is
+    not what its column holds, and for an expiry that is not after the issue."""
+    problems = []
+    if "email" not in failed and not is_email_address(clean["email"]):
+        problems.append(("email", f"{shown(clean['email'])} is not an email address"))
     if "number" not in failed and not is_certification_number(clean["number"]):
         problems.append(("number", f"{shown(clean['number'])} is not a certification number ({NUMBER_FORMAT_TEXT})"))
     if "course_code" not in failed:
@@ -332,26 +353,39 @@ def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[
                 problems.append((name, str(error)))
     if row.issued_on and row.expires_on and row.expires_on <= row.issued_on:
         problems.append(("expires_on", f"expiry {row.expires_on} is not after issue {row.issued_on}"))
-    # Checked last, on values that passed their own checks, so that a bad value gets the message that says
-    # what it should be (a number's format, an address) rather than only that it is too long.
-    failed = {name for name, _ in problems}
+    return problems
+
+
+def is_email_address(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def length_problems(clean: dict[str, str], *, failed: set[str]) -> Problems:
+    """(column, reason) for each stored value, not already `failed`, too long for its database column."""
+    problems = []
     for name in STORED_COLUMNS:
         limit = column_limit(name)
         if name not in failed and limit is not None and len(clean[name]) > limit:
             problems.append((name, f"{name} is {len(clean[name])} characters long; the register holds at most {limit}"))
-    if not problems and row.expires_on is None:
-        row.expires_on = default_expiry(row.course, row.issued_on)
-        if row.expires_on > LATEST_DATE:
-            problems.append(
-                (
-                    "expires_on",
-                    f"expires_on is empty, and issue {row.issued_on} + {row.course.validity_months} months of "
-                    f"{row.course.code} gives {row.expires_on}, after {LATEST_DATE}",
-                )
-            )
-    if problems:
-        return None, rejection(line, problems, values)
-    return row, None
+    return problems
+
+
+def default_expiry_problems(row: Row) -> Problems:
+    """Sets the expiry of a row that gives none from its course's validity; refuses one that lands too late."""
+    row.expires_on = default_expiry(row.course, row.issued_on)
+    if row.expires_on <= LATEST_DATE:
+        return []
+    return [
+        (
+            "expires_on",
+            f"expires_on is empty, and issue {row.issued_on} + {row.course.validity_months} months of "
+            f"{row.course.code} gives {row.expires_on}, after {LATEST_DATE}",
+        )
+    ]
 
 
 def rejection(line: int, problems: list[tuple[str, str]], values: dict) -> RejectedRow:
@@ -384,99 +418,149 @@ def row_names(row: Row) -> tuple[str, str]:
     return (row.values.get("first_name") or "").strip(), (row.values.get("last_name") or "").strip()
 
 
+@dataclass
+class EarlierRows:
+    """What the good rows read so far say, kept small whatever the file's size: 8 bytes a detail, never the row."""
+
+    # NUMBER IN CAPITALS -> (line, fingerprint): numbers are the same in any case.
+    numbers: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    # email -> (line, first name, last name) as digests of the comparable names: who this file says the address is.
+    names: dict[str, tuple[int, bytes, bytes]] = field(default_factory=dict)
+
+    def disagreements(self, row: Row) -> Problems:
+        """A number already on an earlier line, and an address named differently there."""
+        problems = []
+        first = self.numbers.get(row.number.upper())
+        if first is not None:
+            same = first[1] == fingerprint(row)
+            reason = (
+                f"duplicate row in the file (same as line {first[0]})"
+                if same
+                else (f"number {row.number} is also on line {first[0]} with other details")
+            )
+            problems.append(("number", reason))
+        named, names = self.names.get(row.email), name_digests(row)
+        if named is not None and named[1:] != names:
+            problems.append(
+                (
+                    ", ".join(differing_names(named[1:], names)),
+                    f"{row.email} is named {' '.join(row_names(row))!r} here but differently on line "
+                    f"{named[0]}; one person has one name",
+                )
+            )
+        return problems
+
+    def remember(self, row: Row) -> None:
+        self.numbers[row.number.upper()] = (row.line, fingerprint(row))
+        self.names.setdefault(row.email, (row.line, *name_digests(row)))
+
+
+def name_digests(row: Row) -> tuple[bytes, ...]:
+    return tuple(digest(comparable_name(name)) for name in row_names(row))
+
+
 def checked_rows(path: Path, encoding: str, courses, report: ImportReport, progress: Progress | None, total: int):
     """Yields batches of good rows; records rejected ones in `report` (file duplicates, numbers held by someone
     else or for another course, and names that differ from the register's or from an earlier line's)."""
-    # NUMBER IN CAPITALS -> (line, fingerprint): 8 bytes a row, not the row; numbers are the same in any case.
-    seen: dict[str, tuple[int, bytes]] = {}
-    # email -> (line, first name, last name) as digests of the comparable names: who this file says the address is.
-    named: dict[str, tuple[int, bytes, bytes]] = {}
+    earlier = EarlierRows()
     done = 0
     for raw_batch in batches(read_rows(path, encoding), BATCH_SIZE):
         good: list[Row] = []
         for line, values in raw_batch:
-            row, rejected = check_row(line, values, courses)
-            if rejected:
-                report.rejected.append(rejected)
-                continue
-            problems = []
-            first = seen.get(row.number.upper())
-            if first is not None:
-                same = first[1] == fingerprint(row)
-                reason = (
-                    f"duplicate row in the file (same as line {first[0]})"
-                    if same
-                    else (f"number {row.number} is also on line {first[0]} with other details")
-                )
-                problems.append(("number", reason))
-            names = tuple(digest(comparable_name(name)) for name in row_names(row))
-            earlier = named.get(row.email)
-            if earlier is not None and earlier[1:] != names:
-                columns = differing_names(earlier[1:], names)
-                problems.append(
-                    (
-                        ", ".join(columns),
-                        f"{row.email} is named {' '.join(row_names(row))!r} here but differently on line "
-                        f"{earlier[0]}; one person has one name",
-                    )
-                )
-            if problems:
-                report.rejected.append(rejection(line, problems, values))
-                continue
-            seen[row.number.upper()] = (line, fingerprint(row))
-            named.setdefault(row.email, (line, *names))
-            good.append(row)
+            row = checked_against_file(line, values, courses=courses, earlier=earlier, report=report)
+            if row is not None:
+                good.append(row)
         done += len(raw_batch)
         if progress:
             progress("checking", done, total)
         yield against_register(good, report)
 
 
+def checked_against_file(
+    line: int, values: dict, *, courses: dict[str, CoursePage], earlier: EarlierRows, report: ImportReport
+) -> Row | None:
+    """The row when it passes its own checks and agrees with the file's earlier rows; otherwise None, with the
+    rejection recorded in `report`."""
+    row, rejected = check_row(line, values, courses)
+    if rejected:
+        report.rejected.append(rejected)
+        return None
+    problems = earlier.disagreements(row)
+    if problems:
+        report.rejected.append(rejection(line, problems, values))
+        return None
+    earlier.remember(row)
+    return row
+
+
 def against_register(rows: list[Row], report: ImportReport) -> list[Row]:
     """The rows that agree with the register: a number already held is held by the same person for the same
     course (then the row updates it), and a known address belongs to a participant of the same name."""
-    holders = {
-        number.upper(): (email.lower(), course_id, course_code)
-        for number, email, course_id, course_code in with_numbers([row.number for row in rows]).values_list(
-            "number", "participant__email", "course_id", "course__code"
-        )
-    }
-    participants = {
-        user.email.lower(): (user.first_name, user.last_name)
-        for user in participants_by_email({row.email for row in rows}).only("email", "first_name", "last_name")
-    }
+    holders = number_holders(rows)
+    participants = registered_names(rows)
     kept = []
     for row in rows:
-        problems = []
-        holder = holders.get(row.number.upper())
-        if holder is not None and holder[0] != row.email:
-            problems.append(("number", f"number {row.number} already belongs to another person"))
-        elif holder is not None and holder[1] != row.course.pk:
-            problems.append(
-                (
-                    "number",
-                    f"number {row.number} already belongs to a {holder[2]} certification, not {row.course.code}; "
-                    "a certification never changes course",
-                )
-            )
-        registered = participants.get(row.email)
-        if registered is not None:
-            columns = differing_names(
-                [comparable_name(name) for name in registered], [comparable_name(name) for name in row_names(row)]
-            )
-            if columns:
-                problems.append(
-                    (
-                        ", ".join(columns),
-                        f"{row.email} is {' '.join(registered)!r} in the register, not {' '.join(row_names(row))!r}; "
-                        "correct the file or the participant, then import again",
-                    )
-                )
+        problems = [
+            *holder_problems(row, holders.get(row.number.upper())),
+            *register_name_problems(row, participants.get(row.email)),
+        ]
         if problems:
             report.rejected.append(rejection(row.line, problems, row.values))
         else:
             kept.append(row)
     return kept
+
+
+def number_holders(rows: list[Row]) -> dict[str, tuple[str, int, str]]:
+    """NUMBER IN CAPITALS -> (holder's email in lower case, course id, course code) for the rows' numbers already
+    in the register."""
+    return {
+        number.upper(): (email.lower(), course_id, course_code)
+        for number, email, course_id, course_code in with_numbers([row.number for row in rows]).values_list(
+            "number", "participant__email", "course_id", "course__code"
+        )
+    }
+
+
+def registered_names(rows: list[Row]) -> dict[str, tuple[str, str]]:
+    """email in lower case -> (first name, last name) of the rows' participants already in the register."""
+    return {
+        user.email.lower(): (user.first_name, user.last_name)
+        for user in participants_by_email({row.email for row in rows}).only("email", "first_name", "last_name")
+    }
+
+
+def holder_problems(row: Row, holder: tuple[str, int, str] | None) -> Problems:
+    """A number already held may be updated only for the same person and course."""
+    if holder is not None and holder[0] != row.email:
+        return [("number", f"number {row.number} already belongs to another person")]
+    if holder is not None and holder[1] != row.course.pk:
+        return [
+            (
+                "number",
+                f"number {row.number} already belongs to a {holder[2]} certification, not {row.course.code}; "
+                "a certification never changes course",
+            )
+        ]
+    return []
+
+
+def register_name_problems(row: Row, registered: tuple[str, str] | None) -> Problems:
+    """A known address must be named as the register names it."""
+    if registered is None:
+        return []
+    columns = differing_names(
+        [comparable_name(name) for name in registered], [comparable_name(name) for name in row_names(row)]
+    )
+    if not columns:
+        return []
+    return [
+        (
+            ", ".join(columns),
+            f"{row.email} is {' '.join(registered)!r} in the register, not {' '.join(row_names(row))!r}; "
+            "correct the file or the participant, then import again",
+        )
+    ]
 
 
 def with_numbers(numbers: list[str]):
@@ -493,34 +577,15 @@ def participants_by_email(emails: set[str]):
 
 
 def write_batch(rows: list[Row], report: ImportReport) -> None:
-    emails = {row.email for row in rows}
-    users = {user.email.lower(): user for user in participants_by_email(emails)}
-    new_users = []
-    for row in rows:
-        if row.email not in users:
-            first_name, last_name = row_names(row)
-            user = User(email=row.email, password=make_password(None), first_name=first_name, last_name=last_name)
-            users[row.email] = user
-            new_users.append(user)
-    if new_users:
-        User.objects.bulk_create(new_users)
-        # bulk_create sets primary keys on PostgreSQL and SQLite; fetch them where a backend does not.
-        if any(user.pk is None for user in new_users):
-            fetched = {u.email: u for u in User.objects.filter(email__in=[u.email for u in new_users])}
-            new_users = [fetched[user.email] for user in new_users]
-            users.update(fetched)
-        report.participants_created += len(new_users)
-        report.new_participant_ids.extend(user.pk for user in new_users)
-
+    users = participants_for(rows, report)
     existing = {c.number.upper(): c for c in with_numbers([row.number for row in rows])}
     to_create, to_update = [], []
     for row in rows:
-        participant = users[row.email]
         found = existing.get(row.number.upper())
         if found is None:
             to_create.append(
                 Certification(
-                    participant=participant,
+                    participant=users[row.email],
                     course=row.course,
                     number=row.number,
                     issued_on=row.issued_on,
@@ -537,6 +602,28 @@ def write_batch(rows: list[Row], report: ImportReport) -> None:
     Certification.objects.bulk_update(to_update, ["issued_on", "expires_on", "updated_at"])
     report.created += len(to_create)
     report.updated += len(to_update)
+
+
+def participants_for(rows: list[Row], report: ImportReport) -> dict[str, User]:
+    """email in lower case -> user for every row, creating the participants the register does not know yet."""
+    users = {user.email.lower(): user for user in participants_by_email({row.email for row in rows})}
+    new_users = []
+    for row in rows:
+        if row.email not in users:
+            first_name, last_name = row_names(row)
+            user = User(email=row.email, password=make_password(None), first_name=first_name, last_name=last_name)
+            users[row.email] = user
+            new_users.append(user)
+    if new_users:
+        User.objects.bulk_create(new_users)
+        # bulk_create sets primary keys on PostgreSQL and SQLite; fetch them where a backend does not.
+        if any(user.pk is None for user in new_users):
+            fetched = {u.email: u for u in User.objects.filter(email__in=[u.email for u in new_users])}
+            new_users = [fetched[user.email] for user in new_users]
+            users.update(fetched)
+        report.participants_created += len(new_users)
+        report.new_participant_ids.extend(user.pk for user in new_users)
+    return users
 
 
 def hold_import_lock(path: Path) -> None:

@@ -1,6 +1,7 @@
 """Exactly once under faults: an ESP that accepts but answers too late, a worker killed mid-send, a lost task or an
 emptied broker, two deliveries for one person at once, a tracking event that arrives before its message id."""
 
+import contextlib
 import datetime
 import json
 import os
@@ -238,44 +239,60 @@ def test_two_overlapping_deliveries_for_one_participant_send_one_email(catalogue
     assert sorted(row.status for row in rows_of(person)) == ["pending", "sent"]  # the new one waits for tomorrow
 
 
+@contextlib.contextmanager
+def claim_paused_in(thread_name):
+    """While inside, a delivery running in the thread called `thread_name` stops inside its claim (its transaction
+    open, its rows not yet marked sending); yields (reached, go): set when it stops there, and set to let it go on."""
+    from unittest import mock
+
+    from reminders import delivery
+
+    reached, go = threading.Event(), threading.Event()
+    eligible = delivery.eligible_certifications
+
+    def pausing(today):
+        if threading.current_thread().name == thread_name:
+            reached.set()
+            go.wait(30)
+        return eligible(today)
+
+    with mock.patch("reminders.delivery.eligible_certifications", side_effect=pausing):
+        yield reached, go
+
+
+def delivery_in_thread(person, name, moment, outcomes) -> threading.Thread:
+    """A delivery to `person` started in a thread called `name`, with its own database connection; its outcome
+    goes into `outcomes[name]`."""
+
+    def deliver():
+        try:
+            outcomes[name] = deliver_to_participant(person.pk, today=TODAY, now=moment)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=deliver, name=name)
+    thread.start()
+    return thread
+
+
 def test_two_claims_racing_for_one_participant_make_one_email(catalogue_with_course, postmark):
     """The first claim holds its transaction open (its rows not yet marked sending) while a second certification
     becomes due and a second delivery starts: the participant lock makes the second wait, then see the first."""
     require(connection.vendor == "postgresql", "racing claims are tested on PostgreSQL (DATABASE_URL)")
-    from unittest import mock
-
-    from reminders import delivery
     from tests.factories import make_course
 
     course = catalogue_with_course
     other_course = make_course(course.get_parent().specific, "ALS2")
     person = due_participant(course, 30)
     postmark.expect_request("/email", method="POST").respond_with_handler(accepted("pm-one"))
-    inside, go = threading.Event(), threading.Event()
-    eligible = delivery.eligible_certifications
-
-    def first_claim_pauses(today):
-        if threading.current_thread().name == "first":
-            inside.set()
-            go.wait(30)
-        return eligible(today)
-
     outcomes = {}
 
-    def deliver_as(name, moment):
-        try:
-            outcomes[name] = deliver_to_participant(person.pk, today=TODAY, now=moment)
-        finally:
-            connections.close_all()
-
-    with mock.patch("reminders.delivery.eligible_certifications", side_effect=first_claim_pauses):
-        first = threading.Thread(target=deliver_as, args=("first", at(TODAY)), name="first")
-        first.start()
-        assert inside.wait(30)
+    with claim_paused_in("first") as (reached, go):
+        first = delivery_in_thread(person, "first", at(TODAY), outcomes)
+        assert reached.wait(30)
         expiring(other_course, 7, participant=person)
         scan(today=TODAY, now=at(TODAY))
-        second = threading.Thread(target=deliver_as, args=("second", at(TODAY)), name="second")
-        second.start()
+        second = delivery_in_thread(person, "second", at(TODAY), outcomes)
         time.sleep(1)  # the second delivery reaches the lock and waits there
         go.set()
         first.join(30)

@@ -517,13 +517,19 @@ def test_the_confirmation_page_refuses_before_the_day_after_the_last_day(admin_c
 # --- Continuing education -------------------------------------------------------------------------------
 
 
-def test_ce_submission_approval_and_credits_in_the_current_period(client, admin_client, als1):
+@pytest.fixture
+def ce_holder(client, als1):
+    """A participant signed in on `client` with an ALS1 valid for over a year: the period their credits count in."""
     person = UserFactory()
     certification = with_als1(person, als1, valid_until=today() + datetime.timedelta(days=400))
     client.force_login(person)
-    evidence = SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    return certification
 
-    response = client.post(
+
+def submit_ce_activity(client):
+    """The participant's form for a CE activity, 2.5 credits today, with a certificate as evidence."""
+    evidence = SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    return client.post(
         "/portal/continuing-education/new/",
         {
             "title": "Sepsis simulation",
@@ -533,24 +539,24 @@ def test_ce_submission_approval_and_credits_in_the_current_period(client, admin_
             "evidence": evidence,
         },
     )
-    assert response.status_code == 302
-    activity = ContinuingEducationActivity.objects.get()
-    assert activity.status == "pending"
-    ContinuingEducationActivity.objects.create(
-        participant=person,
+
+
+def approved_before_the_period(certification):
+    return ContinuingEducationActivity.objects.create(
+        participant=certification.participant,
         title="Before this period",
         provider="X",
         completed_on=certification.issued_on - datetime.timedelta(days=5),
         credits=4,
         status="approved",
     )
-    dashboard = client.get("/portal/").content.decode()
-    assert f'data-testid="ce-credits-{certification.number}">0 CE credits' in dashboard
 
+
+def approve_in_the_admin(admin_client, activity):
     admin_client.post(
         f"/admin/continuing_education/edit/{activity.pk}/",
         {
-            "participant": person.pk,
+            "participant": activity.participant.pk,
             "title": activity.title,
             "provider": activity.provider,
             "completed_on": activity.completed_on.isoformat(),
@@ -560,10 +566,42 @@ def test_ce_submission_approval_and_credits_in_the_current_period(client, admin_
         },
     )
 
+
+def test_a_ce_submission_waits_for_approval(client, ce_holder):
+    response = submit_ce_activity(client)
+
+    assert response.status_code == 302
+    activity = ContinuingEducationActivity.objects.get()
+    assert activity.status == "pending"
+
+
+def test_neither_a_pending_activity_nor_one_before_the_period_earns_credits(client, ce_holder):
+    submit_ce_activity(client)
+    approved_before_the_period(ce_holder)
+
+    dashboard = client.get("/portal/").content.decode()
+
+    assert f'data-testid="ce-credits-{ce_holder.number}">0 CE credits' in dashboard
+
+
+def test_an_activity_approved_in_the_admin_earns_its_credits_in_the_current_period(client, admin_client, ce_holder):
+    submit_ce_activity(client)
+    activity = ContinuingEducationActivity.objects.get()
+    approved_before_the_period(ce_holder)
+
+    approve_in_the_admin(admin_client, activity)
+
     activity.refresh_from_db()
     assert activity.status == "approved"
     dashboard = client.get("/portal/").content.decode()
-    assert f'data-testid="ce-credits-{certification.number}">2.5 CE credits' in dashboard
+    assert f'data-testid="ce-credits-{ce_holder.number}">2.5 CE credits' in dashboard
+
+
+def test_ce_evidence_is_downloaded_by_staff_only(client, admin_client, ce_holder):
+    submit_ce_activity(client)
+    activity = ContinuingEducationActivity.objects.get()
+    approve_in_the_admin(admin_client, activity)
+
     assert admin_client.get(f"/admin/continuing-education/{activity.pk}/evidence/").status_code == 200
     assert client.get(f"/admin/continuing-education/{activity.pk}/evidence/").status_code in (302, 403)
 
