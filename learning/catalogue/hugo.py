@@ -778,16 +778,31 @@ def read_optional_facts(document: CourseDocument, facts: dict[str, tuple[Line, s
         read_prerequisites(document, *facts["prerequisites"])
 
 
+# Where a booking link of an imported page leads: the course page's own dates, where the portal takes bookings.
+BOOKING_SECTION = "#dates"
+
+
+def books(words: str) -> bool:
+    return re.search(r"\bbook", words, re.I) is not None
+
+
+def to_booking_section(line: Line) -> Line:
+    """The line with each link that names booking ("Book your ALS2 course now") pointed at the course's dates:
+    the static site's booking address (/book-now/) is not the portal's, and the portal books on the page itself."""
+    text = LINK.sub(lambda link: f"[{link[1]}]({BOOKING_SECTION})" if books(link[1]) else link[0], line.text)
+    return Line(line.number, text)
+
+
 def read_call_to_action(document: CourseDocument, closing: list[Line]) -> None:
-    """The closing lines as the call to action, and its first booking and first contact links."""
+    """The closing lines as the call to action (its booking links rewritten to the course's dates), and its first
+    contact link."""
     if not closing:
         return
-    document.call_to_action_html = render_html(closing)
     for words, url in LINK.findall(" ".join(line.text for line in closing)):
-        if re.search(r"\bbook", words, re.I) and not document.booking_url:
-            document.booking_url = checked_link(document.path, closing, url)
-        elif re.search(r"contact", words, re.I) and not document.contact_url:
-            document.contact_url = checked_link(document.path, closing, url)
+        checked_link(document.path, closing, url)  # refused at its line whatever it names
+        if not books(words) and re.search(r"contact", words, re.I) and not document.contact_url:
+            document.contact_url = url
+    document.call_to_action_html = render_html([to_booking_section(line) for line in closing])
 
 
 def read_prerequisites(document: CourseDocument, line: Line, value: str) -> None:
@@ -839,9 +854,23 @@ def section_block(section: Section, document: CourseDocument) -> tuple[str, dict
                 if block_type == "registration":
                     fee = next((d for d in value["details"] if "fee" in d["name"].lower()), None)
                     if fee:
-                        document.fee_text = fee["description"]
+                        document.fee_text = fee_or_placeholder(fee)
                 return block_type, value
     return generic_section(section)
+
+
+# A value the static page left to be filled in, written as "[Contact for current pricing]".
+PLACEHOLDER = re.compile(r"\A\[[^\[\]]*\]\Z")
+NO_FEE_GIVEN = "Contact us for the fee"
+
+
+def fee_or_placeholder(fee: dict) -> str:
+    """The course fee, or nothing when the page gives a placeholder (the course page then says to ask for it); the
+    registration section says "Contact us for the fee" rather than the brackets."""
+    if PLACEHOLDER.match(fee["description"].strip()):
+        fee["description"] = NO_FEE_GIVEN
+        return ""
+    return fee["description"]
 
 
 def read_pass_marks(requirements: list[str], document: CourseDocument) -> None:
