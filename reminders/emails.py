@@ -16,28 +16,40 @@ from learning.models import ContinuingEducationIndexPage, CourseDate, User
 from learning.register.services import prerequisites_check
 from reminders.models import Reminder
 
-UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+# One salt per kind of email, so that a reminder's link can only stop reminders and an update's only updates.
+UNSUBSCRIBE_SALTS = {"reminders": "reminders.unsubscribe", "guideline_updates": "reminders.unsubscribe.guidelines"}
+UNSUBSCRIBE_ROUTES = {"reminders": "reminders_unsubscribe", "guideline_updates": "guideline_updates_unsubscribe"}
 
 
-def unsubscribe_token(user: User) -> str:
+def unsubscribe_token(user: User, topic: str = "reminders") -> str:
     """A signed, per-participant token: it names the participant and cannot be forged or altered."""
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(user.pk))
+    return signing.Signer(salt=UNSUBSCRIBE_SALTS[topic]).sign(str(user.pk))
 
 
-def participant_for_token(token: str) -> User | None:
+def participant_for_token(token: str, topic: str = "reminders") -> User | None:
     try:
-        pk = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+        pk = signing.Signer(salt=UNSUBSCRIBE_SALTS[topic]).unsign(token)
     except signing.BadSignature:
         return None
     return User.objects.filter(pk=pk).first()
 
 
-def unsubscribe_url(user: User) -> str:
-    return settings.PORTAL_BASE_URL + reverse("reminders_unsubscribe", kwargs={"token": unsubscribe_token(user)})
+def unsubscribe_url(user: User, topic: str = "reminders") -> str:
+    token = unsubscribe_token(user, topic)
+    return settings.PORTAL_BASE_URL + reverse(UNSUBSCRIBE_ROUTES[topic], kwargs={"token": token})
 
 
-def unsubscribe_mailto(user: User) -> str:
-    return f"mailto:{settings.REMINDER_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{unsubscribe_token(user)}"
+def unsubscribe_mailto(user: User, topic: str = "reminders") -> str:
+    subject = "unsubscribe" if topic == "reminders" else f"unsubscribe%20{topic}"
+    return f"mailto:{settings.REMINDER_UNSUBSCRIBE_MAILTO}?subject={subject}%20{unsubscribe_token(user, topic)}"
+
+
+def unsubscribe_headers(user: User, topic: str = "reminders") -> dict[str, str]:
+    """List-Unsubscribe with one-click (RFC 8058): mail clients offer it next to the sender."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(user, topic)}>, <{unsubscribe_mailto(user, topic)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 class SafeFormat(dict):
@@ -158,8 +170,5 @@ def compose_reminder_email(participant: User, reminders: list[Reminder], today: 
         "reminder",
         context,
         to=[participant.email],
-        headers={
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>, <{unsubscribe_mailto(participant)}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(participant),
     )

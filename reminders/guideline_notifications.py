@@ -1,5 +1,7 @@
-"""Emails participants about a guideline update when it is first published: everyone currently entitled to
-its courses who has not opted out, once per participant per update, in batches, whatever happens twice."""
+"""Emails participants about a guideline update when it is first published: everyone entitled to read it (a
+certification for one of its courses, or one that builds on it, within the grace period; or a booking on an
+upcoming date of one of them) who wants guideline updates, once per participant per update, in batches, whatever
+happens twice. Each email carries its own one-click unsubscribe, which stops guideline updates only."""
 
 import datetime
 import logging
@@ -7,12 +9,15 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from learning.common.batching import batches
 from learning.common.emails import render_email
+from learning.common.models import portal_settings
 from learning.materials.entitlement import builds_on
-from learning.models import Certification, GuidelineNotification, GuidelineUpdatePage, User
+from learning.models import Booking, Certification, GuidelineNotification, GuidelineUpdatePage, User
+from reminders.emails import unsubscribe_headers, unsubscribe_url
 from reminders.models import Suppression
 
 logger = logging.getLogger(__name__)
@@ -22,14 +27,23 @@ SEND_BATCH = 100
 
 
 def recipients(page: GuidelineUpdatePage, today: datetime.date):
-    """Participants with a certification current on `today` for one of the page's courses, or for a course that
-    builds on one of them; active, opted in, and not suppressed."""
+    """Participants who may read the page on `today` (learning.materials.entitlement's rule, as a query), active,
+    wanting guideline updates, and whose address did not bounce or complain (having unsubscribed from reminders
+    is not a reason to miss a guideline change)."""
     serves = {course.pk for course in page.courses.all()}
     closure = builds_on()
     courses = serves | {course_id for course_id, required in closure.items() if required & serves}
-    current = Certification.objects.valid_on(today).filter(participant=OuterRef("pk"), course_id__in=courses)
-    suppressed = Suppression.objects.of_address(OuterRef("email"))
-    return User.objects.filter(is_active=True, wants_reminders=True).filter(Exists(current)).exclude(Exists(suppressed))
+    grace = datetime.timedelta(days=portal_settings().grace_days)
+    held = Certification.objects.valid_on(today, grace=grace).filter(participant=OuterRef("pk"), course_id__in=courses)
+    booked = Booking.objects.filter(
+        participant=OuterRef("pk"), status=Booking.CONFIRMED, course_date__ends_on__gte=today
+    ).filter(course_date__course_id__in=serves)
+    undeliverable = Suppression.objects.of_address(OuterRef("email")).exclude(reason=Suppression.UNSUBSCRIBED)
+    return (
+        User.objects.filter(is_active=True, wants_guideline_updates=True)
+        .filter(Exists(held) | Exists(booked))
+        .exclude(Exists(undeliverable))
+    )
 
 
 def is_first_publication(page: GuidelineUpdatePage) -> bool:
@@ -72,8 +86,11 @@ def send_one(page: GuidelineUpdatePage, participant: User) -> str:
             "participant": participant,
             "page_url": settings.PORTAL_BASE_URL + page.url,
             "courses": ", ".join(course.code for course in page.courses.all()),
+            "unsubscribe_url": unsubscribe_url(participant, "guideline_updates"),
+            "preferences_url": settings.PORTAL_BASE_URL + reverse("reminder_preferences"),
         },
         to=[participant.email],
+        headers=unsubscribe_headers(participant, "guideline_updates"),
     )
     try:
         message.send()

@@ -9,5 +9,11 @@ webhook_urls = (webhooks.urlpatterns, webhooks.app_name)
 
 urlpatterns = [
     path("reminders/unsubscribe/<str:token>/", views.unsubscribe, name="reminders_unsubscribe"),
+    path(
+        "guideline-updates/unsubscribe/<str:token>/",
+        views.unsubscribe,
+        {"topic": "guideline_updates"},
+        name="guideline_updates_unsubscribe",
+    ),
     path("portal/preferences/", views.preferences, name="reminder_preferences"),
 ]

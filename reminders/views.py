@@ -1,4 +1,5 @@
-"""Unsubscribe (one click, no sign-in, RFC 8058) and the participant's reminder preferences."""
+"""Unsubscribe (one click, no sign-in, RFC 8058), from reminders or from guideline updates, and the participant's
+email preferences."""
 
 from django import forms
 from django.contrib import messages
@@ -25,21 +26,30 @@ def reminders_on(participant) -> None:
     Suppression.objects.of_address(participant.email).filter(reason=Suppression.UNSUBSCRIBED).delete()
 
 
+def guideline_updates_set(participant, wanted: bool) -> None:
+    participant.wants_guideline_updates = wanted
+    participant.save(update_fields=["wants_guideline_updates"])
+
+
+STOPS = {"reminders": reminders_off, "guideline_updates": lambda participant: guideline_updates_set(participant, False)}
+
+
 # No CSRF token: mail clients post the one-click request (RFC 8058) without one. The signed token in the address
 # is what proves the request comes from the email, and the only thing it can do is stop reminders.
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
-    participant = participant_for_token(token)
+def unsubscribe(request, token, topic="reminders"):
+    participant = participant_for_token(token, topic)
+    context = {"topic": topic, "participant": participant, "token": token}
     if participant is None:
-        return render(request, "reminders/unsubscribe.html", {"invalid": True}, status=400)
+        return render(request, "reminders/unsubscribe.html", {**context, "invalid": True}, status=400)
     if request.method == "POST":
-        reminders_off(participant)
+        STOPS[topic](participant)
         # 200 and no redirect: one-click clients expect the answer here.
-        return render(request, "reminders/unsubscribe.html", {"done": True, "participant": participant})
+        return render(request, "reminders/unsubscribe.html", {**context, "done": True})
     # A GET never unsubscribes: mail scanners open links. It shows the button.
-    return render(request, "reminders/unsubscribe.html", {"participant": participant, "token": token})
+    return render(request, "reminders/unsubscribe.html", context)
 
 
 class PreferencesForm(forms.Form):
@@ -48,18 +58,25 @@ class PreferencesForm(forms.Form):
         label="Email me before my certifications expire",
         help_text="Reminders 90, 60, 30 and 7 days before, on the day, and once after, with the dates you can book.",
     )
+    wants_guideline_updates = forms.BooleanField(
+        required=False,
+        label="Email me about guideline updates",
+        help_text="One email when a guideline update for one of your courses is published.",
+    )
 
 
 @login_required
 def preferences(request):
-    form = PreferencesForm(request.POST or None, initial={"wants_reminders": request.user.wants_reminders})
+    user = request.user
+    initial = {"wants_reminders": user.wants_reminders, "wants_guideline_updates": user.wants_guideline_updates}
+    form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["wants_reminders"]:
-            reminders_on(request.user)
-            messages.success(request, "Reminder emails are on.")
-        else:
-            reminders_off(request.user)
-            messages.success(request, "Reminder emails are off.")
+        reminders, updates = form.cleaned_data["wants_reminders"], form.cleaned_data["wants_guideline_updates"]
+        (reminders_on if reminders else reminders_off)(user)
+        guideline_updates_set(user, updates)
+        on_off = {True: "on", False: "off"}
+        messages.success(request, f"Reminder emails are {on_off[reminders]}.")
+        messages.success(request, f"Guideline-update emails are {on_off[updates]}.")
         return redirect("reminder_preferences")
     bounced = Suppression.objects.of_address(request.user.email).exclude(reason=Suppression.UNSUBSCRIBED).first()
     return render(request, "reminders/preferences.html", {"form": form, "bounced": bounced})

@@ -53,6 +53,11 @@ class User(AbstractUser):
     wants_reminders = models.BooleanField(
         "send me reminder emails", default=True, help_text="Emails before a certification expires."
     )
+    wants_guideline_updates = models.BooleanField(
+        "email me about guideline updates",
+        default=True,
+        help_text="An email when a guideline update for one of the participant's courses is published.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from learning.models import GuidelineNotification, GuidelineUpdatePage, ManualPage
-from tests.factories import CertificationFactory, UserFactory
+from tests.factories import BookingFactory, CertificationFactory, UserFactory, make_course_date
 from tests.learning.materials.test_materials_access import holding
 
 pytestmark = pytest.mark.django_db
@@ -45,17 +45,22 @@ def test_the_first_publication_emails_each_entitled_participant_once(
 ):
     als1_holder = holding(als1, email="one@example.org")
     als2_holder = holding(als2, email="two@example.org")  # ALS2 builds on ALS1
-    holding(als1, email="optedout@example.org", wants_reminders=False)
-    holding(als1, email="expired@example.org", expired_days_ago=3)
+    in_grace = holding(als1, email="grace@example.org", expired_days_ago=3)  # still reads the materials
+    booked = UserFactory(email="booked@example.org")
+    BookingFactory(participant=booked, course_date=make_course_date(als1), status="confirmed")
+    no_reminders = holding(als1, email="noreminders@example.org", wants_reminders=False)
+    holding(als1, email="optedout@example.org", wants_guideline_updates=False)
+    holding(als1, email="expired@example.org", expired_days_ago=91)  # past the 90 days' grace
     UserFactory(email="none@example.org")
     page = new_update(library, als1)
 
     with django_capture_on_commit_callbacks(execute=True):
         page.save_revision().publish()
 
-    assert sorted(message.to[0] for message in mail.outbox) == [als1_holder.email, als2_holder.email]
+    entitled = [als1_holder, als2_holder, in_grace, booked, no_reminders]
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(person.email for person in entitled)
     assert mail.outbox[0].subject == "Guideline update for ALS1: Compression depth clarified"
-    assert GuidelineNotification.objects.filter(page=page, status="sent").count() == 2
+    assert GuidelineNotification.objects.filter(page=page, status="sent").count() == len(entitled)
 
     mail.outbox.clear()
     page.title = "Compression depth clarified (typo fixed)"
@@ -166,3 +171,50 @@ def test_the_material_page_and_library_run_a_constant_number_of_queries(client, 
 
     assert query_count(client, first.url) == page_queries
     assert query_count(client, library.url) == library_queries
+
+
+def test_a_guideline_update_email_unsubscribes_from_updates_only_in_one_click(
+    client, library, als1, django_capture_on_commit_callbacks
+):
+    person = holding(als1, email="one@example.org")
+    page = new_update(library, als1)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    (message,) = mail.outbox
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    one_click = message.extra_headers["List-Unsubscribe"].split(">")[0].removeprefix("<")
+    assert "/guideline-updates/unsubscribe/" in one_click
+    assert one_click in message.body
+
+    path = one_click.removeprefix("http://localhost:8000")
+    assert client.get(path).status_code == 200  # a mail scanner's GET changes nothing
+    person.refresh_from_db()
+    assert person.wants_guideline_updates
+    assert client.post(path).status_code == 200
+    person.refresh_from_db()
+    assert (person.wants_guideline_updates, person.wants_reminders) == (False, True)
+
+
+def test_a_reminder_unsubscribe_link_cannot_stop_guideline_updates(client, db):
+    from reminders.emails import unsubscribe_token
+
+    person = UserFactory()
+
+    response = client.post(f"/guideline-updates/unsubscribe/{unsubscribe_token(person, 'reminders')}/")
+
+    assert response.status_code == 400
+    person.refresh_from_db()
+    assert person.wants_guideline_updates
+
+
+def test_participants_choose_reminders_and_guideline_updates_separately(client, db):
+    person = UserFactory()
+    client.force_login(person)
+
+    client.post("/portal/preferences/", {"wants_reminders": "on"})
+
+    person.refresh_from_db()
+    assert (person.wants_reminders, person.wants_guideline_updates) == (True, False)
+    html = client.get("/portal/preferences/").content.decode()
+    assert "Email me about guideline updates" in html
