@@ -90,9 +90,13 @@ def draw_details(pdf: canvas.Canvas, certification: Certification) -> None:
 
 
 def draw_verification_code(pdf: canvas.Canvas, certification: Certification) -> None:
-    """The QR code of the public verification page, bottom right."""
+    """The QR code of the public verification page, bottom right, with its address printed under it for anyone
+    who cannot scan."""
     width, _ = CARD_SIZE
-    qr_size = 24 * mm
-    renderPDF.draw(qr_drawing(verification_url(certification), qr_size), pdf, width - qr_size - 2.5 * mm, 2.5 * mm)
+    qr_size = 20 * mm
+    renderPDF.draw(qr_drawing(verification_url(certification), qr_size), pdf, width - qr_size - 3 * mm, 6 * mm)
+    pdf.setFillColor(colors.black)
     pdf.setFont("Helvetica", 4.5)
-    pdf.drawRightString(width - 4 * mm, 27.5 * mm, "Scan to verify")
+    pdf.drawRightString(width - 4 * mm, 27 * mm, "Scan to verify")
+    pdf.setFont("Helvetica", 4.2)
+    pdf.drawRightString(width - 4 * mm, 3 * mm, verification_url(certification).split("://", 1)[-1])

@@ -49,6 +49,20 @@ def test_the_qr_code_on_the_card_opens_the_verification_page(client, certificati
     assert decoded == [f"{settings.PORTAL_BASE_URL}/verify/ALS2-2026-000123/"]
 
 
+def test_the_card_prints_the_verification_address_for_anyone_who_cannot_scan(client, certification, settings):
+    settings.PORTAL_BASE_URL = "https://training.example.org"
+
+    text = PdfReader(io.BytesIO(card(client, certification))).pages[0].extract_text()
+
+    assert "training.example.org/verify/ALS2-2026-000123/" in text
+
+
+def test_verification_says_until_when_a_certification_is_valid(client, certification):
+    html = client.get("/verify/ALS2-2026-000123/").content.decode()
+
+    assert f"Valid until {certification.expires_on:%-d %B %Y}." in html
+
+
 def test_verification_shows_name_course_dates_and_status_and_nothing_more(client, certification):
     response = client.get("/verify/ALS2-2026-000123/")
 
