@@ -269,7 +269,9 @@ STORAGES = {
 
 # --- Email --------------------------------------------------------------------------------------------
 
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL_NAME} <no-reply@localhost>")
+# The public address's host names the sender, the unsubscribe mailbox and the Message-IDs unless set apart.
+PORTAL_HOST = urlsplit(PORTAL_BASE_URL).hostname or "localhost"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL_NAME} <no-reply@{PORTAL_HOST}>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # EMAIL_ESP names an anymail ESP (postmark, mailgun, amazon_ses, sendgrid, brevo, ...). Its keys come from
 # ANYMAIL_* variables, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN; anymail refuses to send when one is missing.
@@ -388,10 +390,8 @@ if REMINDER_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
 # more attempt (minutes).
 REMINDER_UNCERTAIN_WAIT_MINUTES = env_int("REMINDER_UNCERTAIN_WAIT_MINUTES", 120)
 # The mailto: half of List-Unsubscribe; your ESP's inbound route should forward it to the training office.
-REMINDER_UNSUBSCRIBE_MAILTO = os.environ.get(
-    "REMINDER_UNSUBSCRIBE_MAILTO", "unsubscribe@" + (urlsplit(PORTAL_BASE_URL).hostname or "localhost")
-)
-REMINDER_MESSAGE_ID_DOMAIN = urlsplit(PORTAL_BASE_URL).hostname or "localhost"
+REMINDER_UNSUBSCRIBE_MAILTO = os.environ.get("REMINDER_UNSUBSCRIBE_MAILTO", f"unsubscribe@{PORTAL_HOST}")
+REMINDER_MESSAGE_ID_DOMAIN = PORTAL_HOST
 
 CELERY_BEAT_SCHEDULE = {
     # Shows beat -> broker -> worker working: every worker log gets a line a minute.
