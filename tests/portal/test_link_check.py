@@ -14,7 +14,7 @@ from tests.portal.test_outsider_crawl import LINK, LOC, crawl
 pytestmark = pytest.mark.django_db
 
 PUBLIC_ADDRESS = "https://training.example.org"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "0.0.0.0"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "0.0.0.0"}  # noqa: S104 (names, not a bind)
 BROKEN = range(400, 600)
 
 
