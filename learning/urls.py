@@ -16,6 +16,7 @@ urlpatterns = [
     path("portal/certifications/<str:number>/card.pdf", register_views.certification_card, name="certification_card"),
     path("portal/book/<int:date_id>/", booking_views.book, name="book"),
     path("portal/bookings/<int:booking_id>/cancel/", booking_views.cancel, name="cancel_booking"),
+    path("portal/bookings/<int:booking_id>/calendar.ics", booking_views.booking_calendar, name="booking_calendar"),
     path("portal/continuing-education/new/", ce_views.submit_continuing_education, name="submit_ce"),
     path("verify/", register_views.verify, name="verify"),
     path("verify/<str:number>/", register_views.verify, name="verify_certification"),

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from learning.bookings.selectors import next_bookable_dates, renewal_gap
 from learning.common.emails import render_email
 from learning.models import ContinuingEducationIndexPage, CourseDate, User
 from learning.register.services import prerequisites_check
@@ -67,6 +68,7 @@ class DueItem:
     course_url: str
     next_dates: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    gap_from: datetime.date | None = None  # every date with seats starts after expiry: uncertified from this day
 
 
 def fill(text: str, course: str, days: int, date: datetime.date) -> str:
@@ -96,22 +98,6 @@ def reminder_context(participant: User, reminders: list[Reminder], today: dateti
     }
 
 
-def next_bookable_dates(course_ids: set[int], today: datetime.date) -> dict[int, list[CourseDate]]:
-    """Course id -> its first three upcoming dates that are open for booking and have a seat left."""
-    dates = (
-        CourseDate.objects.filter(course_id__in=course_ids, booking_open=True)
-        .upcoming(today)
-        .with_seats()
-        .filter(seats_left__gt=0)
-        .order_by("starts_on")
-    )
-    next_dates: dict[int, list] = {}
-    for course_date in dates:
-        if len(next_dates.setdefault(course_date.course_id, [])) < 3:
-            next_dates[course_date.course_id].append(course_date)
-    return next_dates
-
-
 def due_item(participant: User, reminder: Reminder, next_dates: list[CourseDate], today: datetime.date) -> DueItem:
     """What the email says of one due certification: its stage's words, where to book, and what blocks booking."""
     certification, stage = reminder.certification, reminder.stage
@@ -134,6 +120,8 @@ def due_item(participant: User, reminder: Reminder, next_dates: list[CourseDate]
             for course_date in next_dates
         ],
     )
+    if next_dates and days_left >= 0:
+        item.gap_from = renewal_gap(expires_on=certification.expires_on, starts_on=next_dates[0].starts_on)
     # A renewal needs its prerequisites on the day it starts: warn if one has lapsed or will lapse first.
     on = next_dates[0].starts_on if next_dates else max(certification.expires_on, today)
     item.warnings = prerequisite_warnings(participant, course, on=on)

@@ -1,6 +1,9 @@
-"""The calendar invitation attached to a booking confirmation: one event a day, in the provider's time zone."""
+"""The calendar file of a booking: the invitation attached to a confirmation (and downloadable from My portal), and
+the cancellation that removes it again (METHOD:CANCEL, the same UID, a higher SEQUENCE). One event a day, in the
+provider's time zone."""
 
 import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -9,15 +12,22 @@ from icalendar import Calendar, Event, vRecur
 from learning.bookings.models import Booking
 
 
-def booking_ics(booking: Booking) -> bytes:
+def booking_uid(booking: Booking) -> str:
+    """The event's identity in the participant's calendar: the same in the invitation and in its cancellation."""
+    return f"booking-{booking.pk}-date-{booking.course_date_id}@{urlsplit(settings.PORTAL_BASE_URL).hostname}"
+
+
+def booking_ics(booking: Booking, *, cancelled: bool = False) -> bytes:
     course_date = booking.course_date
     zone = ZoneInfo(settings.TIME_ZONE)
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.PORTAL_NAME}//resus-portal//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
-    event.add("uid", f"booking-{booking.pk}-date-{course_date.pk}@{settings.PORTAL_BASE_URL.split('//')[-1]}")
+    event.add("uid", booking_uid(booking))
+    event.add("sequence", 1 if cancelled else 0)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("summary", f"{course_date.course.code}: {course_date.course.title}")
     event.add("location", course_date.venue)
     event.add("dtstart", datetime.datetime.combine(course_date.starts_on, course_date.daily_start, tzinfo=zone))

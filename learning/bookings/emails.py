@@ -13,6 +13,9 @@ from learning.common.emails import render_email
 
 logger = logging.getLogger(__name__)
 
+# The emails that carry the calendar file, and what it does to the participant's calendar.
+CALENDAR_METHODS = {"booking_confirmed": "PUBLISH", "booking_promoted": "PUBLISH", "booking_cancelled": "CANCEL"}
+
 
 def send_booking_email(booking_pk: int, template: str) -> bool:
     """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands."""
@@ -29,11 +32,12 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
         },
         to=[booking.participant.email],
     )
-    if template in ("booking_confirmed", "booking_promoted"):
+    if template in CALENDAR_METHODS:
+        method = CALENDAR_METHODS[template]
         message.attach(
             f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics",
-            booking_ics(booking),
-            "text/calendar; method=PUBLISH; charset=utf-8",
+            booking_ics(booking, cancelled=method == "CANCEL"),
+            f"text/calendar; method={method}; charset=utf-8",
         )
     try:
         message.send()

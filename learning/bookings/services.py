@@ -57,8 +57,9 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
 
 def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
     """Cancels the booking as of `now`; a freed seat goes to the first on the waiting list, who is emailed. Returns
-    the promoted booking, if any."""
-    if not by_administrator and timezone.localdate(now) > cancellation_deadline(booking.course_date):
+    the promoted booking, if any. Leaving a waiting list frees no seat, so the cut-off does not apply to it."""
+    deadline_applies = not by_administrator and booking.status != Booking.WAITLISTED
+    if deadline_applies and timezone.localdate(now) > cancellation_deadline(booking.course_date):
         raise BookingRefused(
             [
                 f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%d %B %Y}; "
@@ -74,7 +75,10 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
         was_confirmed = booking.status == Booking.CONFIRMED
         booking.status, booking.cancelled_at = Booking.CANCELLED, now
         booking.save(update_fields=["status", "cancelled_at"])
-        send_booking_email_task.delay_on_commit(booking.pk, "booking_cancelled")
+        # Someone who held a seat gets the calendar cancellation; someone who only waited, a line that they left.
+        send_booking_email_task.delay_on_commit(
+            booking.pk, "booking_cancelled" if was_confirmed else "waiting_list_left"
+        )
         if was_confirmed:
             promoted = (
                 Booking.objects.filter(course_date_id=booking.course_date_id, status=Booking.WAITLISTED)

@@ -2,12 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from learning.bookings.calendar import booking_ics
 from learning.bookings.models import Booking, CourseDate
+from learning.bookings.selectors import renewal_gap
 from learning.bookings.services import BookingRefused, booking_cancel, booking_create
+from learning.register.models import Certification
 from learning.register.services import prerequisites_check
 
 
@@ -31,8 +35,24 @@ def book(request, date_id):
             "refusal": refusal,
             "already": already,
             "closed": not course_date.booking_open or course_date.starts_on <= today,
+            "gap": renewal_gap_for(request.user, course_date, today),
         },
     )
+
+
+def renewal_gap_for(participant, course_date: CourseDate, today) -> tuple | None:
+    """(expiry, first uncertified day) when this date would renew the participant's certification for its course
+    only after that certification has expired; None when it starts in time or renews nothing."""
+    held = (
+        Certification.objects.valid_on(today)
+        .filter(participant=participant, course=course_date.course, renewed_by__isnull=True)
+        .order_by("-expires_on")
+        .first()
+    )
+    if held is None:
+        return None
+    gap_from = renewal_gap(expires_on=held.expires_on, starts_on=course_date.starts_on)
+    return (held.expires_on, gap_from) if gap_from else None
 
 
 def place_booking(request, course_date: CourseDate, *, today):
@@ -67,15 +87,38 @@ def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefuse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request, booking_id):
+    """GET asks for confirmation (saying what will happen); POST cancels, or leaves the waiting list."""
     booking = get_object_or_404(
-        Booking.objects.select_related("course_date__course"), pk=booking_id, participant=request.user
+        Booking.objects.select_related("course_date__course").exclude(status=Booking.CANCELLED),
+        pk=booking_id,
+        participant=request.user,
     )
+    waiting = booking.status == Booking.WAITLISTED
+    if request.method == "GET":
+        return render(request, "learning/cancel_booking.html", {"booking": booking, "waiting": waiting})
     try:
         booking_cancel(booking=booking, now=timezone.now())
     except BookingRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"Your booking on {booking.course_date} is cancelled.")
+        done = "You have left the waiting list for" if waiting else "Your booking is cancelled:"
+        messages.success(request, f"{done} {booking.course_date}.")
     return redirect("dashboard")
+
+
+@login_required
+@require_GET
+def booking_calendar(request, booking_id):
+    """The confirmed booking's calendar file, to add to a calendar from My portal."""
+    booking = get_object_or_404(
+        Booking.objects.select_related("course_date__course"),
+        pk=booking_id,
+        participant=request.user,
+        status=Booking.CONFIRMED,
+    )
+    response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+    filename = f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -8,17 +8,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from learning.accounts.models import User
-from learning.bookings.models import Booking, cancellation_deadline
+from learning.bookings.selectors import upcoming_bookings
 from learning.continuing_education.models import ContinuingEducationActivity
-from learning.continuing_education.selectors import approved_credits, credits_between
+from learning.dashboard.selectors import certification_rows, plan_renewals
 from learning.materials.entitlement import readable_materials
 from learning.materials.models import MaterialPage
-from learning.register.models import (
-    CURRENT,
-    EXPIRED,
-    EXPIRING,
-    Certification,
-)
 
 
 @login_required
@@ -27,9 +21,6 @@ def dashboard(request):
     today = timezone.localdate()
     rows = certification_rows(request.user, today)
     bookings = upcoming_bookings(request.user, today)
-    booked_course = {booking.course_date.course_id: booking.course_date for booking in bookings}
-    for row in rows:
-        row["booked_date"] = booked_course.get(row["certification"].course_id)
     activities = ContinuingEducationActivity.objects.filter(participant=request.user)[:20]
     seen_at = materials_seen_before(request.user)
     return render(
@@ -38,53 +29,13 @@ def dashboard(request):
         {
             "rows": rows,
             "today": today,
-            "needs_renewal": [r for r in rows if r["status"] in (EXPIRING, EXPIRED)],
+            "needs_renewal": plan_renewals(rows, bookings, today),
             "bookings": bookings,
             "activities": activities,
             "groups": readable_materials(request.user, MaterialPage.objects.live()),
             "seen_at": seen_at,
         },
     )
-
-
-def certification_rows(participant: User, today: datetime.date) -> list[dict]:
-    """A row a certification of the participant's, with its status on `today` and, while it is current or expiring,
-    the approved CE credits of its period."""
-    certifications = (
-        Certification.objects.filter(participant=participant)
-        .select_related("course")
-        .order_by("revoked_at", "renewed_by", "expires_on")
-    )
-    rows = [
-        {
-            "certification": certification,
-            "status": certification.status_on(today),
-            "days_left": certification.days_left(today),
-            "days_overdue": -certification.days_left(today),
-            "renew_url": f"{certification.course.url}#dates",
-        }
-        for certification in certifications
-    ]
-    # One query for the credits, however many certifications: each counts what falls in its own period.
-    approved = approved_credits(participant)
-    for row in rows:
-        if row["status"] in (CURRENT, EXPIRING):
-            row["ce_credits"] = credits_between(approved, row["certification"].issued_on, today)
-    return rows
-
-
-def upcoming_bookings(participant: User, today: datetime.date) -> list[Booking]:
-    """The participant's bookings not cancelled and not over, soonest first, each with its cancellation deadline."""
-    bookings = list(
-        Booking.objects.filter(participant=participant, course_date__ends_on__gte=today)
-        .exclude(status=Booking.CANCELLED)
-        .select_related("course_date__course")
-        .order_by("course_date__starts_on")
-    )
-    for booking in bookings:
-        booking.can_cancel = today <= cancellation_deadline(booking.course_date)
-        booking.deadline = cancellation_deadline(booking.course_date)
-    return bookings
 
 
 def materials_seen_before(user: User) -> datetime.datetime | None:

@@ -32,7 +32,13 @@ def test_participant_books_an_als2_date_sees_it_and_cancels_it(page, live_server
     assert "Confirmed" in item.inner_text()
     page.screenshot(path=artifacts_dir / "booking-confirmed.png", full_page=True)
 
-    item.get_by_role("button", name="Cancel booking").click()
+    with page.expect_download() as calendar:
+        item.get_by_role("link", name="Add to calendar").click()
+    assert calendar.value.suggested_filename.endswith(".ics")
+
+    item.get_by_role("link", name="Cancel booking").click()
+    assert "Cancel your booking?" in page.get_by_test_id("cancel-confirmation").inner_text()
+    page.get_by_role("button", name="Cancel my booking").click()
     page.wait_for_url("**/portal/")
     assert "is cancelled" in page.locator("main").inner_text()
     assert page.get_by_test_id(f"booking-{booking.pk}").count() == 0

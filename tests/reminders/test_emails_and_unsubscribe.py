@@ -175,3 +175,27 @@ def test_the_preferences_page_needs_sign_in(client):
     response = client.get("/portal/preferences/")
 
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_a_reminder_says_there_will_be_a_gap_when_every_date_starts_after_expiry(als1):
+    person = UserFactory()
+    certification = expiring(als1, 30, participant=person)
+    make_course_date(als1, starts_in_days=45, today=TODAY)
+    scan(today=TODAY)
+
+    _, text, html = email_for(person)
+
+    gap_from = certification.expires_on + datetime.timedelta(days=1)
+    assert f"you will not be certified from {gap_from:%-d %B %Y} until you complete the course" in text
+    assert "There will be a gap:" in html
+
+
+def test_a_reminder_with_a_date_in_time_announces_no_gap(als1):
+    person = UserFactory()
+    expiring(als1, 30, participant=person)
+    make_course_date(als1, starts_in_days=20, today=TODAY)
+    scan(today=TODAY)
+
+    _, text, html = email_for(person)
+
+    assert "gap" not in text and "gap" not in html

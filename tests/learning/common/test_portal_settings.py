@@ -38,6 +38,7 @@ def test_a_fresh_install_takes_every_first_value_from_the_environment(db, settin
         "MATERIALS_GRACE_DAYS": 14,
         "BOOKING_CANCELLATION_CUTOFF_DAYS": 3,
         "VERIFY_RATE_PER_MINUTE": 9,
+        "CE_MAX_CREDITS_PER_ACTIVITY": 12,
     }
     for name, value in chosen.items():
         setattr(settings, name, value)

@@ -1,0 +1,61 @@
+"""Reads of My portal: the participant's certifications as rows, with what renewing each takes."""
+
+import datetime
+
+from django.db.models import F
+
+from learning.accounts.models import User
+from learning.bookings.models import Booking
+from learning.bookings.selectors import next_bookable_dates, renewal_gap
+from learning.continuing_education.selectors import approved_credits, credits_between
+from learning.register.models import CURRENT, EXPIRED, EXPIRING, Certification, expiring_window
+
+
+def certification_rows(participant: User, today: datetime.date) -> list[dict]:
+    """A row a certification of the participant's, in force ones first, with its status on `today` and, while it
+    is current or expiring, the approved CE credits of its period."""
+    certifications = (
+        Certification.objects.filter(participant=participant)
+        .select_related("course")
+        .order_by(F("revoked_at").asc(nulls_first=True), F("renewed_by").asc(nulls_first=True), "expires_on")
+    )
+    expiring = expiring_window()
+    rows = [
+        {
+            "certification": certification,
+            "status": certification.status_on(today, expiring=expiring),
+            "days_left": certification.days_left(today),
+            "days_overdue": -certification.days_left(today),
+            "renew_url": f"{certification.course.url}#dates",
+        }
+        for certification in certifications
+    ]
+    # One query for the credits, however many certifications: each counts what falls in its own period.
+    approved = approved_credits(participant)
+    for row in rows:
+        if row["status"] in (CURRENT, EXPIRING):
+            row["ce_credits"] = credits_between(approved, row["certification"].issued_on, today)
+    return rows
+
+
+def plan_renewals(rows: list[dict], bookings: list[Booking], today: datetime.date) -> list[dict]:
+    """The rows that need renewing (expiring or expired), each told its booked renewal (or its place on a waiting
+    list), else its next bookable date; and, when the course starts after the certification expires, the first
+    day without certification (`gap_from`)."""
+    due = [row for row in rows if row["status"] in (EXPIRING, EXPIRED)]
+    confirmed = {b.course_date.course_id: b for b in bookings if b.status == Booking.CONFIRMED}
+    waiting = {b.course_date.course_id: b for b in bookings if b.status == Booking.WAITLISTED}
+    next_dates = next_bookable_dates({row["certification"].course_id for row in due}, today, per_course=1)
+    for row in due:
+        certification = row["certification"]
+        booked = confirmed.get(certification.course_id)
+        row["booked_date"] = booked.course_date if booked else None
+        row["waiting"] = waiting.get(certification.course_id)
+        row["next_date"] = (next_dates.get(certification.course_id) or [None])[0]
+        starts = row["booked_date"] or row["next_date"]
+        row["gap_from"] = (
+            renewal_gap(expires_on=certification.expires_on, starts_on=starts.starts_on)
+            if starts and row["status"] == EXPIRING
+            else None
+        )
+    return due

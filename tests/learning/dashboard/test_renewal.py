@@ -1,0 +1,179 @@
+"""Renewal that fits: My portal says when every bookable date starts after a certification expires (a gap, and from
+when), stops offering "Renew" once a renewal is booked, shows a waiting-list place, and lets a participant leave a
+waiting list, cancel after confirming, and add a booking to their calendar."""
+
+import datetime
+
+import icalendar
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from learning.bookings.selectors import renewal_gap, waiting_positions
+from learning.bookings.services import booking_create
+from learning.models import Booking
+from learning.register.services import add_months
+from tests.factories import CertificationFactory, UserFactory, make_course_date
+
+pytestmark = pytest.mark.django_db
+
+
+def today():
+    return timezone.localdate()
+
+
+def expiring_in(person, course, days):
+    expires_on = today() + datetime.timedelta(days=days)
+    return CertificationFactory(
+        participant=person, course=course, issued_on=add_months(expires_on, -24), expires_on=expires_on
+    )
+
+
+def book(person, course_date):
+    return booking_create(participant=person, course_date=course_date, today=today())
+
+
+def notice(client) -> str:
+    return client.get("/portal/").content.decode()
+
+
+def test_the_gap_starts_the_day_after_expiry_only_when_the_course_starts_later():
+    expires = datetime.date(2027, 3, 10)
+
+    assert renewal_gap(expires_on=expires, starts_on=datetime.date(2027, 3, 10)) is None
+    assert renewal_gap(expires_on=expires, starts_on=datetime.date(2027, 3, 11)) == datetime.date(2027, 3, 11)
+
+
+def test_my_portal_warns_of_a_gap_when_every_date_with_seats_starts_after_expiry(client, als1):
+    person = UserFactory()
+    certification = expiring_in(person, als1, 20)
+    make_course_date(als1, starts_in_days=45)
+    client.force_login(person)
+
+    html = notice(client)
+
+    gap_from = certification.expires_on + datetime.timedelta(days=1)
+    assert 'data-testid="renewal-gap"' in html
+    assert f"you will not be certified from {gap_from:%-d %B %Y} until you complete it" in html
+
+
+def test_no_gap_is_announced_when_a_date_starts_in_time(client, als1):
+    person = UserFactory()
+    expiring_in(person, als1, 40)
+    course_date = make_course_date(als1, starts_in_days=20)
+    client.force_login(person)
+
+    html = notice(client)
+
+    assert 'data-testid="renewal-gap"' not in html
+    assert f"the next date with seats starts on {course_date.starts_on:%-d %B %Y}" in html
+
+
+def test_renew_disappears_once_a_renewal_is_booked(client, als1):
+    person = UserFactory()
+    expiring_in(person, als1, 40)
+    course_date = make_course_date(als1, starts_in_days=20)
+    client.force_login(person)
+    assert ">Renew</a>" in notice(client)
+
+    book(person, course_date)
+
+    html = notice(client)
+    assert ">Renew</a>" not in html
+    assert f"You are booked on {course_date.starts_on:%-d %B %Y}." in html
+
+
+def test_the_waiting_list_shows_each_persons_place(client, als1):
+    course_date = make_course_date(als1, instructors=1)  # 6 seats
+    for _ in range(6):
+        book(UserFactory(), course_date)
+    first, second = UserFactory(), UserFactory()
+    waiting = [book(first, course_date), book(second, course_date)]
+    client.force_login(second)
+
+    html = notice(client)
+
+    assert waiting_positions(waiting) == {waiting[0].pk: 1, waiting[1].pk: 2}
+    assert "On the waiting list: number 2" in html
+    assert "Leave the waiting list" in html
+    assert "Cancel booking" not in html
+
+
+def test_leaving_the_waiting_list_is_allowed_after_the_cut_off_and_says_so(
+    client, als1, django_capture_on_commit_callbacks
+):
+    course_date = make_course_date(als1, instructors=1, starts_in_days=2)
+    for _ in range(6):
+        book(UserFactory(), course_date)
+    person = UserFactory()
+    waiting = book(person, course_date)
+    client.force_login(person)
+
+    confirm = client.get(f"/portal/bookings/{waiting.pk}/cancel/").content.decode()
+    assert "Leave the waiting list?" in confirm
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/portal/bookings/{waiting.pk}/cancel/")
+
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.CANCELLED
+    assert mail.outbox[-1].subject.startswith("Left the waiting list: ALS1")
+
+
+def test_cancelling_asks_first_and_a_get_changes_nothing(client, als1):
+    person = UserFactory()
+    booking = book(person, make_course_date(als1, starts_in_days=30))
+    client.force_login(person)
+
+    page = client.get(f"/portal/bookings/{booking.pk}/cancel/")
+
+    assert "Cancel your booking?" in page.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.CONFIRMED
+
+
+def test_the_cancellation_email_removes_the_event_from_the_calendar(als1, django_capture_on_commit_callbacks):
+    from learning.bookings.services import booking_cancel
+
+    person = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(person, make_course_date(als1, starts_in_days=30))
+        booking_cancel(booking=booking, now=timezone.now())
+
+    confirmation, cancellation = mail.outbox
+    invite = icalendar.Calendar.from_ical(confirmation.attachments[0][1])
+    cancel = icalendar.Calendar.from_ical(cancellation.attachments[0][1])
+    (invited,), (cancelled,) = invite.walk("VEVENT"), cancel.walk("VEVENT")
+    assert str(cancel["METHOD"]) == "CANCEL"
+    assert str(cancelled["UID"]) == str(invited["UID"])
+    assert int(cancelled["SEQUENCE"]) > int(invited["SEQUENCE"])
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert "method=CANCEL" in cancellation.attachments[0][2]
+
+
+def test_a_confirmed_booking_can_be_added_to_a_calendar_from_my_portal(client, als1):
+    person, other = UserFactory(), UserFactory()
+    booking = book(person, make_course_date(als1, starts_in_days=30))
+
+    client.force_login(other)
+    assert client.get(f"/portal/bookings/{booking.pk}/calendar.ics").status_code == 404
+    client.force_login(person)
+    response = client.get(f"/portal/bookings/{booking.pk}/calendar.ics")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    (event,) = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert event["DTSTART"].dt.date() == booking.course_date.starts_on
+
+
+def test_the_booking_page_warns_of_the_gap_a_late_date_leaves(client, als1):
+    person = UserFactory()
+    certification = expiring_in(person, als1, 10)
+    late, early = make_course_date(als1, starts_in_days=30), make_course_date(als1, starts_in_days=5)
+    client.force_login(person)
+
+    warned = client.get(f"/portal/book/{late.pk}/").content.decode()
+    in_time = client.get(f"/portal/book/{early.pk}/").content.decode()
+
+    gap_from = certification.expires_on + datetime.timedelta(days=1)
+    assert f"you will not be certified from {gap_from:%-d %B %Y}" in warned
+    assert 'data-testid="renewal-gap"' not in in_time
