@@ -4,6 +4,7 @@
 
 from django.urls import path
 
+from learning.accounts import profile as account_profile
 from learning.accounts import views as account_views
 from learning.bookings import views as booking_views
 from learning.continuing_education import views as ce_views
@@ -13,6 +14,7 @@ from learning.register import views as register_views
 
 urlpatterns = [
     path("portal/", dashboard_views.dashboard, name="dashboard"),
+    path("portal/profile/", account_profile.profile, name="profile"),
     path("portal/certifications/<str:number>/card.pdf", register_views.certification_card, name="certification_card"),
     path("portal/book/<int:date_id>/", booking_views.book, name="book"),
     path("portal/bookings/<int:booking_id>/cancel/", booking_views.cancel, name="cancel_booking"),

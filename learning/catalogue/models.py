@@ -81,6 +81,16 @@ class CoursePage(Page):
     attendance_required = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=PERCENT, help_text="Attendance needed to pass, in %."
     )
+    ce_credits_required = models.DecimalField(
+        "CE credits expected per certification period",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Continuing-education credits a holder should earn while certified; shown on their record. "
+        "Empty if the course asks for none.",
+    )
     fee_text = models.CharField(max_length=255, blank=True, help_text="e.g. Contact for current pricing")
     # Not a URLField: an address on this site (/book-now/) is as welcome as a full one.
     booking_url = models.CharField(
@@ -113,6 +123,7 @@ class CoursePage(Page):
                 FieldRowPanel([FieldPanel("duration_days"), FieldPanel("duration_hours")]),
                 FieldPanel("max_participants_per_instructor"),
                 FieldRowPanel([FieldPanel("written_exam_pass_mark"), FieldPanel("attendance_required")]),
+                FieldPanel("ce_credits_required"),
             ],
             heading="Key facts",
         ),

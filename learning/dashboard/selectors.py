@@ -10,13 +10,17 @@ from learning.bookings.selectors import next_bookable_dates, renewal_gap
 from learning.continuing_education.selectors import approved_credits, credits_between
 from learning.register.models import CURRENT, EXPIRED, EXPIRING, Certification, expiring_window
 
+# Shown under "My certifications"; renewed and revoked ones are the participant's history.
+IN_FORCE = (CURRENT, EXPIRING, EXPIRED)
+
 
 def certification_rows(participant: User, today: datetime.date) -> list[dict]:
-    """A row a certification of the participant's, in force ones first, with its status on `today` and, while it
-    is current or expiring, the approved CE credits of its period."""
+    """A row a certification of the participant's, in force ones first, with its status on `today`, the approved
+    CE credits earned in its period (from issue to expiry, or to `today` while it runs) and the course's
+    expectation (`ce_required`, None if it has none)."""
     certifications = (
         Certification.objects.filter(participant=participant)
-        .select_related("course")
+        .select_related("course", "renewed_by")
         .order_by(F("revoked_at").asc(nulls_first=True), F("renewed_by").asc(nulls_first=True), "expires_on")
     )
     expiring = expiring_window()
@@ -33,8 +37,11 @@ def certification_rows(participant: User, today: datetime.date) -> list[dict]:
     # One query for the credits, however many certifications: each counts what falls in its own period.
     approved = approved_credits(participant)
     for row in rows:
-        if row["status"] in (CURRENT, EXPIRING):
-            row["ce_credits"] = credits_between(approved, row["certification"].issued_on, today)
+        certification = row["certification"]
+        period_end = today if row["status"] in (CURRENT, EXPIRING) else certification.expires_on
+        row["ce_credits"] = credits_between(approved, certification.issued_on, period_end)
+        row["ce_required"] = certification.course.ce_credits_required
+        row["in_force"] = row["status"] in IN_FORCE
     return rows
 
 

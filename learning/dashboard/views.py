@@ -27,7 +27,8 @@ def dashboard(request):
         request,
         "learning/dashboard.html",
         {
-            "rows": rows,
+            "rows": [row for row in rows if row["in_force"]],
+            "history": [row for row in rows if not row["in_force"]],
             "today": today,
             "needs_renewal": plan_renewals(rows, bookings, today),
             "bookings": bookings,

@@ -397,3 +397,44 @@ def test_an_invitation_is_not_sent_to_someone_who_set_a_password_meanwhile(db):
     assert send_invitation(waiting.pk) is True
     assert send_invitation(settled.pk) is False
     assert [message.to for message in mail.outbox] == [[waiting.email]]
+
+
+# --- My details ------------------------------------------------------------------------------------------------
+
+
+def test_a_participant_edits_their_own_details_but_not_their_sign_in(client, db):
+    person = UserFactory(email="ann@example.org", first_name="Ann", last_name="Lee")
+    client.force_login(person)
+
+    response = client.post(
+        "/portal/profile/",
+        {
+            "first_name": "Anne",
+            "last_name": "Lee-Smith",
+            "registration_number": "NMC 12A3456E",
+            "employer": "City Hospital",
+            "email": "attacker@example.org",
+        },
+    )
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.first_name, person.last_name, person.registration_number, person.employer) == (
+        "Anne",
+        "Lee-Smith",
+        "NMC 12A3456E",
+        "City Hospital",
+    )
+    assert person.email == "ann@example.org"
+
+
+def test_a_name_left_empty_is_refused_on_its_field(client, db):
+    person = UserFactory(first_name="Ann")
+    client.force_login(person)
+
+    response = client.post("/portal/profile/", {"first_name": " ", "last_name": "Lee"})
+
+    assert response.status_code == 200
+    assert "first_name" in response.context["form"].errors
+    person.refresh_from_db()
+    assert person.first_name == "Ann"

@@ -177,3 +177,46 @@ def test_the_booking_page_warns_of_the_gap_a_late_date_leaves(client, als1):
     gap_from = certification.expires_on + datetime.timedelta(days=1)
     assert f"you will not be certified from {gap_from:%-d %B %Y}" in warned
     assert 'data-testid="renewal-gap"' not in in_time
+
+
+# --- My record -----------------------------------------------------------------------------------------------
+
+
+def test_my_record_lists_renewed_and_revoked_certifications_with_the_credits_of_each_period(client, als1):
+    from decimal import Decimal
+
+    from learning.register.services import certification_revoke
+    from tests.factories import ContinuingEducationActivityFactory
+
+    als1.ce_credits_required = Decimal("8")
+    als1.save_revision().publish()
+    person = UserFactory()
+    old = CertificationFactory(
+        participant=person,
+        course=als1,
+        issued_on=today() - datetime.timedelta(days=900),
+        expires_on=today() - datetime.timedelta(days=170),
+    )
+    new = expiring_in(person, als1, 560)
+    old.renewed_by = new
+    old.save(update_fields=["renewed_by"])
+    revoked = expiring_in(person, als1, 100)
+    certification_revoke(certification=revoked, reason="Issued in error", now=timezone.now())
+    for days_ago, credits in ((400, 5), (300, 4), (10, 2)):
+        ContinuingEducationActivityFactory(
+            participant=person,
+            completed_on=today() - datetime.timedelta(days=days_ago),
+            credits=credits,
+            status="approved",
+        )
+    client.force_login(person)
+
+    html = client.get("/portal/").content.decode()
+
+    record = html.split('data-testid="history"', 1)[1]
+    assert f'data-testid="history-{old.number}"' in record
+    assert f"by {new.number}" in record
+    assert "9 of 8 (met)" in record  # 5 + 4 credits fell in the old period
+    assert f'data-testid="history-{revoked.number}"' in record
+    assert f'data-testid="certification-{new.number}"' in html.split('data-testid="history"', 1)[0]
+    assert "2 of 8 CE credits this period" in html
