@@ -1,7 +1,5 @@
 """My portal: the participant's dashboard."""
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +10,7 @@ from learning.bookings.selectors import upcoming_bookings
 from learning.continuing_education.models import ContinuingEducationActivity
 from learning.dashboard.selectors import certification_rows, plan_renewals
 from learning.materials.entitlement import readable_materials
-from learning.materials.models import MaterialPage
+from learning.materials.models import MaterialPage, mark_unread
 
 
 @login_required
@@ -22,7 +20,7 @@ def dashboard(request):
     rows = certification_rows(request.user, today)
     bookings = upcoming_bookings(request.user, today)
     activities = ContinuingEducationActivity.objects.filter(participant=request.user)[:20]
-    seen_at = materials_seen_before(request.user)
+    start_materials_baseline(request.user)
     return render(
         request,
         "learning/dashboard.html",
@@ -33,15 +31,14 @@ def dashboard(request):
             "needs_renewal": plan_renewals(rows, bookings, today),
             "bookings": bookings,
             "activities": activities,
-            "groups": readable_materials(request.user, MaterialPage.objects.live()),
-            "seen_at": seen_at,
+            "groups": mark_unread(request.user, readable_materials(request.user, MaterialPage.objects.live())),
         },
     )
 
 
-def materials_seen_before(user: User) -> datetime.datetime | None:
-    """When the user last saw My portal; this visit becomes the next one's reference ("new" and "updated" are
-    since the previous visit)."""
-    seen_at = user.materials_seen_at
-    User.objects.filter(pk=user.pk).update(materials_seen_at=timezone.now())
-    return seen_at
+def start_materials_baseline(user: User) -> None:
+    """The first look at My materials sets the baseline of the "New" badges: what was already published then
+    starts read; everything after is new until opened (learning.materials.models.mark_unread)."""
+    if user.materials_seen_at is None:
+        user.materials_seen_at = timezone.now()
+        User.objects.filter(pk=user.pk, materials_seen_at__isnull=True).update(materials_seen_at=user.materials_seen_at)

@@ -5,6 +5,7 @@ the tree."""
 from django import forms
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -77,7 +78,7 @@ class LibraryIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["groups"] = readable_materials(request.user, MaterialPage.objects.live())
+        context["groups"] = mark_unread(request.user, readable_materials(request.user, MaterialPage.objects.live()))
         return context
 
 
@@ -116,6 +117,7 @@ class MaterialPage(Page):
         access = can_read(request, self)
         if not access.allowed:
             return access_denied(request, self, access)
+        record_reading(request.user, self, now=timezone.now())
         return private_response(super().serve(request, *args, **kwargs))
 
     def serve_preview(self, request, mode_name):
@@ -251,3 +253,51 @@ class PublicCollection(models.Model):
 
     def __str__(self):
         return str(self.collection)
+
+
+class MaterialReading(models.Model):
+    """When a participant last opened a material page: a "New" or "Updated" badge stays until they open it."""
+
+    participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(MaterialPage, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "page"], name="one_reading_per_page")]
+
+    def __str__(self):
+        return f"{self.participant} read {self.page} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+def record_reading(participant, page: MaterialPage, *, now) -> None:
+    """One statement, whoever else opens the page at the same moment (INSERT ... ON CONFLICT DO UPDATE)."""
+    MaterialReading.objects.bulk_create(
+        [MaterialReading(participant=participant, page=page, read_at=now)],
+        update_conflicts=True,
+        unique_fields=["participant", "page"],
+        update_fields=["read_at"],
+    )
+
+
+def mark_unread(user, groups: list[tuple]) -> list[tuple]:
+    """Gives each page of My materials' `groups` its badge, in one query: "New" until the participant opens it,
+    "Updated" when it was published again after they last did. What was published before the participant's
+    first look at My materials (`materials_seen_at`) starts read."""
+    pages = [page for _, course_pages in groups for page in course_pages]
+    read_at = dict(
+        MaterialReading.objects.filter(participant_id=user.pk, page_id__in=[page.pk for page in pages]).values_list(
+            "page_id", "read_at"
+        )
+    )
+    baseline = getattr(user, "materials_seen_at", None)
+    for page in pages:
+        page.badge = badge(page, read_at.get(page.pk), baseline)
+    return groups
+
+
+def badge(page: MaterialPage, read_at, baseline) -> str | None:
+    if read_at is not None:
+        return "Updated" if page.last_published_at > read_at else None
+    if baseline is None or page.last_published_at <= baseline:
+        return None
+    return "New" if page.first_published_at > baseline else "Updated"

@@ -19,6 +19,7 @@ from learning.materials.models import (
     ManualPage,
     MaterialDocument,
     MaterialPage,
+    MaterialReading,
     PublicCollection,
     ResourcePage,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ManualPage",
     "MaterialDocument",
     "MaterialPage",
+    "MaterialReading",
     "PortalSettings",
     "PortalUserManager",
     "PublicCollection",

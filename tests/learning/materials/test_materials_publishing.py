@@ -218,3 +218,57 @@ def test_participants_choose_reminders_and_guideline_updates_separately(client, 
     assert (person.wants_reminders, person.wants_guideline_updates) == (True, False)
     html = client.get("/portal/preferences/").content.decode()
     assert "Email me about guideline updates" in html
+
+
+def publish_manual(library, course, title):
+    page = ManualPage(title=title)
+    library.add_child(instance=page)
+    page.courses.set([course])
+    page.save_revision().publish()
+    return page
+
+
+def badges(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'>([^<>]+)</a> <span class="badge badge--renewed">[^<]*</span> <span[^>]*new-material">(\w+)<', html)
+
+
+def test_a_new_badge_stays_until_the_material_itself_is_opened(client, library, als1):
+    person = holding(als1)
+    client.force_login(person)
+    client.get("/portal/")  # the first look: what is already published starts read
+    manual = publish_manual(library, als1, "Airway manual")
+
+    assert badges(client.get("/portal/").content.decode()) == [("Airway manual", "New")]
+    assert badges(client.get("/portal/").content.decode()) == [("Airway manual", "New")]  # visits do not clear it
+    assert badges(client.get(library.url).content.decode()) == [("Airway manual", "New")]  # the library shows it too
+
+    assert client.get(manual.url).status_code == 200
+    assert badges(client.get("/portal/").content.decode()) == []
+
+
+def test_a_material_published_again_after_it_was_read_is_marked_updated(client, library, als1):
+    person = holding(als1)
+    client.force_login(person)
+    client.get("/portal/")
+    manual = publish_manual(library, als1, "Airway manual")
+    client.get(manual.url)
+
+    manual.title = "Airway manual (2026)"
+    manual.save_revision().publish()
+
+    assert badges(client.get("/portal/").content.decode()) == [("Airway manual (2026)", "Updated")]
+    assert badges(client.get(library.url).content.decode()) == [("Airway manual (2026)", "Updated")]
+
+
+def test_a_refused_page_is_not_recorded_as_read(client, library, als1, als2):
+    person = holding(als1)
+    client.force_login(person)
+    other = publish_manual(library, als2, "ALS2 manual")
+
+    assert client.get(other.url).status_code == 403
+
+    from learning.models import MaterialReading
+
+    assert not MaterialReading.objects.filter(participant=person).exists()
