@@ -10,7 +10,9 @@ from learning.accounts.models import User
 from learning.accounts.services import participant_create
 from learning.common.admin import RecordViewSet
 
-FIELDS = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
+# Each is both a field of the form and the participant_create argument of the same name.
+DETAILS = ["email", "first_name", "last_name", "registration_number", "employer"]
+FIELDS = [*DETAILS, "wants_reminders"]
 
 
 class ParticipantForm(WagtailAdminModelForm):
@@ -29,14 +31,8 @@ class ParticipantForm(WagtailAdminModelForm):
 class ParticipantCreateView(CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        return participant_create(
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            registration_number=data["registration_number"],
-            employer=data["employer"],
-            invite=data.get("send_invitation", False),
-        )
+        details = {name: data[name] for name in DETAILS}
+        return participant_create(**details, invite=data.get("send_invitation", False))
 
 
 class ParticipantFilterSet(WagtailFilterSet):
