@@ -298,26 +298,12 @@ class Workers:
         self.numbers = itertools.count(1)
 
     def start(self) -> str:
+        from portal.celery import worker_command
+
         name = f"w{next(self.numbers)}"
         with open(self.folder / f"{name}.log", "w") as log:
             self.running[name] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "portal",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "--hostname",
-                    f"{name}@bench",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel",
-                    "WARNING",
-                ],
+                worker_command(hostname=f"{name}@bench", loglevel="WARNING"),
                 cwd=ROOT,
                 env={**self.env, "ANYMAIL_POSTMARK_API_URL": self.esp.url(name)},
                 stdout=log,
@@ -410,6 +396,7 @@ class Outcome:
 
 class Bench:
     def __init__(self, participants: int, period: float, esp: FakePostmark, env: dict, folder: Path, broker):
+        from bench.catalogue import make_courses
         from reminders.scan import local_today
 
         self.n, self.period, self.esp, self.broker = participants, period, esp, broker
@@ -500,20 +487,6 @@ class Bench:
             left=state.unsettled if settled_after is None else {},
             note=note,
         )
-
-
-def make_courses():
-    from home.models import HomePage
-    from learning.models import CourseIndexPage, CoursePage
-
-    catalogue = CourseIndexPage(title="Courses", slug="courses")
-    HomePage.objects.get().add_child(instance=catalogue)
-    courses = []
-    for code in ("ALS1", "ALS2"):
-        course = CoursePage(title=code, slug=code.lower(), code=code, validity_months=24)
-        catalogue.add_child(instance=course)
-        courses.append(course)
-    return courses
 
 
 def make_participants(n: int, course, today) -> dict[int, str]:

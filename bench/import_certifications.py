@@ -79,14 +79,11 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        from home.models import HomePage
-        from learning.models import Certification, CourseIndexPage, CoursePage
+        from bench.catalogue import make_courses
+        from learning.models import Certification
         from learning.register.certification_import import import_certifications
 
-        catalogue = CourseIndexPage(title="Courses", slug="courses")
-        HomePage.objects.get().add_child(instance=catalogue)
-        for code in ("ALS1", "ALS2"):
-            catalogue.add_child(instance=CoursePage(title=code, slug=code.lower(), code=code, validity_months=24))
+        make_courses()
 
         with tempfile.TemporaryDirectory() as folder:
             timed, traced = Path(folder) / "timed.csv", Path(folder) / "traced.csv"

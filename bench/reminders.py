@@ -186,17 +186,10 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        from home.models import HomePage
-        from learning.models import CourseIndexPage, CoursePage
+        from bench.catalogue import make_courses
         from reminders.scan import local_today
 
-        catalogue = CourseIndexPage(title="Courses", slug="courses")
-        HomePage.objects.get().add_child(instance=catalogue)
-        courses = []
-        for code in ("ALS1", "ALS2"):
-            course = CoursePage(title=code, slug=code.lower(), code=code, validity_months=24)
-            catalogue.add_child(instance=course)
-            courses.append(course)
+        courses = make_courses()
         for n in sizes:
             measure(n, sends, courses, local_today())
     finally:

@@ -16,7 +16,8 @@ from learning.register.admin import CertificationViewSet, ExpiryChartPanel, cert
 
 class RegisterMenu(ViewSetGroup):
     """One "Register" menu for the training office: participants, course dates, certifications and continuing
-    education, each screen owned by its domain package."""
+    education, each screen owned by its domain package. The menu places them, in the order of `items`; none has a
+    place in the main menu of its own."""
 
     menu_label = "Register"
     menu_icon = "list-ul"

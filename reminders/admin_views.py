@@ -15,8 +15,8 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
-from wagtail.admin.viewsets.model import ModelViewSet
 
+from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.models import CoursePage
 from reminders.emails import email_as_sent
@@ -46,7 +46,7 @@ class ReminderIndexView(FormulaSafeExportMixin, IndexView):
         return Reminder.objects.select_related("stage", "certification__course", "certification__participant")
 
 
-class ReminderViewSet(ModelViewSet):
+class ReminderViewSet(RecordViewSet):
     model = Reminder
     icon = "mail"
     menu_label = "Reminder outbox"
@@ -65,8 +65,6 @@ class ReminderViewSet(ModelViewSet):
         EmailColumn("email", label="Email"),
     ]
     search_fields = ["certification__number", "certification__participant__email", "message_id"]
-    search_backend_name = None
-    copy_view_enabled = False
     form_fields = ["status"]
     list_export = [
         "due_on",
@@ -122,7 +120,7 @@ def reminder_requeue_view(request, reminder_id):
     return redirect("reminders_outbox:index")
 
 
-class SuppressionViewSet(ModelViewSet):
+class SuppressionViewSet(RecordViewSet):
     model = Suppression
     icon = "cross"
     menu_label = "Suppressed addresses"
@@ -131,19 +129,16 @@ class SuppressionViewSet(ModelViewSet):
     list_display = ["email", "reason", "detail", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
-    search_backend_name = None
-    copy_view_enabled = False
     form_fields = ["email", "reason", "detail"]
 
 
-class ReminderStageViewSet(ModelViewSet):
+class ReminderStageViewSet(RecordViewSet):
     model = ReminderStage
     icon = "time"
     menu_label = "Reminder stages"
     menu_order = 232
     add_to_admin_menu = True
     list_display = ["name", "days_from_expiry", "subject", "active"]
-    copy_view_enabled = False
     form_fields = ["name", "days_from_expiry", "subject", "opening", "active"]
 
 

@@ -62,7 +62,6 @@ class Reminder(models.Model):
     # Rows whose email may be with the participant, or on its way: a participant with one of these claimed today
     # gets no second email that day.
     EMAILED = (SENDING, UNCERTAIN, SENT, DELIVERED, BOUNCED, COMPLAINED)
-    STATUS_CHOICES = Status.choices
 
     certification = models.ForeignKey("learning.Certification", on_delete=models.CASCADE, related_name="reminders")
     stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
@@ -136,7 +135,6 @@ class Suppression(models.Model):
         COMPLAINED = "complained", "Spam complaint"
 
     UNSUBSCRIBED, BOUNCED, COMPLAINED = Reason.UNSUBSCRIBED, Reason.BOUNCED, Reason.COMPLAINED
-    REASON_CHOICES = Reason.choices
 
     email = models.EmailField()
     reason = models.CharField(max_length=20, choices=Reason.choices)

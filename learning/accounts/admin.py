@@ -5,12 +5,14 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic import CreateView
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.accounts.models import User
 from learning.accounts.services import participant_create
+from learning.common.admin import RecordViewSet
 
-FIELDS = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
+# Each is both a field of the form and the participant_create argument of the same name.
+DETAILS = ["email", "first_name", "last_name", "registration_number", "employer"]
+FIELDS = [*DETAILS, "wants_reminders"]
 
 
 class ParticipantForm(WagtailAdminModelForm):
@@ -29,14 +31,8 @@ class ParticipantForm(WagtailAdminModelForm):
 class ParticipantCreateView(CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        return participant_create(
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            registration_number=data["registration_number"],
-            employer=data["employer"],
-            invite=data.get("send_invitation", False),
-        )
+        details = {name: data[name] for name in DETAILS}
+        return participant_create(**details, invite=data.get("send_invitation", False))
 
 
 class ParticipantFilterSet(WagtailFilterSet):
@@ -45,20 +41,16 @@ class ParticipantFilterSet(WagtailFilterSet):
         fields = ["wants_reminders", "is_active"]
 
 
-class ParticipantViewSet(ModelViewSet):
+class ParticipantViewSet(RecordViewSet):
     model = User
     icon = "group"
     menu_label = "Participants"
-    menu_order = 200
-    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     url_prefix = "participants"
     name = "participants"
     add_view_class = ParticipantCreateView
     filterset_class = ParticipantFilterSet
     list_display = ["email", "first_name", "last_name", "employer", "registration_number", "wants_reminders"]
     search_fields = ["email", "first_name", "last_name", "registration_number", "employer"]
-    search_backend_name = None
-    copy_view_enabled = False
     edit_handler = ObjectList(
         [*(FieldPanel(name) for name in FIELDS), FieldPanel("send_invitation")], base_form_class=ParticipantForm
     )

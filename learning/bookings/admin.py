@@ -9,7 +9,6 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.bookings.models import Booking, CourseDate
 from learning.bookings.services import (
@@ -20,6 +19,7 @@ from learning.bookings.services import (
     results_open_from,
     results_record,
 )
+from learning.common.admin import RecordViewSet
 
 
 class RosterColumn(Column):
@@ -33,12 +33,10 @@ class CourseDateIndexView(IndexView):
         return CourseDate.objects.with_seats().select_related("course")
 
 
-class CourseDateViewSet(ModelViewSet):
+class CourseDateViewSet(RecordViewSet):
     model = CourseDate
     icon = "date"
     menu_label = "Course dates"
-    menu_order = 205
-    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     index_view_class = CourseDateIndexView
     list_filter = ["course", "booking_open"]
     list_display = [
@@ -52,7 +50,7 @@ class CourseDateViewSet(ModelViewSet):
         RosterColumn("roster", label="Roster and results"),
     ]
     search_fields = ["venue", "course__code"]
-    search_backend_name = None
+    copy_view_enabled = True
     form_fields = ["course", "starts_on", "ends_on", "daily_start", "daily_end", "venue", "instructors", "booking_open"]
 
 

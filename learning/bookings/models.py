@@ -79,7 +79,6 @@ class Booking(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     CONFIRMED, WAITLISTED, CANCELLED = Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED
-    STATUS_CHOICES = Status.choices
 
     course_date = models.ForeignKey(CourseDate, on_delete=models.PROTECT, related_name="bookings")
     participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")

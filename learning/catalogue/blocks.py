@@ -25,22 +25,23 @@ class SectionBlock(blocks.StructBlock):
     intro = blocks.TextBlock(required=False, help_text="A sentence before the content, e.g. 'Participants receive:'")
 
 
-class AudienceBlock(SectionBlock):
-    people = ItemsBlock(label="Who should attend")
+def section_block(label: str, *, icon: str, template: str, **child_blocks: blocks.Block) -> SectionBlock:
+    """A kind of section: a heading and an intro, then `child_blocks`; `label` and `icon` name it in the editor's
+    choice of blocks, and `template` (in learning/blocks/) renders it. They are given as its class's Meta rather
+    than to the constructor, which would write them into the migrations of every page that uses the block."""
+    meta = type("Meta", (), {"label": label, "icon": icon, "template": f"learning/blocks/{template}.html"})
+    block_class = type(SectionBlock)(
+        f"{template.title().replace('_', '')}Block",
+        (SectionBlock,),
+        {"__module__": __name__, "Meta": meta, **child_blocks},
+    )
+    return block_class()
 
-    class Meta:
-        icon = "group"
-        label = "Who should attend"
-        template = "learning/blocks/audience.html"
 
-
-class PrerequisitesBlock(SectionBlock):
-    """Shows the page's prerequisites: the courses that must be current and the other prerequisites."""
-
-    class Meta:
-        icon = "lock"
-        label = "Prerequisites (from the page's prerequisite fields)"
-        template = "learning/blocks/prerequisites.html"
+def named_items_section(label: str, *, icon: str, items_label: str = "") -> SectionBlock:
+    """A section that lists named items (materials, facilities, continuing education), all shown alike."""
+    items = blocks.ListBlock(NamedItemBlock(), label=items_label or label)
+    return section_block(label, icon=icon, template="named_items", items=items)
 
 
 class SessionBlock(blocks.StructBlock):
@@ -55,27 +56,9 @@ class DayBlock(blocks.StructBlock):
     sessions = blocks.ListBlock(SessionBlock())
 
 
-class ProgrammeBlock(SectionBlock):
-    days = blocks.ListBlock(DayBlock())
-
-    class Meta:
-        icon = "date"
-        label = "Day-by-day programme"
-        template = "learning/blocks/programme.html"
-
-
 class ObjectiveBlock(blocks.StructBlock):
     verb = blocks.CharBlock(help_text="The action, shown in bold: Manage, Interpret, Lead …")
     text = blocks.CharBlock()
-
-
-class ObjectivesBlock(SectionBlock):
-    objectives = blocks.ListBlock(ObjectiveBlock())
-
-    class Meta:
-        icon = "tick"
-        label = "Learning objectives"
-        template = "learning/blocks/objectives.html"
 
 
 class TitledListBlock(blocks.StructBlock):
@@ -83,74 +66,9 @@ class TitledListBlock(blocks.StructBlock):
     items = ItemsBlock()
 
 
-class SkillGroupsBlock(SectionBlock):
-    groups = blocks.ListBlock(TitledListBlock(label="Skill group"))
-
-    class Meta:
-        icon = "pick"
-        label = "Skill groups"
-        template = "learning/blocks/skills.html"
-
-
-class AssessmentBlock(SectionBlock):
-    methods = blocks.ListBlock(TitledListBlock(label="Assessment method"))
-
-    class Meta:
-        icon = "form"
-        label = "Assessment methods"
-        template = "learning/blocks/assessment.html"
-
-
-class RequirementsBlock(SectionBlock):
-    requirements = ItemsBlock(label="Requirements")
-
-    class Meta:
-        icon = "success"
-        label = "Certification requirements"
-        template = "learning/blocks/requirements.html"
-
-
-class MaterialsBlock(SectionBlock):
-    items = blocks.ListBlock(NamedItemBlock(), label="Materials")
-
-    class Meta:
-        icon = "doc-full"
-        label = "Course materials"
-        template = "learning/blocks/named_items.html"
-
-
-class FacilitiesBlock(SectionBlock):
-    items = blocks.ListBlock(NamedItemBlock(), label="Equipment and facilities")
-
-    class Meta:
-        icon = "home"
-        label = "Equipment and facilities"
-        template = "learning/blocks/named_items.html"
-
-
-class ContinuingEducationBlock(SectionBlock):
-    items = blocks.ListBlock(NamedItemBlock(), label="Continuing education")
-
-    class Meta:
-        icon = "repeat"
-        label = "Continuing education"
-        template = "learning/blocks/named_items.html"
-
-
 class RegistrationStepBlock(blocks.StructBlock):
     title = blocks.CharBlock()
     description = blocks.CharBlock(required=False)
-
-
-class RegistrationBlock(SectionBlock):
-    details = blocks.ListBlock(NamedItemBlock(), label="Fee and payment", required=False)
-    steps_heading = blocks.CharBlock(required=False, help_text="e.g. Registration Requirements")
-    steps = blocks.ListBlock(RegistrationStepBlock(), label="Registration steps")
-
-    class Meta:
-        icon = "list-ol"
-        label = "Registration steps"
-        template = "learning/blocks/registration.html"
 
 
 class GenericSectionBlock(blocks.StructBlock):
@@ -166,15 +84,43 @@ class GenericSectionBlock(blocks.StructBlock):
 
 
 class CourseBodyBlock(blocks.StreamBlock):
-    audience = AudienceBlock()
-    prerequisites = PrerequisitesBlock()
-    programme = ProgrammeBlock()
-    objectives = ObjectivesBlock()
-    skills = SkillGroupsBlock()
-    assessment = AssessmentBlock()
-    requirements = RequirementsBlock()
-    materials = MaterialsBlock()
-    facilities = FacilitiesBlock()
-    continuing_education = ContinuingEducationBlock()
-    registration = RegistrationBlock()
+    audience = section_block(
+        "Who should attend", icon="group", template="audience", people=ItemsBlock(label="Who should attend")
+    )
+    # Shows the page's prerequisites: the courses that must be current and the other prerequisites.
+    prerequisites = section_block(
+        "Prerequisites (from the page's prerequisite fields)", icon="lock", template="prerequisites"
+    )
+    programme = section_block(
+        "Day-by-day programme", icon="date", template="programme", days=blocks.ListBlock(DayBlock())
+    )
+    objectives = section_block(
+        "Learning objectives", icon="tick", template="objectives", objectives=blocks.ListBlock(ObjectiveBlock())
+    )
+    skills = section_block(
+        "Skill groups", icon="pick", template="skills", groups=blocks.ListBlock(TitledListBlock(label="Skill group"))
+    )
+    assessment = section_block(
+        "Assessment methods",
+        icon="form",
+        template="assessment",
+        methods=blocks.ListBlock(TitledListBlock(label="Assessment method")),
+    )
+    requirements = section_block(
+        "Certification requirements",
+        icon="success",
+        template="requirements",
+        requirements=ItemsBlock(label="Requirements"),
+    )
+    materials = named_items_section("Course materials", icon="doc-full", items_label="Materials")
+    facilities = named_items_section("Equipment and facilities", icon="home")
+    continuing_education = named_items_section("Continuing education", icon="repeat")
+    registration = section_block(
+        "Registration steps",
+        icon="list-ol",
+        template="registration",
+        details=blocks.ListBlock(NamedItemBlock(), label="Fee and payment", required=False),
+        steps_heading=blocks.CharBlock(required=False, help_text="e.g. Registration Requirements"),
+        steps=blocks.ListBlock(RegistrationStepBlock(), label="Registration steps"),
+    )
     section = GenericSectionBlock()

@@ -12,6 +12,7 @@ proportion to its length, never to its square.
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -523,12 +524,33 @@ def named_item(text: str) -> dict | None:
     return {"name": found.group("name").strip().rstrip(":"), "description": plain(found.group("description"))}
 
 
-def parse_audience(section: Section) -> dict | None:
-    intro, rest = leading_intro(section.content())
-    items = parse_items(rest)
-    if not items:
-        return None
-    return {"heading": section.heading, "intro": intro, "people": [plain(item) for item in items]}
+def objective(text: str) -> dict:
+    """An objective's verb (in bold, or else its first word) and the rest of it."""
+    lead = BOLD_LEAD.match(text)
+    if lead:
+        return {"verb": lead.group("name").strip(), "text": plain(lead.group("rest"))}
+    verb, _, rest = plain(text).partition(" ")
+    return {"verb": verb, "text": rest}
+
+
+def list_section(key: str, read_item: Callable[[str], object]) -> Callable[[Section], dict | None]:
+    """The parser of a kind of section that is an intro and one list, the list's items read by `read_item` and
+    stored under `key`. A section with no list, or with an item that `read_item` cannot read (None), does not fit."""
+
+    def parse(section: Section) -> dict | None:
+        intro, rest = leading_intro(section.content())
+        items = [read_item(item) for item in parse_items(rest) or []]
+        if not items or None in items:
+            return None
+        return {"heading": section.heading, "intro": intro, key: items}
+
+    return parse
+
+
+parse_audience = list_section("people", plain)
+parse_objectives = list_section("objectives", objective)
+parse_requirements = list_section("requirements", plain)
+parse_named_items = list_section("items", named_item)
 
 
 def parse_titled_lists(section: Section, key: str) -> dict | None:
@@ -571,41 +593,6 @@ def parse_programme(section: Section) -> dict | None:
     if not days or any(not day["sessions"] for day in days):
         return None
     return {"heading": section.heading, "intro": intro, "days": days}
-
-
-def parse_objectives(section: Section) -> dict | None:
-    intro, rest = leading_intro(section.content())
-    items = parse_items(rest)
-    if not items:
-        return None
-    objectives = []
-    for item in items:
-        lead = BOLD_LEAD.match(item)
-        if lead:
-            objectives.append({"verb": lead.group("name").strip(), "text": plain(lead.group("rest"))})
-        else:
-            verb, _, text = plain(item).partition(" ")
-            objectives.append({"verb": verb, "text": text})
-    return {"heading": section.heading, "intro": intro, "objectives": objectives}
-
-
-def parse_requirements(section: Section) -> dict | None:
-    intro, rest = leading_intro(section.content())
-    items = parse_items(rest)
-    if not items:
-        return None
-    return {"heading": section.heading, "intro": intro, "requirements": [plain(item) for item in items]}
-
-
-def parse_named_items(section: Section) -> dict | None:
-    intro, rest = leading_intro(section.content())
-    items = parse_items(rest)
-    if not items:
-        return None
-    named = [named_item(item) for item in items]
-    if any(item is None for item in named):
-        return None
-    return {"heading": section.heading, "intro": intro, "items": named}
 
 
 def parse_registration(section: Section) -> dict | None:

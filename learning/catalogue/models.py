@@ -23,15 +23,24 @@ def course_dates():
     return CoursePage.dates.field.model.objects
 
 
-class CourseIndexPage(Page):
-    """The catalogue: lists the live course pages beneath it. In the admin it sits under the home page."""
+class ListingPage(Page):
+    """What the site's listing pages have in common (the course catalogue, the continuing-education listing, the
+    participants' library): one of each, under the home page, an introduction above what it lists."""
 
     intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
-    subpage_types = ["learning.CoursePage"]
     max_count = 1
+
+    class Meta:
+        abstract = True
+
+
+class CourseIndexPage(ListingPage):
+    """The catalogue: lists the live course pages beneath it. In the admin it sits under the home page."""
+
+    subpage_types = ["learning.CoursePage"]
 
     class Meta:
         verbose_name = "course catalogue"
@@ -234,15 +243,10 @@ class CoursePrerequisite(Orderable):
         return self.prerequisite.code if self.prerequisite_id else self.code
 
 
-class ContinuingEducationIndexPage(Page):
+class ContinuingEducationIndexPage(ListingPage):
     """Lists the continuing-education activities the provider offers; reminder emails point here."""
 
-    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["home.HomePage"]
     subpage_types = ["learning.ContinuingEducationOfferPage"]
-    max_count = 1
 
     class Meta:
         verbose_name = "continuing education listing"

@@ -13,8 +13,8 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView
-from wagtail.admin.viewsets.model import ModelViewSet
 
+from learning.common.admin import RecordViewSet
 from learning.continuing_education.models import ContinuingEducationActivity
 from learning.continuing_education.services import ce_record, ce_review, credits_problem
 
@@ -90,12 +90,10 @@ class ContinuingEducationFilterSet(WagtailFilterSet):
         fields = ["status"]
 
 
-class ContinuingEducationViewSet(ModelViewSet):
+class ContinuingEducationViewSet(RecordViewSet):
     model = ContinuingEducationActivity
     icon = "repeat"
     menu_label = "Continuing education"
-    menu_order = 215
-    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     filterset_class = ContinuingEducationFilterSet
     add_view_class = ActivityCreateView
     edit_view_class = ActivityEditView
@@ -109,8 +107,6 @@ class ContinuingEducationViewSet(ModelViewSet):
         EvidenceColumn("evidence", label="Evidence"),
     ]
     search_fields = ["title", "provider", "participant__email", "participant__last_name"]
-    search_backend_name = None
-    copy_view_enabled = False
     inspect_view_enabled = True
     edit_handler = ObjectList(
         [*(FieldPanel(name) for name in DETAILS), EvidencePanel(), FieldPanel("decision"), FieldPanel("note")],

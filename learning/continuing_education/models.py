@@ -22,7 +22,6 @@ class ContinuingEducationActivity(models.Model):
         REJECTED = "rejected", "Rejected"
 
     PENDING, APPROVED, REJECTED = Status.PENDING, Status.APPROVED, Status.REJECTED
-    STATUS_CHOICES = Status.choices
 
     participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ce_activities")
     title = models.CharField(max_length=255)

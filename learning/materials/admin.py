@@ -1,21 +1,20 @@
 """Materials in the Wagtail admin: the collections whose documents are public, and, on every document's edit
 screen, the rule that decides who may download it."""
 
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.documents.forms import BaseDocumentForm
 
+from learning.common.admin import RecordViewSet
 from learning.materials.documents import document_rule
 from learning.materials.models import PublicCollection
 
 
-class PublicCollectionViewSet(ModelViewSet):
+class PublicCollectionViewSet(RecordViewSet):
     model = PublicCollection
     icon = "globe"
     menu_label = "Public document collections"
     add_to_settings_menu = True
     list_display = ["collection", "reason"]
     form_fields = ["collection", "reason"]
-    copy_view_enabled = False
 
 
 class DocumentForm(BaseDocumentForm):

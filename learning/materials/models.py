@@ -15,6 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from learning.catalogue.blocks import RICH_TEXT_FEATURES
+from learning.catalogue.models import ListingPage
 from learning.materials.entitlement import (
     access_denied,
     can_read,
@@ -49,21 +50,16 @@ class ObservationBlock(blocks.StructBlock):
     value = blocks.CharBlock(help_text="e.g. 38 /min, irregular")
 
 
-class LibraryIndexPage(Page):
+class LibraryIndexPage(ListingPage):
     """The participants' library: lists the materials the signed-in participant may read. In the admin it sits
     under the home page, with the material pages beneath it."""
 
-    intro = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["home.HomePage"]
     subpage_types = [
         "learning.ManualPage",
         "learning.CaseStudyPage",
         "learning.GuidelineUpdatePage",
         "learning.ResourcePage",
     ]
-    max_count = 1
 
     class Meta:
         verbose_name = "materials library"
@@ -95,11 +91,6 @@ class MaterialPage(Page):
     subpage_types = []
     is_creatable = False
 
-    common_panels = [
-        FieldPanel("summary"),
-        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
-    ]
-
     class Meta:
         verbose_name = "material"
 
@@ -124,6 +115,23 @@ class MaterialPage(Page):
         return private_response(super().serve_preview(request, mode_name))
 
 
+def material_panels(*own_panels) -> list:
+    """A material's editing form: title and address, then what every material has, then the page's own fields,
+    then its PDFs."""
+    return [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+        *own_panels,
+        InlinePanel("attachments", label="Attached PDF"),
+    ]
+
+
+def material_search_fields(*names: str) -> list:
+    """What search finds a material by: what every material has, then the page's own fields `names`."""
+    return [*MaterialPage.search_fields, *(index.SearchField(name) for name in names)]
+
+
 class MaterialDocument(Orderable):
     """A PDF attached to a material page; served only to those who may read the page."""
 
@@ -142,13 +150,8 @@ class ManualPage(MaterialPage):
 
     chapters = StreamField([("chapter", ChapterBlock())], blank=True)
 
-    content_panels = [
-        *Page.content_panels,
-        *MaterialPage.common_panels,
-        FieldPanel("chapters"),
-        InlinePanel("attachments", label="Attached PDF"),
-    ]
-    search_fields = [*MaterialPage.search_fields, index.SearchField("chapters")]
+    content_panels = material_panels(FieldPanel("chapters"))
+    search_fields = material_search_fields("chapters")
 
     class Meta:
         verbose_name = "manual"
@@ -162,16 +165,10 @@ class CaseStudyPage(MaterialPage):
     questions = StreamField([("question", blocks.CharBlock())], blank=True)
     debrief = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
 
-    content_panels = [
-        *Page.content_panels,
-        *MaterialPage.common_panels,
-        FieldPanel("scenario"),
-        FieldPanel("observations"),
-        FieldPanel("questions"),
-        FieldPanel("debrief"),
-        InlinePanel("attachments", label="Attached PDF"),
-    ]
-    search_fields = [*MaterialPage.search_fields, index.SearchField("scenario"), index.SearchField("debrief")]
+    content_panels = material_panels(
+        FieldPanel("scenario"), FieldPanel("observations"), FieldPanel("questions"), FieldPanel("debrief")
+    )
+    search_fields = material_search_fields("scenario", "debrief")
 
     class Meta:
         verbose_name = "case study"
@@ -193,15 +190,12 @@ class GuidelineUpdatePage(MaterialPage):
     )
     body = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
 
-    content_panels = [
-        *Page.content_panels,
-        *MaterialPage.common_panels,
+    content_panels = material_panels(
         MultiFieldPanel([FieldPanel("effective_on"), FieldPanel("supersedes")], heading="Effect"),
         FieldPanel("what_changed"),
         FieldPanel("body"),
-        InlinePanel("attachments", label="Attached PDF"),
-    ]
-    search_fields = [*MaterialPage.search_fields, index.SearchField("what_changed"), index.SearchField("body")]
+    )
+    search_fields = material_search_fields("what_changed", "body")
 
     class Meta:
         verbose_name = "guideline update"

@@ -18,10 +18,10 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.accounts.models import User
 from learning.accounts.services import participants_invite
+from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.register.certification_import import ImportRefused, import_certifications
 from learning.register.models import NUMBER_FORMAT_TEXT, STATUS_CHOICES, Certification, is_certification_number
@@ -183,12 +183,10 @@ class CertificationEditView(EditView):
         return certification
 
 
-class CertificationViewSet(ModelViewSet):
+class CertificationViewSet(RecordViewSet):
     model = Certification
     icon = "success"
     menu_label = "Certifications"
-    menu_order = 210
-    add_to_admin_menu = False  # listed in the "Register" menu group (wagtail_hooks.py)
     index_view_class = CertificationIndexView
     add_view_class = CertificationCreateView
     edit_view_class = CertificationEditView
@@ -203,8 +201,6 @@ class CertificationViewSet(ModelViewSet):
         StatusColumn("status", label="Status"),
     ]
     search_fields = ["number", "participant__first_name", "participant__last_name", "participant__email"]
-    search_backend_name = None
-    copy_view_enabled = False
     inspect_view_enabled = True
     edit_handler = ObjectList(
         [

@@ -1,11 +1,12 @@
-"""Fixtures of the learning tests: the catalogue, the provider's Hugo course pages, the library and a manual with a
-PDF and a figure."""
+"""Fixtures of the learning tests: the catalogue, the provider's Hugo course pages, an editor signed in, the library
+and a manual with a PDF and a figure."""
 
 import datetime
 import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.utils import timezone
@@ -52,6 +53,16 @@ def als2(catalogue, als1):
         attendance_required=100,
         booking_url="/book-now/als2/",
     )
+
+
+@pytest.fixture
+def editor_client(client):
+    """A client signed in as an editor who may publish course pages."""
+    # Wagtail's Moderators may publish; its Editors submit for moderation (see the materials workflow).
+    editor = UserFactory(email="moderator@example.org")
+    editor.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(editor)
+    return client
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Editors change course pages in the Wagtail admin; the page shows the change, and previews before it."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from learning.models import CoursePage
 from tests.admin_forms import page_edit_form_data
-from tests.factories import UserFactory
 from tests.learning.catalogue.test_hugo_import import import_hugo, page_text
 from tests.learning.conftest import ALS1_MD, ALS2_MD
 
@@ -16,15 +14,6 @@ pytestmark = pytest.mark.django_db
 def als2(catalogue):
     import_hugo(ALS1_MD, ALS2_MD)
     return CoursePage.objects.get(code="ALS2")
-
-
-@pytest.fixture
-def editor_client(client):
-    # Wagtail's Moderators may publish; its Editors submit for moderation (see the materials workflow).
-    editor = UserFactory(email="moderator@example.org")
-    editor.groups.add(Group.objects.get(name="Moderators"))
-    client.force_login(editor)
-    return client
 
 
 def with_new_first_audience(page: CoursePage):

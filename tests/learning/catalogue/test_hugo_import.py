@@ -240,19 +240,6 @@ def database_state():
     )
 
 
-def test_an_unreadable_fact_stops_the_file_naming_file_line_and_expectation(catalogue, tmp_path):
-    bad = tmp_path / "bad.md"
-    bad.write_text(ALS2_MD.read_text().replace("Valid for 2 years", "Valid for ever"))
-    before = database_state()
-
-    output = import_hugo_failure_output(bad)
-
-    assert f"{bad}:11:" in output
-    assert "1 of 1 files failed" in output
-    assert "'Valid for 2 years'" in output and "'Valid for ever'" in output
-    assert database_state() == before
-
-
 def import_hugo_failure_output(*paths, **options) -> str:
     from io import StringIO
 
@@ -260,6 +247,26 @@ def import_hugo_failure_output(*paths, **options) -> str:
     with pytest.raises(CommandError) as raised:
         call_command("import_hugo", *[str(p) for p in paths], stdout=out, stderr=err, **options)
     return out.getvalue() + err.getvalue() + str(raised.value)
+
+
+def refused_writing_nothing(path: Path, text: str, **options) -> str:
+    """Writes `text` to `path` and imports it, which must fail and leave the pages as they were; returns what the
+    import said."""
+    path.write_text(text)
+    before = database_state()
+    output = import_hugo_failure_output(path, **options)
+    assert database_state() == before
+    return output
+
+
+def test_an_unreadable_fact_stops_the_file_naming_file_line_and_expectation(catalogue, tmp_path):
+    bad = tmp_path / "bad.md"
+
+    output = refused_writing_nothing(bad, ALS2_MD.read_text().replace("Valid for 2 years", "Valid for ever"))
+
+    assert f"{bad}:11:" in output
+    assert "1 of 1 files failed" in output
+    assert "'Valid for 2 years'" in output and "'Valid for ever'" in output
 
 
 @pytest.mark.parametrize(
@@ -274,14 +281,11 @@ def import_hugo_failure_output(*paths, **options) -> str:
 )
 def test_malformed_files_are_refused_with_their_line(catalogue, tmp_path, broken, line, expected):
     bad = tmp_path / "broken.md"
-    bad.write_text(broken(ALS2_MD.read_text()))
-    before = database_state()
 
-    output = import_hugo_failure_output(bad)
+    output = refused_writing_nothing(bad, broken(ALS2_MD.read_text()))
 
     assert f"{bad}:{line}:" in output
     assert expected in output
-    assert database_state() == before
 
 
 def test_a_bad_file_stops_the_whole_run_and_the_good_files_are_not_written_either(catalogue, tmp_path):
@@ -466,14 +470,11 @@ def test_a_file_of_exactly_the_limit_is_imported(catalogue, settings):
 def test_a_course_naming_itself_as_prerequisite_is_refused_at_the_code(catalogue, tmp_path, options):
     text = ALS2_MD.read_text().replace("Current ALS1 certification", "Current ALS1 or ALS2 certification")
     bad = tmp_path / "als2.md"
-    bad.write_text(text)
     line, column = position_of(text, "ALS2 certification")
-    before = database_state()
 
-    output = import_hugo_failure_output(bad, **options)
+    output = refused_writing_nothing(bad, text, **options)
 
     assert f"{bad}:{line}:{column}: ALS2 names itself as a prerequisite" in output
-    assert database_state() == before
 
 
 @RUN_MODES
@@ -549,14 +550,11 @@ def test_a_run_that_replaces_a_prerequisite_is_checked_as_it_will_be(catalogue, 
 def test_a_control_character_is_refused_with_its_line_and_column(catalogue, tmp_path, options, character, name):
     text = ALS2_MD.read_text().replace("Experienced Registered Nurses", f"Experienced{character} Registered Nurses")
     bad = tmp_path / "als2.md"
-    bad.write_text(text)
     line, column = position_of(text, character)
-    before = database_state()
 
-    output = import_hugo_failure_output(bad, **options)
+    output = refused_writing_nothing(bad, text, **options)
 
     assert f"{bad}:{line}:{column}: {name}" in output
-    assert database_state() == before
 
 
 def test_tabs_and_windows_line_endings_are_accepted_and_lines_still_count_true(catalogue, tmp_path):
@@ -607,16 +605,13 @@ def test_a_latin1_title_is_refused_at_the_title_column(catalogue, tmp_path):
 def test_a_toml_error_names_the_files_own_line_and_column(catalogue, tmp_path, options, broken, at, expected):
     text = broken(ALS2_MD.read_text())
     bad = tmp_path / "als2.md"
-    bad.write_text(text)
     line, column = position_of(text, at)
-    before = database_state()
 
-    output = import_hugo_failure_output(bad, **options)
+    output = refused_writing_nothing(bad, text, **options)
 
     assert f"{bad}:{line}:{column}: bad TOML front matter: {expected}" in output
     # tomllib counts from the front matter's first line; its own position would contradict the file's.
     assert "(at line" not in output
-    assert database_state() == before
 
 
 def test_a_toml_error_at_the_end_of_the_front_matter_names_its_last_line(catalogue, tmp_path):

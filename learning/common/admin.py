@@ -1,0 +1,15 @@
+"""What the admin screens over the portal's own tables have in common (participants, course dates, certifications,
+continuing education, the reminder outbox and its settings)."""
+
+from wagtail.admin.viewsets.model import ModelViewSet
+
+
+class RecordViewSet(ModelViewSet):
+    """A Wagtail admin screen over one of the portal's tables.
+
+    Its search queries the database directly: these tables are not in Wagtail's search index. It offers no
+    "Copy": in most of them a copy would repeat what must be unique (a participant's email, a certification's
+    number, a stage's distance from expiry); a screen where copying makes sense turns it back on."""
+
+    search_backend_name = None
+    copy_view_enabled = False
