@@ -4,7 +4,6 @@ upcoming date of one of them) who wants guideline updates, once per participant 
 happens twice. Each email carries its own one-click unsubscribe, which stops guideline updates only."""
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -13,14 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learning.common.batching import batches
-from learning.common.emails import render_email
+from learning.common.emails import render_email, send_or_log
 from learning.common.models import portal_settings
 from learning.materials.entitlement import builds_on
 from learning.models import Booking, Certification, GuidelineNotification, GuidelineUpdatePage, User
 from reminders.emails import unsubscribe_headers, unsubscribe_url
 from reminders.models import Suppression
-
-logger = logging.getLogger(__name__)
 
 # Emails per database round trip: each batch's rows are claimed together, so two runs never send one twice.
 SEND_BATCH = 100
@@ -92,9 +89,5 @@ def send_one(page: GuidelineUpdatePage, participant: User) -> str:
         to=[participant.email],
         headers=unsubscribe_headers(participant, "guideline_updates"),
     )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not email guideline update %s to participant %s", page.pk, participant.pk)
-        return GuidelineNotification.FAILED
-    return GuidelineNotification.SENT
+    sent = send_or_log(message, f"guideline update {page.pk} to participant {participant.pk}")
+    return GuidelineNotification.SENT if sent else GuidelineNotification.FAILED

@@ -291,29 +291,29 @@ class PageFactory(factory.django.DjangoModelFactory):
         return model_class.objects.get(pk=page.pk)
 
 
-class StandardPageFactory(PageFactory):
-    class Meta:
-        model = "home.StandardPage"
-
-    title = factory.Sequence(lambda n: f"About us {n}")
-
-
-class CourseIndexPageFactory(PageFactory):
-    class Meta:
-        model = "learning.CourseIndexPage"
-
-    title = factory.Sequence(lambda n: f"Courses {n}")
+def page_factory(model: str, base=PageFactory, **declarations):
+    """A factory of `model` ("app.Model") pages, titled after the model ("ManualPage 3"), under `base`'s parent
+    unless `declarations` say otherwise."""
+    name = model.split(".")[1]
+    meta = type("Meta", (), {"model": model})
+    title = factory.Sequence(lambda n: f"{name} {n}")
+    return type(f"{name}Factory", (base,), {"Meta": meta, "title": title, **declarations})
 
 
-class CoursePageFactory(PageFactory):
-    class Meta:
-        model = "learning.CoursePage"
+def under_first(index_factory):
+    return factory.LazyFunction(lambda: first_or_new(index_factory))
 
-    parent = factory.LazyFunction(lambda: first_or_new(CourseIndexPageFactory))
-    code = factory.Sequence(lambda n: f"C{n}")
-    title = factory.LazyAttribute(lambda o: f"{o.code} course")
-    validity_months = 24
-    max_participants_per_instructor = 6
+
+StandardPageFactory = page_factory("home.StandardPage")
+CourseIndexPageFactory = page_factory("learning.CourseIndexPage")
+CoursePageFactory = page_factory(
+    "learning.CoursePage",
+    parent=under_first(CourseIndexPageFactory),
+    code=factory.Sequence(lambda n: f"C{n}"),
+    title=factory.LazyAttribute(lambda o: f"{o.code} course"),
+    validity_months=24,
+    max_participants_per_instructor=6,
+)
 
 
 class CoursePrerequisiteFactory(factory.django.DjangoModelFactory):
@@ -327,28 +327,14 @@ class CoursePrerequisiteFactory(factory.django.DjangoModelFactory):
     code = factory.LazyAttribute(lambda o: o.prerequisite.code)
 
 
-class ContinuingEducationIndexPageFactory(PageFactory):
-    class Meta:
-        model = "learning.ContinuingEducationIndexPage"
-
-    title = factory.Sequence(lambda n: f"Continuing education {n}")
-
-
-class ContinuingEducationOfferPageFactory(PageFactory):
-    class Meta:
-        model = "learning.ContinuingEducationOfferPage"
-
-    parent = factory.LazyFunction(lambda: first_or_new(ContinuingEducationIndexPageFactory))
-    title = factory.Sequence(lambda n: f"Sepsis simulation evening {n}")
-    held_on = factory.LazyFunction(lambda: local_today() + datetime.timedelta(days=45))
-    credits = 2
-
-
-class LibraryIndexPageFactory(PageFactory):
-    class Meta:
-        model = "learning.LibraryIndexPage"
-
-    title = factory.Sequence(lambda n: f"Course materials {n}")
+ContinuingEducationIndexPageFactory = page_factory("learning.ContinuingEducationIndexPage")
+ContinuingEducationOfferPageFactory = page_factory(
+    "learning.ContinuingEducationOfferPage",
+    parent=under_first(ContinuingEducationIndexPageFactory),
+    held_on=factory.LazyFunction(lambda: local_today() + datetime.timedelta(days=45)),
+    credits=2,
+)
+LibraryIndexPageFactory = page_factory("learning.LibraryIndexPage")
 
 
 class MaterialPageFactory(PageFactory):
@@ -357,39 +343,21 @@ class MaterialPageFactory(PageFactory):
     class Meta:
         abstract = True
 
-    parent = factory.LazyFunction(lambda: first_or_new(LibraryIndexPageFactory))
+    parent = under_first(LibraryIndexPageFactory)
     courses = factory.LazyFunction(lambda: [default_course()])
 
 
-class ManualPageFactory(MaterialPageFactory):
-    class Meta:
-        model = "learning.ManualPage"
-
-    title = factory.Sequence(lambda n: f"Course manual {n}")
-
-
-class CaseStudyPageFactory(MaterialPageFactory):
-    class Meta:
-        model = "learning.CaseStudyPage"
-
-    title = factory.Sequence(lambda n: f"Case study {n}")
-    scenario = "<p>A 64-year-old collapses on the ward.</p>"
-
-
-class GuidelineUpdatePageFactory(MaterialPageFactory):
-    class Meta:
-        model = "learning.GuidelineUpdatePage"
-
-    title = factory.Sequence(lambda n: f"Guideline update {n}")
-    effective_on = factory.LazyFunction(local_today)
-    what_changed = "<p>What changed.</p>"
-
-
-class ResourcePageFactory(MaterialPageFactory):
-    class Meta:
-        model = "learning.ResourcePage"
-
-    title = factory.Sequence(lambda n: f"Resource {n}")
+ManualPageFactory = page_factory("learning.ManualPage", MaterialPageFactory)
+CaseStudyPageFactory = page_factory(
+    "learning.CaseStudyPage", MaterialPageFactory, scenario="<p>A 64-year-old collapses on the ward.</p>"
+)
+GuidelineUpdatePageFactory = page_factory(
+    "learning.GuidelineUpdatePage",
+    MaterialPageFactory,
+    effective_on=factory.LazyFunction(local_today),
+    what_changed="<p>What changed.</p>",
+)
+ResourcePageFactory = page_factory("learning.ResourcePage", MaterialPageFactory)
 
 
 def new_document():

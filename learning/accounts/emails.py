@@ -1,7 +1,5 @@
 """The invitation email: a link for a participant created without a password to set one."""
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
@@ -9,9 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from learning.accounts.models import User
-from learning.common.emails import render_email
-
-logger = logging.getLogger(__name__)
+from learning.common.emails import render_email, send_or_log
 
 
 def set_password_url(user: User) -> str:
@@ -27,9 +23,4 @@ def send_invitation(user_pk: int) -> bool:
     if user is None or user.has_usable_password():
         return False
     message = render_email("invitation", {"user": user, "set_password_url": set_password_url(user)}, to=[user.email])
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send the invitation to participant %s", user.pk)
-        return False
-    return True
+    return send_or_log(message, f"the invitation to participant {user.pk}")

@@ -2,16 +2,12 @@
 result. Sent by the tasks in learning.bookings.tasks, on commit, never in the request: a slow ESP slows no page.
 Each is sent in its own error handling: a failure is logged, the booking stands."""
 
-import logging
-
 from django.conf import settings
 from django.urls import reverse
 
 from learning.bookings.calendar import booking_ics
 from learning.bookings.models import Booking, cancellation_deadline
-from learning.common.emails import render_email
-
-logger = logging.getLogger(__name__)
+from learning.common.emails import render_email, send_or_log
 
 # The emails that carry the calendar file, and what it does to the participant's calendar.
 CALENDAR_METHODS = {"booking_confirmed": "PUBLISH", "booking_promoted": "PUBLISH", "booking_cancelled": "CANCEL"}
@@ -39,12 +35,7 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
             booking_ics(booking, cancelled=method == "CANCEL"),
             f"text/calendar; method={method}; charset=utf-8",
         )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send %s for booking %s", template, booking_pk)
-        return False
-    return True
+    return send_or_log(message, f"{template} for booking {booking_pk}")
 
 
 def send_result_email(booking_pk: int) -> bool:
@@ -65,9 +56,4 @@ def send_result_email(booking_pk: int) -> bool:
         },
         to=[booking.participant.email],
     )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send the result of booking %s", booking_pk)
-        return False
-    return True
+    return send_or_log(message, f"the result of booking {booking_pk}")

@@ -1,10 +1,14 @@
 """Composes the portal's emails from templates/email/<name>/ (subject.txt, body.txt, body.html)."""
 
+import logging
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from learning.common.models import portal_settings
+
+logger = logging.getLogger(__name__)
 
 
 def render_email(name: str, context: dict, *, to: list[str], headers: dict | None = None) -> EmailMultiAlternatives:
@@ -24,3 +28,14 @@ def render_email(name: str, context: dict, *, to: list[str], headers: dict | Non
     )
     message.attach_alternative(render_to_string(f"email/{name}/body.html", context), "text/html")
     return message
+
+
+def send_or_log(message: EmailMultiAlternatives, what: str) -> bool:
+    """Sends one message; a failure is logged (naming `what`), not raised, so that the change that caused the
+    email stands and one bad address stops no batch. True if the backend accepted it."""
+    try:
+        message.send()
+    except Exception:
+        logger.exception("could not send %s", what)
+        return False
+    return True

@@ -15,8 +15,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView
 
 from learning.common.admin import RecordViewSet
+from learning.continuing_education.forms import BoundedCreditsMixin
 from learning.continuing_education.models import ContinuingEducationActivity
-from learning.continuing_education.services import ce_record, ce_review, credits_problem
+from learning.continuing_education.services import ce_record, ce_review
 
 DETAILS = ["participant", "title", "provider", "completed_on", "credits"]
 
@@ -35,7 +36,7 @@ class EvidencePanel(Panel):
             return {**super().get_context_data(parent_context), "activity": self.instance}
 
 
-class ActivityForm(WagtailAdminModelForm):
+class ActivityForm(BoundedCreditsMixin, WagtailAdminModelForm):
     """The details, and the decision: not model fields of the form, so that only ce_review saves them."""
 
     decision = forms.ChoiceField(choices=ContinuingEducationActivity.Status.choices)
@@ -51,12 +52,6 @@ class ActivityForm(WagtailAdminModelForm):
         else:
             # An administrator records an activity they have checked: it is approved at once.
             del self.fields["decision"], self.fields["note"]
-
-    def clean_credits(self):
-        credits = self.cleaned_data["credits"]
-        if problem := credits_problem(credits):
-            raise forms.ValidationError(problem, code="too_many_credits")
-        return credits
 
     def clean(self):
         cleaned = super().clean()

@@ -1,14 +1,10 @@
 """The email that tells a participant an administrator approved or rejected their continuing education."""
 
-import logging
-
 from django.conf import settings
 from django.urls import reverse
 
-from learning.common.emails import render_email
+from learning.common.emails import render_email, send_or_log
 from learning.continuing_education.models import ContinuingEducationActivity
-
-logger = logging.getLogger(__name__)
 
 
 def send_ce_decision(activity_pk: int) -> bool:
@@ -25,9 +21,4 @@ def send_ce_decision(activity_pk: int) -> bool:
         },
         to=[activity.participant.email],
     )
-    try:
-        message.send()
-    except Exception:
-        logger.exception("could not send the decision on continuing education %s", activity_pk)
-        return False
-    return True
+    return send_or_log(message, f"the decision on continuing education {activity_pk}")

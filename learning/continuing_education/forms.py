@@ -6,7 +6,17 @@ from django.utils import timezone
 from learning.continuing_education.services import credits_problem
 
 
-class ContinuingEducationForm(forms.Form):
+class BoundedCreditsMixin:
+    """Refuses, on the credits field, more credits than one activity may claim (Settings > Portal settings)."""
+
+    def clean_credits(self):
+        credits = self.cleaned_data["credits"]
+        if problem := credits_problem(credits):
+            raise forms.ValidationError(problem, code="too_many_credits")
+        return credits
+
+
+class ContinuingEducationForm(BoundedCreditsMixin, forms.Form):
     title = forms.CharField(max_length=255)
     provider = forms.CharField(max_length=255, help_text="Who ran it, e.g. the hospital's education team.")
     completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Completed on")
@@ -18,12 +28,6 @@ class ContinuingEducationForm(forms.Form):
         if completed_on > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future.")
         return completed_on
-
-    def clean_credits(self):
-        credits = self.cleaned_data["credits"]
-        if problem := credits_problem(credits):
-            raise forms.ValidationError(problem, code="too_many_credits")
-        return credits
 
     def clean_evidence(self):
         evidence = self.cleaned_data["evidence"]

@@ -76,3 +76,14 @@ def page(browser):
     yield opened
     context.close()
     fail_on_csp_violations(violations)
+
+
+def sign_in(page, live_server, email: str) -> None:
+    """Signs a demo account in through the sign-in form and waits for My portal."""
+    from home.demo import DEMO_PASSWORD
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/portal/")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from home.demo import DEMO_PASSWORD
 from learning.models import Certification, CourseDate, MaterialPage
+from tests.browser.conftest import sign_in
 from tests.conftest import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
@@ -32,14 +32,6 @@ def violations(page, url: str, axe_source: str) -> list[str]:
     assert response.status in (200, 403, 404), f"{url} answered {response.status}"
     page.evaluate(axe_source)
     return page.evaluate(RUN_AXE, WCAG_21_AA)
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/portal/")
 
 
 def public_paths() -> list[str]:

@@ -3,18 +3,10 @@
 import pytest
 from django.core.management import call_command
 
-from home.demo import DEMO_PASSWORD
 from learning.models import ManualPage
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/portal/")
 
 
 def test_participant_opens_a_manual_and_its_pdf_and_is_refused_another_course(page, live_server, artifacts_dir):

@@ -4,7 +4,7 @@ keyboard as a real button that says whether it is open."""
 import pytest
 from django.core.management import call_command
 
-from home.demo import DEMO_PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
 
@@ -36,14 +36,6 @@ def check_fits(page, live_server, path, artifacts_dir):
            }).map((element) => element.tagName + "." + element.className).slice(0, 5)"""
     )
     assert clipped == [], f"{path}: cut off at the edge of a 360 px screen: {clipped}"
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/portal/")
 
 
 def test_the_pages_a_participant_uses_fit_a_phone(phone, live_server, artifacts_dir):

@@ -44,13 +44,16 @@ def test_the_gap_starts_the_day_after_expiry_only_when_the_course_starts_later()
     assert renewal_gap(expires_on=expires, starts_on=datetime.date(2027, 3, 11)) == datetime.date(2027, 3, 11)
 
 
-def test_my_portal_warns_of_a_gap_when_every_date_with_seats_starts_after_expiry(client, als1):
+def portal_of_someone_expiring_in(client, als1, *, expires_in: int, course_in: int):
     person = UserFactory()
-    certification = expiring_in(person, als1, 20)
-    make_course_date(als1, starts_in_days=45)
+    certification = expiring_in(person, als1, expires_in)
+    course_date = make_course_date(als1, starts_in_days=course_in)
     client.force_login(person)
+    return certification, course_date, notice(client)
 
-    html = notice(client)
+
+def test_my_portal_warns_of_a_gap_when_every_date_with_seats_starts_after_expiry(client, als1):
+    certification, _, html = portal_of_someone_expiring_in(client, als1, expires_in=20, course_in=45)
 
     gap_from = certification.expires_on + datetime.timedelta(days=1)
     assert 'data-testid="renewal-gap"' in html
@@ -58,12 +61,7 @@ def test_my_portal_warns_of_a_gap_when_every_date_with_seats_starts_after_expiry
 
 
 def test_no_gap_is_announced_when_a_date_starts_in_time(client, als1):
-    person = UserFactory()
-    expiring_in(person, als1, 40)
-    course_date = make_course_date(als1, starts_in_days=20)
-    client.force_login(person)
-
-    html = notice(client)
+    _, course_date, html = portal_of_someone_expiring_in(client, als1, expires_in=40, course_in=20)
 
     assert 'data-testid="renewal-gap"' not in html
     assert f"the next date with seats starts on {course_date.starts_on:%-d %B %Y}" in html

@@ -1,6 +1,7 @@
 """Guideline update notifications, the editorial workflow, My materials, and constant query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -228,10 +229,12 @@ def publish_manual(library, course, title):
     return page
 
 
-def badges(html: str) -> list[str]:
-    import re
+BADGE = re.compile(r'>([^<>]+)</a> <span class="badge badge--renewed">[^<]*</span> <span[^>]*new-material">(\w+)<')
 
-    return re.findall(r'>([^<>]+)</a> <span class="badge badge--renewed">[^<]*</span> <span[^>]*new-material">(\w+)<', html)
+
+def badges(html: str) -> list[tuple[str, str]]:
+    """(title, badge) of each marked material of a page."""
+    return BADGE.findall(html)
 
 
 def test_a_new_badge_stays_until_the_material_itself_is_opened(client, library, als1):
