@@ -7,14 +7,20 @@ from learning.common.models import portal_settings
 
 
 def section_urls() -> dict[str, str]:
-    """The addresses of the catalogue and the materials library for the menu, in one query."""
+    """The addresses of the catalogue, the continuing-education listing and the materials library for the menu,
+    in one query."""
     from wagtail.models import Page
 
-    from learning.models import CourseIndexPage, LibraryIndexPage
+    from learning.models import ContinuingEducationIndexPage, CourseIndexPage, LibraryIndexPage
 
-    found = {"catalogue": "", "library": ""}
-    for page in Page.objects.live().type(CourseIndexPage, LibraryIndexPage):
-        key = "catalogue" if issubclass(page.specific_class, CourseIndexPage) else "library"
+    keys = {
+        CourseIndexPage: "catalogue",
+        ContinuingEducationIndexPage: "continuing_education",
+        LibraryIndexPage: "library",
+    }
+    found = dict.fromkeys(keys.values(), "")
+    for page in Page.objects.live().type(*keys):
+        key = keys[page.specific_class]
         found[key] = found[key] or page.url
     return found
 

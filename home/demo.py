@@ -114,24 +114,39 @@ def publish_child(parent, page):
     return page
 
 
-def first_or_published(model, parent, **fields):
+# The demo's listing pages under the home page: (title, slug, intro) of each.
+INDEX_PAGES = {
+    "CourseIndexPage": (
+        "Courses",
+        "courses",
+        "<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced team "
+        "leadership.</p>",
+    ),
+    "ContinuingEducationIndexPage": (
+        "Continuing education",
+        "continuing-education",
+        "<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
+    ),
+    "LibraryIndexPage": (
+        "Course materials",
+        "materials",
+        "<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
+    ),
+}
+
+
+def first_or_published(model, parent):
     """The first page of `model` when there is one (an editor may have changed or moved it since), or a new one
-    made of `fields` and published under `parent`; and whether it was created."""
+    as INDEX_PAGES describes it, published under `parent`; and whether it was created."""
     page = model.objects.first()
     if page is not None:
         return page, False
-    return publish_child(parent, model(**fields)), True
+    title, slug, intro = INDEX_PAGES[model.__name__]
+    return publish_child(parent, model(title=title, slug=slug, intro=intro)), True
 
 
 def ensure_catalogue(report: DemoReport, home: HomePage) -> CourseIndexPage:
-    catalogue, created = first_or_published(
-        CourseIndexPage,
-        home,
-        title="Courses",
-        slug="courses",
-        intro="<p>Advanced Life Support courses for healthcare professionals, from foundation to advanced "
-        "team leadership.</p>",
-    )
+    catalogue, created = first_or_published(CourseIndexPage, home)
     if created:
         report.created.append("course catalogue /courses/")
     for path in DEMO_COURSE_FILES:
@@ -210,29 +225,49 @@ def ensure_course_dates(report: DemoReport, today: datetime.date) -> None:
         report.created.append(f"{len(FILLERS)} bookings on {nearly_full} (one seat left)")
 
 
+SIGN_UP = "Email the training office with your name, registration number and the session's date."
 DEMO_CE_OFFERS = [
-    # (title, days from today, credits, summary)
-    ("Simulation evening: peri-arrest arrhythmias", 14, "3", "Three scenarios in the simulation suite."),
-    ("Airway skills refresher", 45, "2", "Supraglottic airways and bag-mask ventilation, hands on."),
-    ("Guideline update webinar", 30, "1", "What changed in this year's resuscitation guidelines."),
+    # (title, days from today, start and end hour, where, credits, summary)
+    (
+        "Simulation evening: peri-arrest arrhythmias",
+        14,
+        (18, 21),
+        "Simulation Suite, Riverside Training Centre",
+        "3",
+        "Three scenarios in the simulation suite.",
+    ),
+    (
+        "Airway skills refresher",
+        45,
+        (9, 12),
+        "Skills Lab 2, Riverside Training Centre",
+        "2",
+        "Supraglottic airways and bag-mask ventilation, hands on.",
+    ),
+    (
+        "Guideline update webinar",
+        30,
+        (12, 13),
+        "Online (the link is emailed when you sign up)",
+        "1",
+        "What changed in this year's resuscitation guidelines.",
+    ),
 ]
 
 
 def ensure_continuing_education(report: DemoReport, home: HomePage, today: datetime.date) -> None:
-    listing, created = first_or_published(
-        ContinuingEducationIndexPage,
-        home,
-        title="Continuing education",
-        slug="continuing-education",
-        intro="<p>Short sessions that keep your resuscitation skills sharp between courses, with credits.</p>",
-    )
+    listing, created = first_or_published(ContinuingEducationIndexPage, home)
     if created:
-        for title, days_ahead, credits, summary in DEMO_CE_OFFERS:
+        for title, days_ahead, (start, end), venue, credits, summary in DEMO_CE_OFFERS:
             publish_child(
                 listing,
                 ContinuingEducationOfferPage(
                     title=title,
                     held_on=today + datetime.timedelta(days=days_ahead),
+                    starts_at=datetime.time(start),
+                    ends_at=datetime.time(end),
+                    venue=venue,
+                    how_to_take_part=SIGN_UP,
                     credits=credits,
                     provider=settings.PORTAL_NAME,
                     summary=summary,
@@ -389,13 +424,7 @@ def ensure_public_downloads(report: DemoReport) -> None:
 
 
 def ensure_materials(report: DemoReport, home: HomePage, today: datetime.date) -> None:
-    library, created = first_or_published(
-        LibraryIndexPage,
-        home,
-        title="Course materials",
-        slug="materials",
-        intro="<p>Manuals, case studies and guideline updates for the courses you hold or are booked on.</p>",
-    )
+    library, created = first_or_published(LibraryIndexPage, home)
     if not created:
         return
     # Defence in depth: Wagtail's own listings (public(), menus) treat the whole library as sign-in only.

@@ -265,6 +265,17 @@ class ContinuingEducationOfferPage(Page):
     """A continuing-education activity the provider offers (a workshop, a simulation evening), with credits."""
 
     held_on = models.DateField()
+    starts_at = models.TimeField("starts at", null=True, blank=True)
+    ends_at = models.TimeField("ends at", null=True, blank=True)
+    venue = models.CharField(
+        "where", max_length=255, blank=True, help_text="A room and building, or 'Online' (the link is sent on sign-up)."
+    )
+    how_to_take_part = models.TextField(
+        "how to take part",
+        blank=True,
+        help_text="How participants sign up, e.g. 'Email the training office with your name and PIN'. Empty: the "
+        "page asks them to contact the training office.",
+    )
     credits = models.DecimalField(max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
     provider = models.CharField(max_length=255, default="", blank=True)
     summary = models.TextField(blank=True)
@@ -272,7 +283,10 @@ class ContinuingEducationOfferPage(Page):
 
     content_panels = [
         *Page.content_panels,
-        FieldRowPanel([FieldPanel("held_on"), FieldPanel("credits")]),
+        FieldRowPanel([FieldPanel("held_on"), FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldPanel("venue"),
+        FieldPanel("how_to_take_part"),
+        FieldPanel("credits"),
         FieldPanel("provider"),
         FieldPanel("summary"),
         FieldPanel("body"),
