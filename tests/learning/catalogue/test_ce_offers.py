@@ -22,7 +22,7 @@ def test_an_offer_says_when_where_and_how_to_take_part(client):
 
     html = client.get(offer.url).content.decode()
 
-    assert "Thursday 4 March 2027, 09:00–12:30" in html
+    assert "Thursday 4 March 2027, 09:00\u201312:30" in html  # an en dash between the times
     assert "Skills Lab 2" in html
     assert "Email the training office with your PIN." in html
     assert "2 CE credits" in html
