@@ -17,3 +17,17 @@ def article(word: str) -> str:
 
 def with_article(word: str) -> str:
     return f"{article(word)} {word}"
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 minute", "15 minutes"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def duration_words(delta) -> str:
+    """A timedelta as people say it: "15 minutes", "1 hour", "1 hour 30 minutes", "2 days" (not "0:15:00")."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "less than a minute"

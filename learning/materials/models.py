@@ -144,6 +144,12 @@ class MaterialDocument(Orderable):
     def __str__(self):
         return self.title or self.document.title
 
+    @property
+    def format_note(self) -> str:
+        """ "(PDF)" after the link, unless the title already says it."""
+        note = f"({self.document.file_extension.upper()})"
+        return "" if str(self).upper().endswith(note) else note
+
 
 class ManualPage(MaterialPage):
     """A course manual: chapters of text and figures, with its PDFs attached."""

@@ -4,30 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0014_material_readings'),
+        ("learning", "0014_material_readings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='continuingeducationofferpage',
-            name='ends_at',
-            field=models.TimeField(blank=True, null=True, verbose_name='ends at'),
+            model_name="continuingeducationofferpage",
+            name="ends_at",
+            field=models.TimeField(blank=True, null=True, verbose_name="ends at"),
         ),
         migrations.AddField(
-            model_name='continuingeducationofferpage',
-            name='how_to_take_part',
-            field=models.TextField(blank=True, help_text="How participants sign up, e.g. 'Email the training office with your name and PIN'. Empty: the page asks them to contact the training office.", verbose_name='how to take part'),
+            model_name="continuingeducationofferpage",
+            name="how_to_take_part",
+            field=models.TextField(
+                blank=True,
+                help_text="How participants sign up, e.g. 'Email the training office with your name and PIN'. Empty: the page asks them to contact the training office.",
+                verbose_name="how to take part",
+            ),
         ),
         migrations.AddField(
-            model_name='continuingeducationofferpage',
-            name='starts_at',
-            field=models.TimeField(blank=True, null=True, verbose_name='starts at'),
+            model_name="continuingeducationofferpage",
+            name="starts_at",
+            field=models.TimeField(blank=True, null=True, verbose_name="starts at"),
         ),
         migrations.AddField(
-            model_name='continuingeducationofferpage',
-            name='venue',
-            field=models.CharField(blank=True, help_text="A room and building, or 'Online' (the link is sent on sign-up).", max_length=255, verbose_name='where'),
+            model_name="continuingeducationofferpage",
+            name="venue",
+            field=models.CharField(
+                blank=True,
+                help_text="A room and building, or 'Online' (the link is sent on sign-up).",
+                max_length=255,
+                verbose_name="where",
+            ),
         ),
     ]

@@ -438,3 +438,13 @@ def test_a_name_left_empty_is_refused_on_its_field(client, db):
     assert "first_name" in response.context["form"].errors
     person.refresh_from_db()
     assert person.first_name == "Ann"
+
+
+def test_the_lockout_page_says_how_long_in_words(client, participant, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess", url=LOGIN)
+
+    html = sign_in(client, participant.email, PASSWORD, url=LOGIN).content.decode()
+
+    assert "locked for 15 minutes after" in html
+    assert "0:15:00" not in html

@@ -275,3 +275,18 @@ def test_a_refused_page_is_not_recorded_as_read(client, library, als1, als2):
     from learning.models import MaterialReading
 
     assert not MaterialReading.objects.filter(participant=person).exists()
+
+
+def test_an_attachment_titled_with_its_format_does_not_say_it_twice(client, library, als1):
+    from tests.factories import make_manual
+
+    manual = make_manual(library, [als1], title="ALS1 manual")
+    attachment = manual.attachments.get()
+    attachment.title = "ALS1 manual (PDF)"
+    attachment.save()
+    client.force_login(holding(als1))
+
+    html = client.get(manual.url).content.decode()
+
+    assert "ALS1 manual (PDF)</a>" in html
+    assert "(PDF)</a> <span" not in html
