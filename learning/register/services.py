@@ -80,16 +80,49 @@ def certification_issue(
 
 @transaction.atomic
 def certification_renew(
-    *, previous: Certification, issued_on: datetime.date, expires_on: datetime.date | None = None
+    *,
+    previous: Certification,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None = None,
+    number: str | None = None,
 ) -> Certification:
     """Issues the next certification for the same course and marks `previous` as renewed by it."""
     previous = Certification.objects.select_for_update().get(pk=previous.pk)
     renewal = certification_issue(
-        participant=previous.participant, course=previous.course, issued_on=issued_on, expires_on=expires_on
+        participant=previous.participant,
+        course=previous.course,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        number=number,
     )
     previous.renewed_by = renewal
     previous.save(update_fields=["renewed_by", "updated_at"])
     return renewal
+
+
+def certification_record(
+    *,
+    participant,
+    course: CoursePage,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None = None,
+    number: str | None = None,
+) -> Certification:
+    """What an administrator's "add certification" does: a renewal of the participant's latest certification for
+    the course that is neither revoked nor renewed and was issued earlier, or else a first issue."""
+    previous = (
+        Certification.objects.filter(
+            participant=participant, course=course, renewed_by__isnull=True, revoked_at__isnull=True
+        )
+        .filter(issued_on__lt=issued_on)
+        .order_by("-expires_on")
+        .first()
+    )
+    if previous is not None:
+        return certification_renew(previous=previous, issued_on=issued_on, expires_on=expires_on, number=number)
+    return certification_issue(
+        participant=participant, course=course, issued_on=issued_on, expires_on=expires_on, number=number
+    )
 
 
 def certification_revoke(*, certification: Certification, reason: str, now: datetime.datetime | None = None):

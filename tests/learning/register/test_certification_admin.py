@@ -81,3 +81,38 @@ def test_a_certification_can_be_inspected_without_opening_its_form(admin_client)
 
     assert response.status_code == 200
     assert certification.number in response.content.decode()
+
+
+def test_adding_a_later_certification_in_the_admin_renews_the_earlier_one(admin_client):
+    import datetime
+
+    earlier = CertificationFactory()
+    issued_on = earlier.expires_on - datetime.timedelta(days=20)
+    data = {
+        "participant": earlier.participant_id,
+        "course": earlier.course_id,
+        "number": "",
+        "issued_on": issued_on.isoformat(),
+        "expires_on": "",
+    }
+
+    assert admin_client.post("/admin/certifications/new/", data).status_code == 302
+
+    renewal = Certification.objects.exclude(pk=earlier.pk).get()
+    earlier.refresh_from_db()
+    assert earlier.renewed_by == renewal
+    assert renewal.issued_on == issued_on
+
+
+def test_a_first_certification_added_in_the_admin_renews_nothing(admin_client):
+    other_course = CertificationFactory()
+    person = other_course.participant
+    from tests.factories import CoursePageFactory
+
+    course = CoursePageFactory()
+    data = {"participant": person.pk, "course": course.pk, "number": "", "issued_on": "2026-03-02", "expires_on": ""}
+
+    assert admin_client.post("/admin/certifications/new/", data).status_code == 302
+
+    other_course.refresh_from_db()
+    assert other_course.renewed_by is None
