@@ -144,7 +144,13 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Persistent connections (seconds a connection is kept; 0 closes it after each request), checked before reuse so
+# that a restarted database costs one failed check, not a failed request. On by default in production.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Web, worker and beat share the file: wait for a lock rather than fail with "database is locked".

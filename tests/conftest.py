@@ -59,6 +59,14 @@ def _tasks_run_in_the_test():
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _no_closure_from_another_test():
+    """Each test starts without the prerequisite closure another test's rolled-back courses left in the cache."""
+    from learning.materials.entitlement import forget_builds_on
+
+    forget_builds_on()
+
+
 @pytest.fixture(scope="session")
 def db_baseline(django_db_setup, django_db_blocker) -> str:
     """The migrated database's content (home page, groups, …), to start committed-data tests from."""

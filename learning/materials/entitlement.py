@@ -9,9 +9,12 @@ dates, never cached in the session, so a certification that lapsed yesterday sto
 """
 
 import datetime
+import time
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q, prefetch_related_objects
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -25,11 +28,45 @@ ALL = "all"
 
 
 def is_staff(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+    """Whether the user may use the Wagtail admin (and so reads everything): one query, where `has_perm` would
+    load all of the user's and their groups' permissions in two."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_may_use_admin"):
+        user._may_use_admin = (
+            Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin")
+            .filter(Q(user=user) | Q(group__user=user))
+            .exists()
+        )
+    return user._may_use_admin
+
+
+# The prerequisite closure changes only when an editor publishes a course: each process keeps it for a while
+# rather than reading it on every request, and drops it when a course is published or unpublished here. Another
+# process sees such a change within CLOSURE_SECONDS.
+CLOSURE_SECONDS = 60
+_closure_cache: dict = {}
+
+
+def forget_builds_on(**kwargs) -> None:
+    _closure_cache.clear()
 
 
 def builds_on() -> dict[int, set[int]]:
-    """course id -> the course ids it requires, directly or through others (ALS2 -> {ALS1})."""
+    """course id -> the course ids it requires, directly or through others (ALS2 -> {ALS1}); cached per process
+    for CLOSURE_SECONDS (see forget_builds_on)."""
+    cached = _closure_cache.get("closure")
+    if cached is not None and time.monotonic() - cached[0] < CLOSURE_SECONDS:
+        return cached[1]
+    closure = read_builds_on()
+    _closure_cache["closure"] = (time.monotonic(), closure)
+    return closure
+
+
+def read_builds_on() -> dict[int, set[int]]:
+    """The closure, from the database."""
     direct: dict[int, set[int]] = {}
     for course_id, prerequisite_id in CoursePrerequisite.objects.filter(prerequisite__isnull=False).values_list(
         "course_id", "prerequisite_id"
@@ -84,6 +121,8 @@ class Access:
 
 
 def page_course_ids(page) -> set[int]:
+    # Prefetched once per request: the page's template lists the same courses.
+    prefetch_related_objects([page], "courses")
     return {course.pk for course in page.courses.all()}
 
 

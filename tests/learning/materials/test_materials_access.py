@@ -247,3 +247,36 @@ def test_a_resource_page_shows_its_chapters_like_a_manual(client, library, als1)
     html = client.get(resource.url).content.decode()
 
     assert "Closed-loop communication" in html and "Repeat the instruction back." in html
+
+
+def test_the_prerequisite_closure_is_read_once_and_forgotten_when_a_course_is_published(db, als1, als2):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learning.materials.entitlement import builds_on
+
+    assert builds_on() == {als2.pk: {als1.pk}}
+    with CaptureQueriesContext(connection) as queries:
+        builds_on()
+    assert len(queries) == 0  # kept by the process
+
+    als2.prerequisites.all().delete()
+    als2.save_revision().publish()
+
+    assert builds_on() == {}
+
+
+def test_staff_are_recognised_in_one_query(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learning.materials.entitlement import is_staff
+
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    participant = UserFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert is_staff(editor) is True
+        assert is_staff(participant) is False
+    assert len(queries) == 2  # one each
