@@ -16,19 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def als2(catalogue):
-    """A course with every kind of result: attendance, a written exam, a practical and a scenario assessment."""
-    return make_course(
-        catalogue,
-        "ALS2",
-        attendance_required=100,
-        written_exam_pass_mark=85,
-        requires_practical_assessment=True,
-        requires_scenario_assessment=True,
-    )
-
-
-@pytest.fixture
 def practical_only(catalogue):
     return make_course(catalogue, "BLS", attendance_required=100, requires_practical_assessment=True)
 
@@ -68,9 +55,11 @@ PASSED, FAILED, UNDECIDED = True, False, None
         (None, None, None, None, UNDECIDED),
     ],
 )
-def test_the_result_needs_every_required_assessment_passed(als2, attendance, score, practical, scenario, expected):
+def test_the_result_needs_every_required_assessment_passed(
+    assessed_course, attendance, score, practical, scenario, expected
+):
     booking = Booking(
-        course_date=make_course_date(als2),
+        course_date=make_course_date(assessed_course),
         participant=UserFactory(),
         status="confirmed",
         attendance_percent=attendance,
@@ -102,16 +91,16 @@ def test_a_course_without_assessments_is_decided_by_attendance_alone(catalogue):
     assert roster_fields(course) == ["attendance_percent"]
 
 
-def test_the_roster_asks_for_the_results_the_course_requires(als2, practical_only):
-    assert roster_fields(als2) == ["attendance_percent", "exam_score", "practical_passed", "scenario_passed"]
+def test_the_roster_asks_for_the_results_the_course_requires(assessed_course, practical_only):
+    assert roster_fields(assessed_course) == ["attendance_percent", "exam_score", "practical_passed", "scenario_passed"]
     assert roster_fields(practical_only) == ["attendance_percent", "practical_passed"]
 
 
 # --- Recording results through the service ------------------------------------------------------------------
 
 
-def test_assessment_results_are_recorded(als2):
-    course_date = running(als2)
+def test_assessment_results_are_recorded(assessed_course):
+    course_date = running(assessed_course)
     booking = booked(course_date)
     booking.attendance_percent, booking.exam_score = 100, 90
     booking.practical_passed, booking.scenario_passed = True, False
@@ -148,8 +137,8 @@ def test_a_result_kept_from_when_the_course_required_it_does_not_block_saving(pr
     assert Booking.objects.values_list("attendance_percent", "scenario_passed").get(pk=booking.pk) == (100, True)
 
 
-def test_a_percentage_out_of_range_is_refused_with_whose_it_is(als2):
-    course_date = running(als2)
+def test_a_percentage_out_of_range_is_refused_with_whose_it_is(assessed_course):
+    course_date = running(assessed_course)
     booking = booked(course_date)
     booking.attendance_percent, booking.exam_score = 100, 140
 
@@ -160,8 +149,8 @@ def test_a_percentage_out_of_range_is_refused_with_whose_it_is(als2):
     assert Booking.objects.get(pk=booking.pk).attendance_percent is None
 
 
-def test_a_booking_on_the_waiting_list_gets_no_results(als2):
-    course_date = running(als2)
+def test_a_booking_on_the_waiting_list_gets_no_results(assessed_course):
+    course_date = running(assessed_course)
     waiting = booked(course_date, status="waitlisted")
     waiting.attendance_percent = 100
 
@@ -174,8 +163,8 @@ def test_a_booking_on_the_waiting_list_gets_no_results(als2):
 # --- Marking everyone attended ----------------------------------------------------------------------------
 
 
-def test_mark_all_attended_fills_only_the_confirmed_attendances_still_empty(als2):
-    course_date = running(als2, days=2)
+def test_mark_all_attended_fills_only_the_confirmed_attendances_still_empty(assessed_course):
+    course_date = running(assessed_course, days=2)
     empty, partial, waiting = (
         booked(course_date),
         booked(course_date, attendance_percent=50),
@@ -189,8 +178,8 @@ def test_mark_all_attended_fills_only_the_confirmed_attendances_still_empty(als2
     assert attendance == {empty.pk: 100, partial.pk: 50, waiting.pk: None}
 
 
-def test_mark_all_attended_is_refused_before_the_first_day(als2):
-    course_date = make_course_date(als2, starts_in_days=3)
+def test_mark_all_attended_is_refused_before_the_first_day(assessed_course):
+    course_date = make_course_date(assessed_course, starts_in_days=3)
     booking = booked(course_date)
 
     with pytest.raises(ResultsRefused, match="can be recorded from its first day"):
@@ -202,9 +191,13 @@ def test_mark_all_attended_is_refused_before_the_first_day(als2):
 # --- The result email -------------------------------------------------------------------------------------
 
 
-def test_the_result_email_says_which_assessment_was_not_passed(als2):
+def test_the_result_email_says_which_assessment_was_not_passed(assessed_course):
     booking = booked(
-        make_course_date(als2), attendance_percent=100, exam_score=90, practical_passed=True, scenario_passed=False
+        make_course_date(assessed_course),
+        attendance_percent=100,
+        exam_score=90,
+        practical_passed=True,
+        scenario_passed=False,
     )
 
     send_result_email(booking.pk)

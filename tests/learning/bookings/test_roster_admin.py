@@ -16,19 +16,6 @@ from tests.factories import CertificationFactory, UserFactory, make_course, make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def als2(catalogue):
-    return make_course(
-        catalogue,
-        "ALS2",
-        long_title="ALS2 (Advanced Advanced Life Support)",
-        attendance_required=100,
-        written_exam_pass_mark=85,
-        requires_practical_assessment=True,
-        requires_scenario_assessment=True,
-    )
-
-
 def running(course, **fields):
     """A date of `course` whose first day is today: results may be recorded, certifications not issued yet."""
     return make_course_date(course, starts_in_days=0, **fields)
@@ -58,8 +45,8 @@ def page_of(response) -> BeautifulSoup:
 # --- The course dates listing -----------------------------------------------------------------------------
 
 
-def test_each_listed_date_links_to_its_edit_screen_and_its_roster(admin_client, als2):
-    course_date = make_course_date(als2, venue="Room 9")
+def test_each_listed_date_links_to_its_edit_screen_and_its_roster(admin_client, assessed_course):
+    course_date = make_course_date(assessed_course, venue="Room 9")
 
     listing = page_of(admin_client.get("/admin/course_dates/"))
 
@@ -75,9 +62,9 @@ def test_each_listed_date_links_to_its_edit_screen_and_its_roster(admin_client, 
 # --- The roster page --------------------------------------------------------------------------------------
 
 
-def test_the_roster_has_an_input_for_each_result_the_course_requires(admin_client, als2, catalogue):
+def test_the_roster_has_an_input_for_each_result_the_course_requires(admin_client, assessed_course, catalogue):
     aed = make_course(catalogue, "AED", attendance_required=100)
-    on_als2, on_aed = booked(running(als2)), booked(running(aed))
+    on_als2, on_aed = booked(running(assessed_course)), booked(running(aed))
 
     def inputs(booking):
         page = page_of(admin_client.get(roster_url(booking.course_date)))
@@ -88,8 +75,8 @@ def test_the_roster_has_an_input_for_each_result_the_course_requires(admin_clien
     assert inputs(on_aed) == ["attendance_percent"]
 
 
-def test_every_roster_input_has_a_visible_label_naming_the_participant(admin_client, als2):
-    course_date = running(als2)
+def test_every_roster_input_has_a_visible_label_naming_the_participant(admin_client, assessed_course):
+    course_date = running(assessed_course)
     booked(course_date, first_name="Ann", last_name="Lee")
     booked(course_date, first_name="Bo", last_name="Chen")
 
@@ -108,8 +95,8 @@ def test_every_roster_input_has_a_visible_label_naming_the_participant(admin_cli
     ]
 
 
-def test_the_roster_leads_back_to_the_course_dates_and_to_its_exports(admin_client, als2):
-    course_date = running(als2)
+def test_the_roster_leads_back_to_the_course_dates_and_to_its_exports(admin_client, assessed_course):
+    course_date = running(assessed_course)
 
     page = page_of(admin_client.get(roster_url(course_date)))
 
@@ -124,8 +111,8 @@ def test_the_roster_leads_back_to_the_course_dates_and_to_its_exports(admin_clie
     }
 
 
-def test_the_roster_records_the_assessments_and_shows_the_result(admin_client, als2):
-    course_date = running(als2)
+def test_the_roster_records_the_assessments_and_shows_the_result(admin_client, assessed_course):
+    course_date = running(assessed_course)
     passer, failer = booked(course_date), booked(course_date)
     rows = [
         {
@@ -154,8 +141,8 @@ def test_the_roster_records_the_assessments_and_shows_the_result(admin_client, a
     assert page.select_one(f'[data-testid="result-{failer.pk}"]').get_text(strip=True) == "Fail"
 
 
-def test_mark_all_attended_saves_what_was_entered_and_fills_the_empty_attendances(admin_client, als2):
-    course_date = running(als2)
+def test_mark_all_attended_saves_what_was_entered_and_fills_the_empty_attendances(admin_client, assessed_course):
+    course_date = running(assessed_course)
     typed, left_empty, waiting = booked(course_date), booked(course_date), booked(course_date, status="waitlisted")
     rows = [{"id": typed.pk, "attendance_percent": 60}, {"id": left_empty.pk, "attendance_percent": None}]
 
@@ -167,8 +154,8 @@ def test_mark_all_attended_saves_what_was_entered_and_fills_the_empty_attendance
     assert attendance == {typed.pk: 60, left_empty.pk: 100, waiting.pk: None}
 
 
-def test_mark_all_attended_is_refused_before_the_first_day(admin_client, als2):
-    course_date = make_course_date(als2, starts_in_days=4)
+def test_mark_all_attended_is_refused_before_the_first_day(admin_client, assessed_course):
+    course_date = make_course_date(assessed_course, starts_in_days=4)
     booking = booked(course_date)
 
     response = admin_client.post(
@@ -188,15 +175,15 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-def test_the_csv_holds_each_confirmed_participant_with_their_results(admin_client, als2):
-    course_date = running(als2)
+def test_the_csv_holds_each_confirmed_participant_with_their_results(admin_client, assessed_course):
+    course_date = running(assessed_course)
     lee = booked(course_date, first_name="Ann", last_name="Lee", registration_number="NMC 12A", employer="St Mary's")
     booked(course_date, first_name="Bo", last_name="Chen", email="bo@example.org")
     booked(course_date, last_name="Waiting", status="waitlisted")
     Booking.objects.filter(pk=lee.pk).update(
         attendance_percent=100, exam_score=90, practical_passed=True, scenario_passed=True
     )
-    certification = CertificationFactory(participant=lee.participant, course=als2, number="ALS2-2026-000777")
+    certification = CertificationFactory(participant=lee.participant, course=assessed_course, number="ALS2-2026-000777")
     Booking.objects.filter(pk=lee.pk).update(certification=certification)
 
     response = admin_client.get(roster_url(course_date, "roster.csv"))
@@ -211,8 +198,8 @@ def test_the_csv_holds_each_confirmed_participant_with_their_results(admin_clien
     ]  # fmt: skip
 
 
-def test_no_csv_cell_can_run_as_a_formula(admin_client, als2):
-    course_date = running(als2)
+def test_no_csv_cell_can_run_as_a_formula(admin_client, assessed_course):
+    course_date = running(assessed_course)
     booked(course_date, first_name="=HYPERLINK(\"https://evil.example\")", last_name="-2+3", employer="@SUM(A1:A9)",
            registration_number="+44 1234")  # fmt: skip
 
@@ -231,8 +218,8 @@ def sheet(admin_client, course_date) -> PdfReader:
     return PdfReader(io.BytesIO(response.content))
 
 
-def test_the_sign_in_sheet_has_the_course_facts_and_a_row_per_confirmed_participant(admin_client, als2):
-    course_date = running(als2, venue="Simulation Suite", instructors=2)
+def test_the_sign_in_sheet_has_the_course_facts_and_a_row_per_confirmed_participant(admin_client, assessed_course):
+    course_date = running(assessed_course, venue="Simulation Suite", instructors=2)
     booked(course_date, first_name="Ann", last_name="Lee", registration_number="NMC 12A", employer="St Mary's")
     booked(course_date, first_name="Bo", last_name="Chen", registration_number="GMC 7", employer="City Hospital")
     booked(course_date, first_name="Cy", last_name="Waiting", status="waitlisted")
@@ -264,8 +251,8 @@ def test_the_sign_in_sheet_has_the_course_facts_and_a_row_per_confirmed_particip
     assert reader.metadata.title == f"Sign-in sheet: {course_date}"
 
 
-def test_the_sign_in_sheet_has_a_sheet_for_each_day(admin_client, als2):
-    course_date = running(als2, days=3)
+def test_the_sign_in_sheet_has_a_sheet_for_each_day(admin_client, assessed_course):
+    course_date = running(assessed_course, days=3)
     booked(course_date, first_name="Ann", last_name="Lee")
 
     pages = [page.extract_text() for page in sheet(admin_client, course_date).pages]
@@ -275,8 +262,8 @@ def test_the_sign_in_sheet_has_a_sheet_for_each_day(admin_client, als2):
         assert f"Day {day} of 3" in text and "Ann Lee" in text
 
 
-def test_a_long_sign_in_sheet_repeats_its_headings_on_every_page(admin_client, als2):
-    course_date = running(als2, instructors=8)
+def test_a_long_sign_in_sheet_repeats_its_headings_on_every_page(admin_client, assessed_course):
+    course_date = running(assessed_course, instructors=8)
     for number in range(40):
         booked(course_date, first_name="Person", last_name=f"N{number:02d}")
 
@@ -287,8 +274,8 @@ def test_a_long_sign_in_sheet_repeats_its_headings_on_every_page(admin_client, a
     assert sum(text.count("Person N") for text in pages) == 40
 
 
-def test_a_name_is_printed_as_written_not_read_as_markup(admin_client, als2):
-    course_date = running(als2)
+def test_a_name_is_printed_as_written_not_read_as_markup(admin_client, assessed_course):
+    course_date = running(assessed_course)
     booked(course_date, first_name="<b>Ann</b> &", last_name="Lee")
 
     text = sheet(admin_client, course_date).pages[0].extract_text()
@@ -300,8 +287,8 @@ def test_a_name_is_printed_as_written_not_read_as_markup(admin_client, als2):
 
 
 @pytest.mark.parametrize("page", ["roster/", "roster.csv", "sign-in-sheet.pdf"])
-def test_the_roster_and_its_exports_need_permission_to_keep_rosters(client, als2, page):
-    course_date = running(als2)
+def test_the_roster_and_its_exports_need_permission_to_keep_rosters(client, assessed_course, page):
+    course_date = running(assessed_course)
     booked(course_date)
     editor = UserFactory(is_staff=True)
     editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
