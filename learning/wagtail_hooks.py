@@ -7,7 +7,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from learning.accounts.admin import ParticipantViewSet
-from learning.bookings.admin import CourseDateViewSet, course_date_issue_view, course_date_roster_view
+from learning.bookings.admin import (
+    CourseDateViewSet,
+    course_date_issue_view,
+    course_date_roster_csv_view,
+    course_date_roster_view,
+    course_date_sign_in_sheet_view,
+)
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
@@ -40,6 +46,12 @@ def register_urls():
     return [
         path("certifications/import/", certification_import_view, name="certification_import"),
         path("course-dates/<int:date_id>/roster/", course_date_roster_view, name="course_date_roster"),
+        path("course-dates/<int:date_id>/roster.csv", course_date_roster_csv_view, name="course_date_roster_csv"),
+        path(
+            "course-dates/<int:date_id>/sign-in-sheet.pdf",
+            course_date_sign_in_sheet_view,
+            name="course_date_sign_in_sheet",
+        ),
         path("course-dates/<int:date_id>/issue/", course_date_issue_view, name="course_date_issue"),
         path("continuing-education/<int:activity_id>/evidence/", ce_evidence_view, name="ce_evidence"),
     ]

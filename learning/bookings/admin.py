@@ -1,24 +1,33 @@
-"""Course dates in the Wagtail admin: their seats and waiting lists, the roster where results are recorded, and
-the confirmed issuing of certifications."""
+"""Course dates in the Wagtail admin: their seats and waiting lists, the roster where results are recorded (with its
+sign-in sheet and its CSV), and the confirmed issuing of certifications."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 
-from learning.bookings.models import Booking, CourseDate
+from learning.bookings.models import RESULT_FIELDS, Booking, CourseDate, required_assessments, roster_fields
+from learning.bookings.roster_export import roster_csv
+from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.services import (
     ResultsRefused,
+    attendance_mark_all,
     issue_certifications,
     issue_plan,
     issuing_open_from,
     results_open_from,
     results_record,
 )
+from learning.bookings.sign_in_sheet import sign_in_sheet_pdf
 from learning.common.admin import RecordViewSet
 
 
@@ -32,6 +41,27 @@ class CourseDateIndexView(IndexView):
     def get_base_queryset(self):
         return CourseDate.objects.with_seats().select_related("course")
 
+    def get_list_more_buttons(self, instance):
+        """Besides editing and deleting, each date's row leads to its roster and what is printed from it."""
+        buttons = super().get_list_more_buttons(instance)
+        if may_keep_rosters(self.request.user):
+            buttons += [
+                MenuItem("Roster and results", url=roster_url(instance), icon_name="list-ul", priority=15),
+                MenuItem(
+                    "Sign-in sheet (PDF)",
+                    url=reverse("course_date_sign_in_sheet", args=[instance.pk]),
+                    icon_name="doc-full",
+                    priority=16,
+                ),
+                MenuItem(
+                    "Roster (CSV)",
+                    url=reverse("course_date_roster_csv", args=[instance.pk]),
+                    icon_name="download",
+                    priority=17,
+                ),
+            ]
+        return buttons
+
 
 class CourseDateViewSet(RecordViewSet):
     model = CourseDate
@@ -40,7 +70,8 @@ class CourseDateViewSet(RecordViewSet):
     index_view_class = CourseDateIndexView
     list_filter = ["course", "booking_open"]
     list_display = [
-        Column("course_code", accessor="course.code", label="Course"),
+        # The first column of the listing links to the date's edit screen and carries its row actions.
+        "__str__",
         Column("starts_on", label="Starts", sort_key="starts_on"),
         "venue",
         "instructors",
@@ -54,44 +85,86 @@ class CourseDateViewSet(RecordViewSet):
     form_fields = ["course", "starts_on", "ends_on", "daily_start", "daily_end", "venue", "instructors", "booking_open"]
 
 
+def may_keep_rosters(user) -> bool:
+    return user.has_perm("learning.change_booking")
+
+
+def roster_url(course_date: CourseDate) -> str:
+    return reverse("course_date_roster", args=[course_date.pk])
+
+
+class PassedSelect(forms.NullBooleanSelect):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Not recorded"), ("true", "Passed"), ("false", "Not passed")]
+
+
+PERCENT_INPUT = {"min": 0, "max": 100, "style": "width:6em"}
+# What each result is, for the inputs' labels ("Attendance for Ann Lee") and the roster's column headings.
+RESULT_NAMES = {
+    "attendance_percent": "Attendance",
+    "exam_score": "Written exam score",
+    "practical_passed": "Practical assessment",
+    "scenario_passed": "Scenario assessment",
+}
+RESULT_HEADINGS = {**RESULT_NAMES, "attendance_percent": "Attendance %", "exam_score": "Written exam %"}
+
+
 class ResultForm(forms.ModelForm):
+    """A participant's row of the roster. Each input's label names the participant as well as the result, because
+    the column heading above it is not announced with the input."""
+
     class Meta:
         model = Booking
-        fields = ["attendance_percent", "exam_score"]
+        fields = RESULT_FIELDS
         widgets = {
-            "attendance_percent": forms.NumberInput(attrs={"min": 0, "max": 100, "style": "width:6em"}),
-            "exam_score": forms.NumberInput(attrs={"min": 0, "max": 100, "style": "width:6em"}),
+            "attendance_percent": forms.NumberInput(attrs=PERCENT_INPUT),
+            "exam_score": forms.NumberInput(attrs=PERCENT_INPUT),
+            "practical_passed": PassedSelect,
+            "scenario_passed": PassedSelect,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.label = f"{RESULT_NAMES[name]} for {self.instance.participant}"
 
-ResultFormSet = forms.modelformset_factory(Booking, form=ResultForm, extra=0)
+
+def roster_formset(course_date: CourseDate, data=None):
+    """The roster's form: a row per confirmed booking, an input for each result the course requires."""
+    formset_class = forms.modelformset_factory(
+        Booking, form=ResultForm, fields=roster_fields(course_date.course), extra=0
+    )
+    return formset_class(data, queryset=confirmed_bookings(course_date).select_related("certification"))
+
+
+def roster_course_date(request, date_id) -> CourseDate:
+    if not may_keep_rosters(request.user):
+        raise PermissionDenied
+    return get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)
 
 
 def course_date_roster_view(request, date_id):
-    """The roster of a course date: record attendance and exam scores (from the first day), see pass or fail from
-    the course's facts, and go on to issue the certifications of everyone who passed (after the last day)."""
-    if not request.user.has_perm("learning.change_booking"):
-        raise PermissionDenied
+    """The roster of a course date: record attendance and every assessment the course requires (from the first
+    day), see pass or fail from the course's facts, and go on to issue the certifications of everyone who passed
+    (after the last day)."""
     today = timezone.localdate()
-    course_date = get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)
-    bookings = (
-        Booking.objects.filter(course_date=course_date)
-        .exclude(status=Booking.CANCELLED)
-        .select_related("participant", "certification", "course_date__course")
-        .order_by("status", "participant__last_name")
-    )
-    formset = ResultFormSet(request.POST or None, queryset=bookings.filter(status=Booking.CONFIRMED))
+    course_date = roster_course_date(request, date_id)
+    formset = roster_formset(course_date, request.POST or None)
     if request.method == "POST":
         followed = save_roster(request, formset, course_date=course_date, today=today)
         if followed is not None:
             return followed
+    waiting = Booking.objects.filter(course_date=course_date, status=Booking.WAITLISTED).select_related("participant")
     return render(
         request,
         "learning/admin/course_date_roster.html",
         {
             "course_date": course_date,
             "formset": formset,
-            "waiting": bookings.filter(status=Booking.WAITLISTED),
+            "result_headings": [RESULT_HEADINGS[name] for name in roster_fields(course_date.course)],
+            "required_assessments": required_assessments(course_date.course),
+            "waiting": waiting.order_by("created_at", "pk"),
             "results_open_from": results_open_from(course_date),
             "issuing_open_from": issuing_open_from(course_date),
             "can_record": today >= results_open_from(course_date),
@@ -101,8 +174,8 @@ def course_date_roster_view(request, date_id):
 
 
 def save_roster(request, formset, *, course_date: CourseDate, today):
-    """Records the posted results; the redirect to follow, or None when the roster is shown again with what was
-    refused."""
+    """Records the posted results (and, when asked, full attendance for everyone still without one); the redirect
+    to follow, or None when the roster is shown again with what was refused."""
     if not formset.is_valid():
         messages.error(request, "Nothing was saved: see the marked fields.")
         return None
@@ -110,19 +183,55 @@ def save_roster(request, formset, *, course_date: CourseDate, today):
     try:
         if changed:
             results_record(course_date=course_date, bookings=changed, today=today)
+        marked = (
+            attendance_mark_all(course_date=course_date, today=today) if "mark_all_attended" in request.POST else []
+        )
     except ResultsRefused as refusal:
         messages.error(request, str(refusal))
         return None
-    if changed or "issue" not in request.POST:
-        messages.success(request, "Results saved." if changed else "No result changed.")
+    report_saved(request, changed=changed, marked=marked)
     if "issue" not in request.POST:
-        return redirect("course_date_roster", date_id=course_date.pk)
+        return redirect(roster_url(course_date))
     try:
         issue_plan(course_date=course_date, today=today)  # refused here rather than on the next page
     except ResultsRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("course_date_roster", date_id=course_date.pk)
+        return redirect(roster_url(course_date))
     return redirect("course_date_issue", date_id=course_date.pk)
+
+
+def report_saved(request, *, changed: list[Booking], marked: list[Booking]) -> None:
+    if marked:
+        count = len(marked)
+        messages.success(request, f"Attendance of 100% recorded for {count} participant{pluralize(count)}.")
+    if changed:
+        messages.success(request, "Results saved.")
+    elif not marked and "issue" not in request.POST:
+        nobody = "mark_all_attended" in request.POST
+        messages.success(request, "Everyone already has an attendance." if nobody else "No result changed.")
+
+
+@never_cache
+def course_date_roster_csv_view(request, date_id):
+    """The roster as a CSV file, for the training office's own records."""
+    course_date = roster_course_date(request, date_id)
+    response = HttpResponse(roster_csv(course_date), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_name(course_date)}-roster.csv"'
+    return response
+
+
+@never_cache
+def course_date_sign_in_sheet_view(request, date_id):
+    """The sign-in sheet to print for each day of the course."""
+    course_date = roster_course_date(request, date_id)
+    pdf = sign_in_sheet_pdf(course_date, list(confirmed_bookings(course_date)))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{export_name(course_date)}-sign-in-sheet.pdf"'
+    return response
+
+
+def export_name(course_date: CourseDate) -> str:
+    return f"{slugify(course_date.course.code)}-{course_date.starts_on:%Y-%m-%d}"
 
 
 def course_date_issue_view(request, date_id):

@@ -1,6 +1,7 @@
 """Course dates, and bookings with their waiting list and results."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -70,6 +71,38 @@ class CourseDate(models.Model):
         return (self.ends_on - self.starts_on).days + 1
 
 
+@dataclass(frozen=True)
+class PassFailAssessment:
+    """An assessment a course may require whose result is passed or not: the booking's field that holds the result,
+    and the course's field that says whether the course requires it."""
+
+    result_field: str
+    required_by: str
+    label: str
+
+    def is_required(self, course) -> bool:
+        return getattr(course, self.required_by)
+
+
+PASS_FAIL_ASSESSMENTS = (
+    PassFailAssessment("practical_passed", "requires_practical_assessment", "Practical assessment"),
+    PassFailAssessment("scenario_passed", "requires_scenario_assessment", "Scenario assessment"),
+)
+# Every result a roster records; which of them count for a course follows from the course's facts.
+RESULT_FIELDS = ["attendance_percent", "exam_score", *(a.result_field for a in PASS_FAIL_ASSESSMENTS)]
+
+
+def required_assessments(course) -> list[PassFailAssessment]:
+    return [assessment for assessment in PASS_FAIL_ASSESSMENTS if assessment.is_required(course)]
+
+
+def roster_fields(course) -> list[str]:
+    """The results a roster asks for on `course`: attendance always, the exam score when the course has a written
+    exam, and each pass-or-fail assessment it requires."""
+    exam = ["exam_score"] if course.written_exam_pass_mark is not None else []
+    return ["attendance_percent", *exam, *(a.result_field for a in required_assessments(course))]
+
+
 class Booking(models.Model):
     """A participant's place on a course date (or on its waiting list), and their result there."""
 
@@ -87,6 +120,8 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     attendance_percent = models.PositiveSmallIntegerField(null=True, blank=True, validators=PERCENT)
     exam_score = models.PositiveSmallIntegerField(null=True, blank=True, validators=PERCENT)
+    practical_passed = models.BooleanField("practical assessment passed", null=True, blank=True)
+    scenario_passed = models.BooleanField("scenario assessment passed", null=True, blank=True)
     result_sent_at = models.DateTimeField(null=True, blank=True)
     certification = models.OneToOneField(
         "learning.Certification", null=True, blank=True, on_delete=models.SET_NULL, related_name="booking"
@@ -119,17 +154,30 @@ class Booking(models.Model):
     def __str__(self):
         return f"{self.participant} on {self.course_date}"
 
+    def outcomes(self) -> list[bool | None]:
+        """Each result the course requires as passed (True), failed (False) or not recorded yet (None)."""
+        course = self.course_date.course
+        attendance = self.attendance_percent
+        outcomes = [None if attendance is None else attendance >= (course.attendance_required or 0)]
+        if course.written_exam_pass_mark is not None:
+            score = self.exam_score
+            outcomes.append(None if score is None else score >= course.written_exam_pass_mark)
+        outcomes += [getattr(self, assessment.result_field) for assessment in required_assessments(course)]
+        return outcomes
+
     @property
     def passed(self) -> bool | None:
-        """Pass or fail from the course's facts; None until attendance and (if there is an exam) the score are in."""
-        course = self.course_date.course
-        if self.attendance_percent is None:
+        """Pass or fail from the course's facts: undecided (None) while any result the course requires is missing,
+        failed if any of them failed."""
+        outcomes = self.outcomes()
+        if any(outcome is None for outcome in outcomes):
             return None
-        if course.written_exam_pass_mark is not None and self.exam_score is None:
-            return None
-        attended = self.attendance_percent >= (course.attendance_required or 0)
-        scored = course.written_exam_pass_mark is None or self.exam_score >= course.written_exam_pass_mark
-        return attended and scored
+        return all(outcomes)
+
+    def assessment_results(self) -> list[tuple[str, bool | None]]:
+        """(label, passed) of each pass-or-fail assessment the course requires, for the roster and the result
+        email."""
+        return [(a.label, getattr(self, a.result_field)) for a in required_assessments(self.course_date.course)]
 
 
 def cancellation_deadline(course_date: CourseDate, *, cutoff_days: int | None = None) -> datetime.date:

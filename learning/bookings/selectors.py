@@ -1,5 +1,6 @@
 """Reads of bookings: the dates a participant can book next, their bookings with what they may do with each, the
-waiting-list position, and whether a renewal leaves a gap in certification."""
+waiting-list position, whether a renewal leaves a gap in certification, and the confirmed participants of a course
+date in the order a roster lists them."""
 
 import datetime
 from collections import defaultdict
@@ -66,3 +67,11 @@ def upcoming_bookings(participant, today: datetime.date) -> list[Booking]:
         booking.can_cancel = today <= booking.deadline
         booking.waiting_position = positions.get(booking.pk)
     return bookings
+
+
+def confirmed_bookings(course_date: CourseDate):
+    return (
+        Booking.objects.filter(course_date=course_date, status=Booking.CONFIRMED)
+        .select_related("course_date__course", "participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )

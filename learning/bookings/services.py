@@ -1,6 +1,6 @@
 """Booking services: book a course date (prerequisites checked for its first day, never more bookings than
-seats), cancel (the first on the waiting list moves in), record results (from the first day), and issue the
-certifications (after the last day)."""
+seats), cancel (the first on the waiting list moves in), record results (from the first day, for every assessment the
+course requires), and issue the certifications (after the last day)."""
 
 import datetime
 import logging
@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from learning.bookings.models import Booking, CourseDate, cancellation_deadline
+from learning.bookings.models import (
+    PASS_FAIL_ASSESSMENTS,
+    RESULT_FIELDS,
+    Booking,
+    CourseDate,
+    cancellation_deadline,
+)
+from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.tasks import send_booking_email_task, send_result_email_task
 from learning.catalogue.models import CoursePage
 from learning.register.models import Certification
@@ -108,7 +115,9 @@ def issuing_open_from(course_date: CourseDate) -> datetime.date:
 
 
 def results_record(*, course_date: CourseDate, bookings: list[Booking], today: datetime.date) -> int:
-    """Saves the attendance and exam scores of `bookings` (all on `course_date`); refused before its first day."""
+    """Saves the results of `bookings` (all confirmed on `course_date`): attendance, exam score and each assessment
+    the course requires. All or nothing: refused before the first day, and when any result is out of range or
+    records an assessment the course does not require."""
     if today < results_open_from(course_date):
         raise ResultsRefused(
             f"Results for this date can be recorded from its first day, {results_open_from(course_date):%-d %B %Y}; "
@@ -117,9 +126,47 @@ def results_record(*, course_date: CourseDate, bookings: list[Booking], today: d
     if any(booking.course_date_id != course_date.pk for booking in bookings):
         raise ValueError("Every booking must be on the course date whose results are recorded.")
     with transaction.atomic():
+        stored = Booking.objects.select_for_update(of=("self",)).select_related("participant")
+        stored = stored.in_bulk([booking.pk for booking in bookings])
+        problems = [
+            problem
+            for booking in bookings
+            for problem in result_problems(booking, stored[booking.pk], course=course_date.course)
+        ]
+        if problems:
+            raise ResultsRefused(f"Nothing was saved: {'; '.join(problems)}.")
         for booking in bookings:
-            booking.save(update_fields=["attendance_percent", "exam_score"])
+            booking.save(update_fields=RESULT_FIELDS)
     return len(bookings)
+
+
+def result_problems(booking: Booking, stored: Booking, *, course) -> list[str]:
+    """What is wrong with the results of `booking`, as they are to be saved over `stored` (its row as it is)."""
+    who = stored.participant
+    problems = [] if stored.status == Booking.CONFIRMED else [f"{who} has no confirmed place, so no results"]
+    for name, label in (("attendance_percent", "attendance"), ("exam_score", "the exam score")):
+        value = getattr(booking, name)
+        if value is not None and not 0 <= value <= 100:
+            problems.append(f"{label} of {who} must be a percentage from 0 to 100, not {value}")
+    for assessment in PASS_FAIL_ASSESSMENTS:
+        # A result kept from when the course required the assessment stays; only a new one is refused.
+        value = getattr(booking, assessment.result_field)
+        if not assessment.is_required(course) and value != getattr(stored, assessment.result_field):
+            problems.append(f"{course.code} requires no {assessment.label.lower()}, so none is recorded for {who}")
+    return problems
+
+
+def attendance_mark_all(*, course_date: CourseDate, today: datetime.date) -> list[Booking]:
+    """Records full attendance for every confirmed participant of `course_date` whose attendance is not recorded
+    yet (the usual day: everyone came); an attendance already recorded stays. Refused before the first day."""
+    with transaction.atomic():
+        unrecorded = list(
+            confirmed_bookings(course_date).filter(attendance_percent__isnull=True).select_for_update(of=("self",))
+        )
+        for booking in unrecorded:
+            booking.attendance_percent = 100
+        results_record(course_date=course_date, bookings=unrecorded, today=today)
+    return unrecorded
 
 
 @dataclass
@@ -151,14 +198,6 @@ def check_issuing_open(course_date: CourseDate, today: datetime.date) -> None:
             f"Certifications for this date can be issued from {issuing_open_from(course_date):%-d %B %Y}, the day "
             f"after its last day ({course_date.ends_on:%-d %B %Y}); nothing was issued."
         )
-
-
-def confirmed_bookings(course_date: CourseDate):
-    return (
-        Booking.objects.filter(course_date=course_date, status=Booking.CONFIRMED)
-        .select_related("course_date__course", "participant")
-        .order_by("participant__last_name", "participant__first_name", "pk")
-    )
 
 
 def issue_plan(*, course_date: CourseDate, today: datetime.date) -> IssuePlan:

@@ -74,6 +74,8 @@ class CourseDocument:
     other_prerequisites: str = ""
     written_exam_pass_mark: int | None = None
     attendance_required: int | None = None
+    requires_practical_assessment: bool = False
+    requires_scenario_assessment: bool = False
     fee_text: str = ""
     booking_url: str = ""
     contact_url: str = ""
@@ -838,6 +840,7 @@ def section_block(section: Section, document: CourseDocument) -> tuple[str, dict
             if value is not None:
                 if block_type == "requirements":
                     read_pass_marks(value["requirements"], document)
+                    read_required_assessments(value["requirements"], document)
                 if block_type == "registration":
                     fee = next((d for d in value["details"] if "fee" in d["name"].lower()), None)
                     if fee:
@@ -869,3 +872,20 @@ def read_pass_marks(requirements: list[str], document: CourseDocument) -> None:
             document.written_exam_pass_mark = int(percent.group(1))
         elif re.search(r"attend", requirement, re.I) and document.attendance_required is None:
             document.attendance_required = int(percent.group(1))
+
+
+# A requirement that names a practical or a scenario assessment, and is not about the written exam ("scenario-based
+# questions" in an exam are still the exam).
+PRACTICAL = re.compile(r"\bpractical\b", re.I)
+SCENARIO = re.compile(r"\bscenario", re.I)
+EXAM = re.compile(r"\b(?:exam|examination|test|score)\b", re.I)
+
+
+def read_required_assessments(requirements: list[str], document: CourseDocument) -> None:
+    """Which pass-or-fail assessments the certification requirements name, e.g. "Pass the practical cardiac arrest
+    simulation" or "Successfully complete complex scenario-based assessments"."""
+    for requirement in requirements:
+        if EXAM.search(requirement):
+            continue
+        document.requires_practical_assessment |= bool(PRACTICAL.search(requirement))
+        document.requires_scenario_assessment |= bool(SCENARIO.search(requirement))

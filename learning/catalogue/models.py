@@ -100,6 +100,16 @@ class CoursePage(Page):
         help_text="Continuing-education credits a holder should earn while certified; shown on their record. "
         "Empty if the course asks for none.",
     )
+    requires_practical_assessment = models.BooleanField(
+        "practical assessment required",
+        default=False,
+        help_text="Participants must pass a practical skills assessment, recorded on each date's roster.",
+    )
+    requires_scenario_assessment = models.BooleanField(
+        "scenario assessment required",
+        default=False,
+        help_text="Participants must pass a scenario assessment, recorded on each date's roster.",
+    )
     fee_text = models.CharField(max_length=255, blank=True, help_text="e.g. Contact for current pricing")
     # Not a URLField: an address on this site (/book-now/) is as welcome as a full one.
     booking_url = models.CharField(
@@ -133,6 +143,9 @@ class CoursePage(Page):
                 FieldPanel("max_participants_per_instructor"),
                 FieldRowPanel([FieldPanel("written_exam_pass_mark"), FieldPanel("attendance_required")]),
                 FieldPanel("ce_credits_required"),
+                FieldRowPanel(
+                    [FieldPanel("requires_practical_assessment"), FieldPanel("requires_scenario_assessment")]
+                ),
             ],
             heading="Key facts",
         ),

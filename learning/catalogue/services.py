@@ -31,6 +31,8 @@ DOCUMENT_FIELDS = {
     "other_prerequisites": "other_prerequisites",
     "written_exam_pass_mark": "written_exam_pass_mark",
     "attendance_required": "attendance_required",
+    "requires_practical_assessment": "requires_practical_assessment",
+    "requires_scenario_assessment": "requires_scenario_assessment",
     "fee_text": "fee_text",
     "booking_url": "booking_url",
     "contact_url": "contact_url",

@@ -33,6 +33,19 @@ def test_admin_edit_form_shows_the_typed_facts(editor_client, als2):
     assert 'name="written_exam_pass_mark" value="85"' in html
 
 
+def test_an_editor_decides_which_assessments_the_course_requires(editor_client, als2):
+    assert (als2.requires_practical_assessment, als2.requires_scenario_assessment) == (True, True)
+    data = page_edit_form_data(editor_client, als2, {"body": als2.body})
+    data.pop("requires_scenario_assessment", None)  # an unticked box is not posted
+    data.update({"requires_practical_assessment": "on", "action-publish": "action-publish"})
+
+    response = editor_client.post(f"/admin/pages/{als2.pk}/edit/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    als2.refresh_from_db()
+    assert (als2.requires_practical_assessment, als2.requires_scenario_assessment) == (True, False)
+
+
 def test_an_editor_changes_a_section_and_the_published_page_shows_it(editor_client, client, als2):
     data = page_edit_form_data(editor_client, als2, {"body": with_new_first_audience(als2)})
     data["action-publish"] = "action-publish"

@@ -214,6 +214,30 @@ def test_reimporting_a_changed_file_updates_the_same_page_as_one_new_revision(ca
     assert page.live and not page.has_unpublished_changes
 
 
+def test_the_assessments_a_course_requires_come_from_its_certification_requirements(catalogue):
+    import_hugo(ALS1_MD, ALS2_MD)
+
+    required = {
+        course.code: (course.requires_practical_assessment, course.requires_scenario_assessment)
+        for course in CoursePage.objects.all()
+    }
+    # ALS1: "Pass the practical cardiac arrest simulation"; ALS2 adds "complete complex scenario-based assessments".
+    assert required == {"ALS1": (True, False), "ALS2": (True, True)}
+
+
+def test_scenario_questions_in_the_written_exam_are_not_a_scenario_assessment(catalogue, tmp_path):
+    changed = tmp_path / "als2.md"
+    text = ALS2_MD.read_text().replace("- Successfully complete complex scenario-based assessments\n", "")
+    changed.write_text(text.replace("examination (85% minimum score)", "examination of scenarios (85% minimum score)"))
+
+    output = import_hugo(changed)
+
+    assert "created" in output
+    als2 = CoursePage.objects.get(code="ALS2")
+    assert (als2.requires_practical_assessment, als2.requires_scenario_assessment) == (True, False)
+    assert als2.written_exam_pass_mark == 85
+
+
 def test_a_prerequisite_imported_later_in_the_same_run_is_linked(catalogue):
     import_hugo(ALS2_MD, ALS1_MD)
 
