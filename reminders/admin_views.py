@@ -50,8 +50,6 @@ class ReminderViewSet(RecordViewSet):
     model = Reminder
     icon = "mail"
     menu_label = "Reminder outbox"
-    menu_order = 230
-    add_to_admin_menu = True
     index_view_class = ReminderIndexView
     filterset_class = ReminderFilterSet
     list_display = [
@@ -124,8 +122,6 @@ class SuppressionViewSet(RecordViewSet):
     model = Suppression
     icon = "cross"
     menu_label = "Suppressed addresses"
-    menu_order = 231
-    add_to_admin_menu = True
     list_display = ["email", "reason", "detail", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
@@ -136,8 +132,6 @@ class ReminderStageViewSet(RecordViewSet):
     model = ReminderStage
     icon = "time"
     menu_label = "Reminder stages"
-    menu_order = 232
-    add_to_admin_menu = True
     list_display = ["name", "days_from_expiry", "subject", "active"]
     form_fields = ["name", "days_from_expiry", "subject", "opening", "active"]
 

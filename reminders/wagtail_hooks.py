@@ -2,6 +2,7 @@
 
 from django.urls import path
 from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
 
 from reminders.admin_views import (
     ReminderStageViewSet,
@@ -13,19 +14,22 @@ from reminders.admin_views import (
 )
 
 
-@hooks.register("register_admin_viewset")
-def register_outbox():
-    return ReminderViewSet("reminders_outbox", url_prefix="reminders")
+class RemindersMenu(ViewSetGroup):
+    """One "Reminders" menu: the outbox, the stages and the suppressed addresses, in the order of `items`."""
+
+    menu_label = "Reminders"
+    menu_icon = "mail"
+    menu_order = 230
+    items = (
+        ReminderViewSet("reminders_outbox", url_prefix="reminders"),
+        ReminderStageViewSet("reminder_stages"),
+        SuppressionViewSet("suppressions"),
+    )
 
 
 @hooks.register("register_admin_viewset")
-def register_suppressions():
-    return SuppressionViewSet("suppressions")
-
-
-@hooks.register("register_admin_viewset")
-def register_stages():
-    return ReminderStageViewSet("reminder_stages")
+def register_reminders_menu():
+    return RemindersMenu()
 
 
 @hooks.register("register_admin_urls")

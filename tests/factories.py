@@ -139,9 +139,9 @@ class BookingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "learning.Booking"
 
+    status = "confirmed"
     course_date = factory.SubFactory(CourseDateFactory)
     participant = factory.SubFactory(UserFactory)
-    status = "confirmed"
 
 
 class ContinuingEducationActivityFactory(factory.django.DjangoModelFactory):

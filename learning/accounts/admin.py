@@ -11,8 +11,7 @@ from learning.accounts.services import participant_create
 from learning.common.admin import RecordViewSet
 
 # Each is both a field of the form and the participant_create argument of the same name.
-DETAILS = ["email", "first_name", "last_name", "registration_number", "employer"]
-FIELDS = [*DETAILS, "wants_reminders"]
+DETAILS = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
 
 
 class ParticipantForm(WagtailAdminModelForm):
@@ -52,5 +51,5 @@ class ParticipantViewSet(RecordViewSet):
     list_display = ["email", "first_name", "last_name", "employer", "registration_number", "wants_reminders"]
     search_fields = ["email", "first_name", "last_name", "registration_number", "employer"]
     edit_handler = ObjectList(
-        [*(FieldPanel(name) for name in FIELDS), FieldPanel("send_invitation")], base_form_class=ParticipantForm
+        [*(FieldPanel(name) for name in DETAILS), FieldPanel("send_invitation")], base_form_class=ParticipantForm
     )

@@ -16,17 +16,10 @@ def participants_invite(*, user_ids: Iterable[int]) -> int:
     return queued
 
 
-def participant_create(
-    *, email: str, first_name: str, last_name: str, registration_number: str = "", employer: str = "", invite: bool
-) -> User:
-    user = User.objects.create_user(
-        email=email,
-        password=None,
-        first_name=first_name,
-        last_name=last_name,
-        registration_number=registration_number,
-        employer=employer,
-    )
+def participant_create(*, email: str, invite: bool, **details) -> User:
+    """A participant without a password (they set one from the invitation). `details` are User fields:
+    first_name and last_name, and as known registration_number, employer, wants_reminders."""
+    user = User.objects.create_user(email=email, password=None, **details)
     if invite:
         participants_invite(user_ids=[user.pk])
     return user

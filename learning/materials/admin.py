@@ -13,8 +13,7 @@ class PublicCollectionViewSet(RecordViewSet):
     icon = "globe"
     menu_label = "Public document collections"
     add_to_settings_menu = True
-    list_display = ["collection", "reason"]
-    form_fields = ["collection", "reason"]
+    list_display = form_fields = ["collection", "reason"]
 
 
 class DocumentForm(BaseDocumentForm):

@@ -25,7 +25,7 @@ from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.register.certification_import import ImportRefused, import_certifications
 from learning.register.models import NUMBER_FORMAT_TEXT, STATUS_CHOICES, Certification, is_certification_number
-from learning.register.services import add_months, certification_record, certification_revoke, default_expiry
+from learning.register.services import add_months, certification_issue, certification_revoke, default_expiry
 
 
 class CertificationFilterSet(WagtailFilterSet):
@@ -163,7 +163,8 @@ class CertificationForm(WagtailAdminModelForm):
 class CertificationCreateView(CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        return certification_record(
+        return certification_issue(
+            renewing_earlier=True,
             participant=data["participant"],
             course=data["course"],
             issued_on=data["issued_on"],

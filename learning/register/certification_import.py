@@ -130,9 +130,10 @@ class ImportReport:
 class Row:
     line: int
     values: dict
+    # What the row says, and what it resolves to.
     email: str = ""
-    course: CoursePage | None = None
     number: str = ""
+    course: CoursePage | None = None
     issued_on: datetime.date | None = None
     expires_on: datetime.date | None = None
 

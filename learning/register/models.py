@@ -17,11 +17,12 @@ from learning.common.models import portal_settings
 class CertificationStatus(models.TextChoices):
     """Derived from the dates on the day asked (Certification.status_on, CertificationQuerySet.with_status)."""
 
-    CURRENT = "current", "Current"
-    EXPIRING = "expiring", "Expiring"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
-    RENEWED = "renewed", "Renewed"
+    # The labels are the names ("Current", "Expiring" ...), as TextChoices makes them.
+    CURRENT = "current"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    RENEWED = "renewed"
 
 
 CURRENT, EXPIRING, EXPIRED = CertificationStatus.CURRENT, CertificationStatus.EXPIRING, CertificationStatus.EXPIRED

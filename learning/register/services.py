@@ -55,8 +55,14 @@ def certification_issue(
     issued_on: datetime.date,
     expires_on: datetime.date | None = None,
     number: str | None = None,
+    renewing_earlier: bool = False,
 ) -> Certification:
-    """Issues a certification; its number is generated when not given, its expiry follows the course's validity."""
+    """Issues a certification; its number is generated when not given, its expiry follows the course's validity.
+    With `renewing_earlier` (an administrator adding one by hand), it renews the participant's latest earlier
+    certification for the course that is neither revoked nor renewed, if there is one."""
+    previous = earlier_in_force(participant, course, issued_on) if renewing_earlier else None
+    if previous is not None:
+        return certification_renew(previous=previous, issued_on=issued_on, expires_on=expires_on, number=number)
     expires_on = expires_on or default_expiry(course, issued_on)
     if number:
         return Certification.objects.create(
@@ -76,6 +82,15 @@ def certification_issue(
             if attempt == NUMBER_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def earlier_in_force(participant, course: CoursePage, issued_on: datetime.date) -> Certification | None:
+    return (
+        Certification.objects.filter(participant=participant, course=course, issued_on__lt=issued_on)
+        .filter(renewed_by__isnull=True, revoked_at__isnull=True)
+        .order_by("-expires_on")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -98,31 +113,6 @@ def certification_renew(
     previous.renewed_by = renewal
     previous.save(update_fields=["renewed_by", "updated_at"])
     return renewal
-
-
-def certification_record(
-    *,
-    participant,
-    course: CoursePage,
-    issued_on: datetime.date,
-    expires_on: datetime.date | None = None,
-    number: str | None = None,
-) -> Certification:
-    """What an administrator's "add certification" does: a renewal of the participant's latest certification for
-    the course that is neither revoked nor renewed and was issued earlier, or else a first issue."""
-    previous = (
-        Certification.objects.filter(
-            participant=participant, course=course, renewed_by__isnull=True, revoked_at__isnull=True
-        )
-        .filter(issued_on__lt=issued_on)
-        .order_by("-expires_on")
-        .first()
-    )
-    if previous is not None:
-        return certification_renew(previous=previous, issued_on=issued_on, expires_on=expires_on, number=number)
-    return certification_issue(
-        participant=participant, course=course, issued_on=issued_on, expires_on=expires_on, number=number
-    )
 
 
 def certification_revoke(*, certification: Certification, reason: str, now: datetime.datetime | None = None):

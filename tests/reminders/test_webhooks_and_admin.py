@@ -241,3 +241,16 @@ def test_send_reminders_sends_once(als1, mailoutbox):
 
     assert [message.to for message in mailoutbox] == [["now@example.org"]]
     assert Reminder.objects.get().status == "sent"
+
+
+def test_the_reminder_screens_are_grouped_under_one_menu(admin_user):
+    from wagtail.admin.menu import admin_menu
+
+    from tests.learning.dashboard.test_admin_menu import items
+
+    top_level = items(admin_menu, admin_user)
+    [reminders] = [item for item in top_level if item.label == "Reminders"]
+
+    screens = ["Reminder outbox", "Reminder stages", "Suppressed addresses"]
+    assert [item.label for item in items(reminders.menu, admin_user)] == screens
+    assert not set(screens) & {item.label for item in top_level}

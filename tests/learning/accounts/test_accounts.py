@@ -448,3 +448,11 @@ def test_the_lockout_page_says_how_long_in_words(client, participant, settings):
 
     assert "locked for 15 minutes after" in html
     assert "0:15:00" not in html
+
+
+def test_a_participant_created_without_reminders_keeps_that_choice(admin_client):
+    data = {"email": "quiet@example.org", "first_name": "Q", "last_name": "Uiet"}  # the reminders box left unticked
+
+    assert admin_client.post("/admin/participants/new/", data).status_code == 302
+
+    assert User.objects.get(email="quiet@example.org").wants_reminders is False
