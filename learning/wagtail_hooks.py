@@ -4,7 +4,6 @@ collections, and the gate every document download passes."""
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.viewsets.base import ViewSetGroup
 
 from learning.accounts.admin import ParticipantViewSet
 from learning.bookings.admin import (
@@ -14,31 +13,25 @@ from learning.bookings.admin import (
     course_date_roster_view,
     course_date_sign_in_sheet_view,
 )
+from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
 from learning.register.admin import CertificationViewSet, ExpiryChartPanel, certification_import_view
 
 
-class RegisterMenu(ViewSetGroup):
-    """One "Register" menu for the training office: participants, course dates, certifications and continuing
-    education, each screen owned by its domain package. The menu places them, in the order of `items`; none has a
-    place in the main menu of its own."""
-
-    menu_label = "Register"
-    menu_icon = "list-ul"
-    menu_order = 200
-    items = (
+@hooks.register("register_admin_viewset")
+def register_register_menu():
+    # One "Register" menu for the training office, each screen owned by its domain package.
+    return MenuGroup(
+        "Register",
+        "list-ul",
+        200,
         ParticipantViewSet("participants"),
         CourseDateViewSet("course_dates"),
         CertificationViewSet("certifications"),
         ContinuingEducationViewSet("continuing_education"),
     )
-
-
-@hooks.register("register_admin_viewset")
-def register_register_menu():
-    return RegisterMenu()
 
 
 @hooks.register("register_admin_urls")

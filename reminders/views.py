@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from learning.models import User
 from reminders.emails import participant_for_token
 from reminders.models import Suppression
 from reminders.tracking import suppress
@@ -52,24 +53,28 @@ def unsubscribe(request, token, topic="reminders"):
     return render(request, "reminders/unsubscribe.html", context)
 
 
-class PreferencesForm(forms.Form):
-    wants_reminders = forms.BooleanField(
-        required=False,
-        label="Email me before my certifications expire",
-        help_text="Reminders 90, 60, 30 and 7 days before, on the day, and once after, with the dates you can book.",
-    )
-    wants_guideline_updates = forms.BooleanField(
-        required=False,
-        label="Email me about guideline updates",
-        help_text="One email when a guideline update for one of your courses is published.",
-    )
+class PreferencesForm(forms.ModelForm):
+    """The participant's two switches, in their own words; saved by the view (turning reminders on or off also
+    lifts or sets the unsubscribe suppression)."""
+
+    class Meta:
+        model = User
+        fields = ["wants_reminders", "wants_guideline_updates"]
+        labels = {
+            "wants_reminders": "Email me before my certifications expire",
+            "wants_guideline_updates": "Email me about guideline updates",
+        }
+        help_texts = {
+            "wants_reminders": "Reminders 90, 60, 30 and 7 days before, on the day, and once after, with the dates "
+            "you can book.",
+            "wants_guideline_updates": "One email when a guideline update for one of your courses is published.",
+        }
 
 
 @login_required
 def preferences(request):
     user = request.user
-    initial = {"wants_reminders": user.wants_reminders, "wants_guideline_updates": user.wants_guideline_updates}
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(request.POST or None, instance=User.objects.get(pk=user.pk))
     if request.method == "POST" and form.is_valid():
         reminders, updates = form.cleaned_data["wants_reminders"], form.cleaned_data["wants_guideline_updates"]
         (reminders_on if reminders else reminders_off)(user)

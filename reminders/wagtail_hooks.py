@@ -2,8 +2,8 @@
 
 from django.urls import path
 from wagtail import hooks
-from wagtail.admin.viewsets.base import ViewSetGroup
 
+from learning.common.admin import MenuGroup
 from reminders.admin_views import (
     ReminderStageViewSet,
     ReminderStatsPanel,
@@ -14,22 +14,11 @@ from reminders.admin_views import (
 )
 
 
-class RemindersMenu(ViewSetGroup):
-    """One "Reminders" menu: the outbox, the stages and the suppressed addresses, in the order of `items`."""
-
-    menu_label = "Reminders"
-    menu_icon = "mail"
-    menu_order = 230
-    items = (
-        ReminderViewSet("reminders_outbox", url_prefix="reminders"),
-        ReminderStageViewSet("reminder_stages"),
-        SuppressionViewSet("suppressions"),
-    )
-
-
 @hooks.register("register_admin_viewset")
 def register_reminders_menu():
-    return RemindersMenu()
+    # One "Reminders" menu: the outbox, then the stages and the suppressed addresses that decide what it holds.
+    screens = ReminderViewSet("reminders_outbox", url_prefix="reminders"), ReminderStageViewSet("reminder_stages")
+    return MenuGroup("Reminders", "mail", 230, *screens, SuppressionViewSet("suppressions"))
 
 
 @hooks.register("register_admin_urls")

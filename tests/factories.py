@@ -227,6 +227,7 @@ class GuidelineNotificationFactory(factory.django.DjangoModelFactory):
 
     page = factory.LazyFunction(default_guideline_update)
     participant = factory.SubFactory(UserFactory)
+    status = "pending"  # claimed and sent by reminders.guideline_notifications
 
 
 class TrackingEventFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 """What the admin screens over the portal's own tables have in common (participants, course dates, certifications,
 continuing education, the reminder outbox and its settings)."""
 
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 
@@ -13,3 +14,11 @@ class RecordViewSet(ModelViewSet):
 
     search_backend_name = None
     copy_view_enabled = False
+
+
+class MenuGroup(ViewSetGroup):
+    """One menu in the admin holding `viewsets`, in this order; none of them has a place in the main menu of its own."""
+
+    def __init__(self, label: str, icon: str, order: int, *viewsets):
+        self.menu_label, self.menu_icon, self.menu_order, self.items = label, icon, order, viewsets
+        super().__init__()

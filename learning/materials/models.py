@@ -180,6 +180,9 @@ class CaseStudyPage(MaterialPage):
         verbose_name = "case study"
 
 
+SUPERSEDES_HELP = "The guideline or page this update replaces."
+
+
 class GuidelineUpdatePage(MaterialPage):
     """A change to the guidelines: when it takes effect, what changed, what it supersedes. Its first publication
     emails the participants of its courses."""
@@ -187,12 +190,7 @@ class GuidelineUpdatePage(MaterialPage):
     effective_on = models.DateField()
     what_changed = RichTextField(features=RICH_TEXT_FEATURES, help_text="A short summary of the changes.")
     supersedes = models.ForeignKey(
-        "wagtailcore.Page",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The guideline or page this update replaces.",
+        "wagtailcore.Page", models.SET_NULL, null=True, blank=True, related_name="+", help_text=SUPERSEDES_HELP
     )
     body = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
 

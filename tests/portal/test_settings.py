@@ -84,13 +84,14 @@ def test_embedded_defaults_need_no_server(tmp_path):
 
 
 def test_postgres_and_redis_come_from_the_environment(tmp_path):
-    shown = settings_with(
-        tmp_path,
-        DATABASE_URL="postgres://portal:secret@db.internal:5432/portal",
-        CELERY_BROKER_URL="redis://cache.internal:6379/0",
-        TIME_ZONE="Europe/Amsterdam",
-        PORTAL_BASE_URL="https://training.example.org/",
-    )
+    production = {
+        "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
+        "CELERY_BROKER_URL": "redis://cache.internal:6379/0",
+        "TIME_ZONE": "Europe/Amsterdam",
+        "PORTAL_BASE_URL": "https://training.example.org/",
+    }
+
+    shown = settings_with(tmp_path, **production)
 
     assert shown["db_engine"] == "django.db.backends.postgresql"
     assert (shown["db_name"], shown["db_host"]) == ("portal", "db.internal")
