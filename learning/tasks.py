@@ -3,5 +3,6 @@ by reminders.tasks, which owns email to participants.)"""
 
 from learning.accounts.tasks import send_invitation_task
 from learning.bookings.tasks import send_booking_email_task, send_result_email_task
+from learning.register.tasks import import_certifications_task
 
-__all__ = ["send_booking_email_task", "send_invitation_task", "send_result_email_task"]
+__all__ = ["import_certifications_task", "send_booking_email_task", "send_invitation_task", "send_result_email_task"]

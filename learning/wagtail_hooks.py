@@ -1,7 +1,9 @@
-"""Registers with Wagtail: the register's admin screens, the import page, the dashboard chart, the public document
-collections, and the gate every document download passes."""
+"""Registers with Wagtail: the register's admin screens and their stylesheet, the import pages, the dashboard
+chart, the public document collections, and the gate every document download passes."""
 
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -17,7 +19,15 @@ from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
-from learning.register.admin import CertificationViewSet, ExpiryChartPanel, certification_import_view
+from learning.register.admin import (
+    CertificationViewSet,
+    ExpiryChartPanel,
+    certification_import_progress_view,
+    certification_import_rejected_view,
+    certification_import_run_view,
+    certification_import_template_view,
+    certification_import_view,
+)
 
 
 @hooks.register("register_admin_viewset")
@@ -38,6 +48,22 @@ def register_register_menu():
 def register_urls():
     return [
         path("certifications/import/", certification_import_view, name="certification_import"),
+        path(
+            "certifications/import/template.csv",
+            certification_import_template_view,
+            name="certification_import_template",
+        ),
+        path("certifications/import/<int:run_id>/", certification_import_run_view, name="certification_import_run"),
+        path(
+            "certifications/import/<int:run_id>/progress/",
+            certification_import_progress_view,
+            name="certification_import_progress",
+        ),
+        path(
+            "certifications/import/<int:run_id>/rejected.csv",
+            certification_import_rejected_view,
+            name="certification_import_rejected",
+        ),
         path("course-dates/<int:date_id>/roster/", course_date_roster_view, name="course_date_roster"),
         path("course-dates/<int:date_id>/roster.csv", course_date_roster_csv_view, name="course_date_roster_csv"),
         path(
@@ -58,6 +84,11 @@ class StaffMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
     return StaffMenuItem("Import certifications", reverse("certification_import"), icon_name="upload", order=220)
+
+
+@hooks.register("insert_global_admin_css")
+def register_stylesheet():
+    return format_html('<link rel="stylesheet" href="{}">', static("learning/admin/register.css"))
 
 
 @hooks.register("construct_homepage_panels")

@@ -23,12 +23,18 @@ from learning.materials.models import (
     PublicCollection,
     ResourcePage,
 )
-from learning.register.models import Certification, CertificationQuerySet
+from learning.register.models import (
+    Certification,
+    CertificationImportRun,
+    CertificationQuerySet,
+    RejectedImportRow,
+)
 
 __all__ = [
     "Booking",
     "CaseStudyPage",
     "Certification",
+    "CertificationImportRun",
     "CertificationQuerySet",
     "ContinuingEducationActivity",
     "ContinuingEducationIndexPage",
@@ -47,6 +53,7 @@ __all__ = [
     "PortalSettings",
     "PortalUserManager",
     "PublicCollection",
+    "RejectedImportRow",
     "ResourcePage",
     "User",
 ]

@@ -1,8 +1,8 @@
 """The register in the Wagtail admin: certifications (filters, search, CSV export, validated forms), the CSV import
-upload, and the expiry chart on the dashboard."""
+(its upload, the run's page with its progress and rejected rows, the template), and the expiry chart on the
+dashboard."""
 
 import datetime
-import tempfile
 from pathlib import Path
 
 import django_filters
@@ -10,8 +10,10 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.shortcuts import render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -20,12 +22,23 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
 
 from learning.accounts.models import User
-from learning.accounts.services import participants_invite
+from learning.catalogue.models import CoursePage
 from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
-from learning.register.certification_import import ImportRefused, import_certifications
-from learning.register.models import NUMBER_FORMAT_TEXT, STATUS_CHOICES, Certification, is_certification_number
+from learning.register.certification_import import write_rejected_rows, write_template
+from learning.register.import_runs import import_run_start
+from learning.register.models import (
+    NUMBER_FORMAT_TEXT,
+    STATUS_CHOICES,
+    Certification,
+    CertificationImportRun,
+    is_certification_number,
+)
 from learning.register.services import add_months, certification_issue, certification_revoke, default_expiry
+
+# How many runs the import page lists, and how many rejected rows a run's page shows (the CSV has them all).
+RECENT_RUNS = 10
+REJECTED_ROWS_SHOWN = 500
 
 
 class CertificationFilterSet(WagtailFilterSet):
@@ -230,36 +243,85 @@ class CertificationImportForm(forms.Form):
     invite = forms.BooleanField(required=False, help_text="Email new participants a link to set a password.")
 
 
-def certification_import_view(request):
-    """Upload a CSV; the same import as `manage.py import_certifications`, with its report on the page."""
+def require_import_permission(request) -> None:
+    """Starting an import, and seeing any run and its rows, is for whoever may add certifications."""
     if not request.user.has_perm("learning.add_certification"):
         raise PermissionDenied
-    report = error = None
-    invited = 0
+
+
+def certification_import_view(request):
+    """Upload a CSV: it is kept, and a worker imports it as `manage.py import_certifications` does; the run's own
+    page follows it. Below the form, the latest runs."""
+    require_import_permission(request)
     form = CertificationImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "upload.csv"
-            with open(path, "wb") as handle:
-                for chunk in form.cleaned_data["file"].chunks():
-                    handle.write(chunk)
-            try:
-                report = import_certifications(path, skip_invalid=form.cleaned_data["skip_invalid"])
-            except ImportRefused as problem:
-                error = str(problem).replace(str(path), form.cleaned_data["file"].name)
-        if report and report.written and form.cleaned_data["invite"]:
-            invited = participants_invite(user_ids=report.new_participant_ids)
+        run = import_run_start(
+            upload=form.cleaned_data["file"],
+            skip_invalid=form.cleaned_data["skip_invalid"],
+            invite=form.cleaned_data["invite"],
+            started_by=request.user,
+        )
+        return redirect("certification_import_run", run.pk)
+    runs = CertificationImportRun.objects.select_related("started_by")[:RECENT_RUNS]
+    return render(request, "learning/admin/certification_import.html", {"form": form, "runs": runs})
+
+
+def certification_import_run_view(request, run_id: int):
+    """One run: its progress while it runs (the page polls `certification_import_progress_view`, or reloads
+    itself without JavaScript), then its report and rejected rows."""
+    require_import_permission(request)
+    run = get_object_or_404(CertificationImportRun.objects.select_related("started_by"), pk=run_id)
     return render(
         request,
-        "learning/admin/certification_import.html",
-        {
-            "form": form,
-            "report": report,
-            "error": error,
-            "invited": invited,
-            "rejected": (report.rejected[:500] if report else []),
-        },
+        "learning/admin/certification_import_run.html",
+        {"run": run, "rejected": run.rejected_rows.all()[:REJECTED_ROWS_SHOWN], "shown": REJECTED_ROWS_SHOWN},
     )
+
+
+def certification_import_progress_view(request, run_id: int):
+    """How far a run has got, for its page to move the bar without reloading."""
+    require_import_permission(request)
+    run = get_object_or_404(CertificationImportRun, pk=run_id)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "finished": run.finished,
+            "stage": run.stage,
+            "rows_done": run.rows_done,
+            "rows_total": run.rows_total,
+            "percent": run.percent,
+            "progress_text": run.progress_text,
+        }
+    )
+
+
+def certification_import_rejected_view(request, run_id: int):
+    """A run's rejected rows as CSV, to correct in a spreadsheet: line, columns at fault, reasons, then the row."""
+    require_import_permission(request)
+    run = get_object_or_404(CertificationImportRun, pk=run_id)
+    response = csv_download(f"{Path(run.file_name).stem or 'import'}.rejected.csv")
+    write_rejected_rows(response, run.rejected_rows.all().iterator(chunk_size=2000))
+    return response
+
+
+def certification_import_template_view(request):
+    """The CSV template: the header the import expects and one example row, for a course the catalogue has."""
+    require_import_permission(request)
+    course_code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
+    response = csv_download("certifications-template.csv")
+    write_template(response, course_code=course_code)
+    return response
+
+
+def csv_download(filename: str) -> HttpResponse:
+    """An empty CSV attachment to write into. It starts with a byte-order mark so that Excel reads accented names
+    as UTF-8; the import reads such a file as it is."""
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)},
+    )
+    response.write("\ufeff")
+    return response
 
 
 class ExpiryChartPanel(Component):

@@ -20,7 +20,7 @@ import datetime
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -702,10 +702,37 @@ def write_rejected(report: ImportReport, path: Path) -> Path:
     """Writes the rejected rows, with their line and reason, to `<input>.rejected.csv` beside the input."""
     target = path.with_name(f"{path.stem}.rejected.csv")
     with open(target, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "column", "reason", *COLUMNS])
-        # Opened in a spreadsheet to be corrected: a cell the upload holds must not run there as a formula.
-        for rejected in report.rejected:
-            values = [rejected.values.get(name, "") for name in COLUMNS]
-            writer.writerow([csv_cell(cell) for cell in [rejected.line, rejected.column, rejected.reason, *values]])
+        write_rejected_rows(handle, report.rejected)
     return target
+
+
+def write_rejected_rows(handle, rejected_rows: Iterable) -> None:
+    """Writes rows that have a line, a column, a reason and their values (a RejectedRow, or one kept for a run in
+    the admin) as CSV to `handle`: the line and why, then the row as the file had it."""
+    writer = csv.writer(handle)
+    writer.writerow(["line", "column", "reason", *COLUMNS])
+    # Opened in a spreadsheet to be corrected: a cell the upload holds must not run there as a formula.
+    for rejected in rejected_rows:
+        values = [rejected.values.get(name) or "" for name in COLUMNS]
+        writer.writerow([csv_cell(cell) for cell in [rejected.line, rejected.column, rejected.reason, *values]])
+
+
+# The template offered for download: the header the import expects, and one row showing how values are written
+# (an expiry left empty is the issue date plus the course's validity).
+EXAMPLE_ROW = {
+    "email": "ann.lee@example.org",
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "number": "{course_code}-2025-000123",
+    "issued_on": "2025-03-02",
+    "expires_on": "",
+}
+
+
+def write_template(handle, *, course_code: str) -> None:
+    """Writes the import's CSV template to `handle`, its example row for the course `course_code`."""
+    writer = csv.writer(handle)
+    writer.writerow(COLUMNS)
+    example = {**EXAMPLE_ROW, "course_code": course_code}
+    example["number"] = example["number"].format(course_code=course_code)
+    writer.writerow([csv_cell(example[name]) for name in COLUMNS])

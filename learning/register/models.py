@@ -3,6 +3,7 @@ was revoked or renewed. Status is never stored: it is derived from the dates on 
 
 import datetime
 import re
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,3 +158,95 @@ class Certification(models.Model):
 
     def days_left(self, today: datetime.date) -> int:
         return (self.expires_on - today).days
+
+
+def import_upload_path(run, filename):
+    """Uploads are kept under private/, which nothing serves: the file holds people's names and addresses. The
+    stored name is random (the administrator's file name is kept on the run) so that no two uploads collide."""
+    return f"private/certification-imports/{uuid.uuid4().hex}.csv"
+
+
+class ImportRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Nothing imported"
+
+
+class CertificationImportRun(models.Model):
+    """One CSV import started in the admin and run by a worker: who started it, with which file and options, how
+    far it has got, and what came of it (the report's summary, or why nothing was imported)."""
+
+    Status = ImportRunStatus
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=import_upload_path, max_length=255)
+    file_name = models.CharField(max_length=255, help_text="The name of the file as it was uploaded.")
+    skip_invalid = models.BooleanField(default=False)
+    invite = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=ImportRunStatus.choices, default=ImportRunStatus.QUEUED)
+    # The import's own stage names ("checking", then "writing"), and its rows done of that stage's total.
+    stage = models.CharField(max_length=10, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=255, blank=True)
+    encoding_note = models.CharField(max_length=255, blank=True)
+    refusal = models.TextField(blank=True, help_text="Why the file was refused as a whole.")
+    rejected_count = models.PositiveIntegerField(default=0)
+    invited = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "certification import"
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display().lower()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportRunStatus.DONE, ImportRunStatus.REFUSED)
+
+    @property
+    def percent(self) -> int:
+        """How far the whole import is: checking every row is the first half, writing the good ones the second."""
+        if self.finished:
+            return 100
+        if not self.rows_total:
+            return 0
+        half = 50 * min(self.rows_done, self.rows_total) // self.rows_total
+        return half + (50 if self.stage == "writing" else 0)
+
+    @property
+    def progress_text(self) -> str:
+        """Where the run is, in words, for its page and the page's progress bar."""
+        if self.finished:
+            return self.summary or self.get_status_display()
+        if self.status == ImportRunStatus.QUEUED:
+            return "Waiting for a worker to start the import."
+        if self.stage == "checking":
+            return f"Checking the rows: {self.rows_done} of {self.rows_total}."
+        if self.stage == "writing":
+            return f"Writing the good rows: {self.rows_done} of {self.rows_total}."
+        return "Reading the file."
+
+
+class RejectedImportRow(models.Model):
+    """A row of an import's file that was refused: its line, the columns at fault, why, and what it held."""
+
+    run = models.ForeignKey(CertificationImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
+    line = models.PositiveIntegerField()
+    column = models.CharField(max_length=255)
+    reason = models.TextField()
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["run", "line", "pk"]
+        indexes = [models.Index(fields=["run", "line"], name="rejected_import_row_line")]
+
+    def __str__(self):
+        return f"line {self.line}, {self.column}: {self.reason}"

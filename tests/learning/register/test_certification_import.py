@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.test import TestCase
 
 from learning.models import Certification, User
 from learning.register.certification_import import import_certifications
@@ -29,6 +30,15 @@ def write(tmp_path, body, name="records.csv"):
     path = tmp_path / name
     path.write_text(HEADER + body)
     return path
+
+
+def upload_in_admin(client, data):
+    """Posts the admin's upload form, lets the import queued for after the commit run, and returns the page of
+    the run that the upload leads to."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post("/admin/certifications/import/", data)
+    assert response.status_code == 302, response.content.decode()
+    return client.get(response.url)
 
 
 def run(path, *args):
@@ -189,9 +199,9 @@ def test_the_admin_upload_imports_the_same_way(client, tmp_path, als1, als2, adm
     path = write(tmp_path, GOOD + BAD_ROWS[0][0])
 
     with open(path, "rb") as handle:
-        refused = client.post("/admin/certifications/import/", {"file": handle})
+        refused = upload_in_admin(client, {"file": handle})
     with open(path, "rb") as handle:
-        skipped = client.post("/admin/certifications/import/", {"file": handle, "skip_invalid": "on"})
+        skipped = upload_in_admin(client, {"file": handle, "skip_invalid": "on"})
 
     assert "Nothing was imported" in refused.content.decode()
     assert "unknown course" in refused.content.decode()
@@ -271,9 +281,7 @@ def test_the_admin_upload_refuses_a_file_that_is_not_csv_text_with_its_message(a
     content, message = BAD_FILES[kind]
     before = register_state()
 
-    response = admin_client.post(
-        "/admin/certifications/import/", {"file": SimpleUploadedFile("from-excel.csv", content())}
-    )
+    response = upload_in_admin(admin_client, {"file": SimpleUploadedFile("from-excel.csv", content())})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -309,7 +317,7 @@ def test_the_admin_upload_reads_an_excel_windows_1252_file(admin_client, als1):
 
     upload = SimpleUploadedFile("excel.csv", (HEADER + IRISH).encode("cp1252"))
 
-    response = admin_client.post("/admin/certifications/import/", {"file": upload})
+    response = upload_in_admin(admin_client, {"file": upload})
 
     assert "2 created" in response.content.decode()
     assert "read as Windows-1252" in response.content.decode()
@@ -456,9 +464,7 @@ def test_the_admin_upload_reports_a_value_too_long_and_writes_nothing(admin_clie
         + ",ALS1,ALS1-2025-000009,2025-01-01,\n"
     )
 
-    response = admin_client.post(
-        "/admin/certifications/import/", {"file": SimpleUploadedFile("records.csv", (HEADER + body).encode())}
-    )
+    response = upload_in_admin(admin_client, {"file": SimpleUploadedFile("records.csv", (HEADER + body).encode())})
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -487,7 +493,7 @@ def test_the_admin_upload_names_the_line_and_column_of_a_nul_byte(admin_client, 
 
     content = (HEADER + GOOD).encode().replace(b"ann@example.org,Ann,Lee,ALS2", b"ann@example.org,Ann,Lee,AL\x00S2")
 
-    response = admin_client.post("/admin/certifications/import/", {"file": SimpleUploadedFile("nul.csv", content)})
+    response = upload_in_admin(admin_client, {"file": SimpleUploadedFile("nul.csv", content)})
 
     assert response.status_code == 200
     assert "nul.csv, line 4: this is not a CSV file (it holds binary data, in column 4 (course_code))" in (
@@ -694,8 +700,8 @@ def test_the_admin_upload_with_skip_invalid_lists_each_bad_row_with_line_and_col
     UserFactory(email="lou@example.org", first_name="Lou", last_name="Fox")
     body = GOOD + NEW_BAD_ROWS[1][0] + NEW_BAD_ROWS[4][0]
 
-    response = admin_client.post(
-        "/admin/certifications/import/",
+    response = upload_in_admin(
+        admin_client,
         {"file": SimpleUploadedFile("records.csv", (HEADER + body).encode()), "skip_invalid": "on"},
     )
 
@@ -779,9 +785,7 @@ def test_the_admin_upload_while_an_import_is_running_says_so(courses_on_committe
     client.force_login(User.objects.create_superuser("admin@example.org", "a-long-enough-password"))
     with PausedImport(write(tmp_path, GOOD, name="first.csv")):
         second = HEADER + "cat@example.org,Cat,Fox,ALS1,ALS1-2025-000099,2025-03-02,\n"
-        response = client.post(
-            "/admin/certifications/import/", {"file": SimpleUploadedFile("second.csv", second.encode())}
-        )
+        response = upload_in_admin(client, {"file": SimpleUploadedFile("second.csv", second.encode())})
 
     assert response.status_code == 200
     assert "second.csv: another import of certifications is running; nothing was imported" in (
