@@ -332,19 +332,25 @@ class ExpiryChartPanel(Component):
     order = 110
 
     def get_context_data(self, parent_context):
-        first = timezone.localdate().replace(day=1)
-        months = [add_months(first, offset) for offset in range(12)]
-        counts = dict(
-            Certification.objects.expiring_between(first, add_months(first, 12) - datetime.timedelta(days=1))
-            .annotate(month=TruncMonth("expires_on"))
-            .values("month")
-            .annotate(total=Count("pk"))
-            .values_list("month", "total")
-        )
-        counts = {(key.date() if isinstance(key, datetime.datetime) else key): total for key, total in counts.items()}
-        peak = max(counts.values(), default=0) or 1
-        bars = [
-            {"month": month, "count": counts.get(month, 0), "percent": round(100 * counts.get(month, 0) / peak)}
-            for month in months
-        ]
-        return {"bars": bars, "total": sum(bar["count"] for bar in bars)}
+        return expiry_chart(today=timezone.localdate())
+
+
+def expiry_chart(*, today: datetime.date) -> dict:
+    """A bar for this month and each of the next eleven, counting certifications in force that expire from
+    `today` on: this month's bar leaves out those already expired, which need no action before they lapse."""
+    first = today.replace(day=1)
+    months = [add_months(first, offset) for offset in range(12)]
+    counts = dict(
+        Certification.objects.expiring_between(today, add_months(first, 12) - datetime.timedelta(days=1))
+        .annotate(month=TruncMonth("expires_on"))
+        .values("month")
+        .annotate(total=Count("pk"))
+        .values_list("month", "total")
+    )
+    counts = {(key.date() if isinstance(key, datetime.datetime) else key): total for key, total in counts.items()}
+    peak = max(counts.values(), default=0) or 1
+    bars = [
+        {"month": month, "count": counts.get(month, 0), "percent": round(100 * counts.get(month, 0) / peak)}
+        for month in months
+    ]
+    return {"bars": bars, "total": sum(bar["count"] for bar in bars)}
