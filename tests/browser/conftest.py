@@ -87,3 +87,15 @@ def sign_in(page, live_server, email: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/portal/")
+
+
+def sign_in_to_the_admin(page, live_server) -> None:
+    """Makes an administrator, signs them in to the Wagtail admin and waits for its dashboard."""
+    from tests.factories import PASSWORD, UserFactory
+
+    UserFactory(email="office@example.org", is_staff=True, is_superuser=True)
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Email address").fill("office@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/")

@@ -5,19 +5,11 @@ import pytest
 
 from learning.models import CertificationImportRun, CourseIndexPage
 from learning.register.models import ImportRunStatus
-from tests.factories import PASSWORD, UserFactory, make_course
+from tests.browser.conftest import sign_in_to_the_admin
+from tests.factories import make_course
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
 HEADER = "email,first_name,last_name,course_code,number,issued_on,expires_on\n"
-
-
-def sign_in(page, live_server):
-    UserFactory(email="office@example.org", is_staff=True, is_superuser=True)
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Email address").fill("office@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
 
 
 def test_an_upload_with_a_bad_row_ends_on_its_report_with_the_rejected_rows(page, live_server, artifacts_dir, tmp_path):
@@ -32,7 +24,7 @@ def test_an_upload_with_a_bad_row_ends_on_its_report_with_the_rejected_rows(page
         + "ann@example.org,Ann,Lee,ALS1,ALS1-2025-000001,2025-03-02,\n"
         + "bob@example.org,Bob,Ray,ALS1,ALS1-2025-000002,2025-02-30,\n"
     )
-    sign_in(page, live_server)
+    sign_in_to_the_admin(page, live_server)
 
     page.goto(live_server.url + "/admin/certifications/import/")
     page.set_input_files("input[name=file]", str(upload))
@@ -55,7 +47,7 @@ def test_a_running_imports_page_moves_its_bar_then_shows_the_report(page, live_s
         rows_done=100,
         rows_total=1000,
     )
-    sign_in(page, live_server)
+    sign_in_to_the_admin(page, live_server)
     page.goto(f"{live_server.url}/admin/certifications/import/{run.pk}/")
     bar = page.locator("progress")
     assert bar.get_attribute("value") == "5"

@@ -11,7 +11,8 @@ from django.core import mail
 from django.utils import timezone
 
 from learning.models import Booking, CourseIndexPage
-from tests.factories import PASSWORD, UserFactory, make_course, make_course_date
+from tests.browser.conftest import sign_in_to_the_admin
+from tests.factories import UserFactory, make_course, make_course_date
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
 
@@ -22,15 +23,6 @@ def make_catalogue():
     catalogue = CourseIndexPage(title="Courses", slug="courses")
     HomePage.objects.get().add_child(instance=catalogue)
     return catalogue
-
-
-def sign_in_to_the_admin(page, live_server) -> None:
-    UserFactory(email="office@example.org", is_staff=True, is_superuser=True)
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Email address").fill("office@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
 
 
 def test_administrator_records_results_confirms_and_issues(page, live_server, artifacts_dir):

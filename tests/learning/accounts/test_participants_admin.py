@@ -18,14 +18,9 @@ def visible_text(html: str) -> str:
 
 
 def pages_of(person) -> list[str]:
-    return [
-        "/admin/participants/",
-        "/admin/participants/new/",
-        f"/admin/participants/edit/{person.pk}/",
-        f"/admin/participants/delete/{person.pk}/",
-        f"/admin/participants/history/{person.pk}/",
-        f"/admin/participants/usage/{person.pk}/",
-    ]
+    """The list, the new participant's form, then each page about `person`."""
+    about = [f"/admin/participants/{page}/{person.pk}/" for page in ("edit", "delete", "history", "usage")]
+    return ["/admin/participants/", "/admin/participants/new/", *about]
 
 
 def test_every_page_of_the_participants_admin_says_participant_and_never_user(admin_client):
