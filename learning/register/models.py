@@ -216,8 +216,8 @@ class CertificationImportRun(models.Model):
         """How far the whole import is: checking every row is the first half, writing the good ones the second."""
         if self.finished:
             return 100
-        if not self.rows_total:
-            return 0
+        if not self.rows_total:  # no row to check yet, or none left to write
+            return 50 if self.stage == "writing" else 0
         half = 50 * min(self.rows_done, self.rows_total) // self.rows_total
         return half + (50 if self.stage == "writing" else 0)
 

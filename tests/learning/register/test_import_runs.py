@@ -139,6 +139,12 @@ def test_progress_of_a_large_file_is_recorded_at_least_every_few_hundred_rows():
     assert checking == [*range(100, 1_000_001, PROGRESS_EVERY_ROWS), 1_000_000]
 
 
+def test_the_bar_is_halfway_once_the_rows_are_checked_even_with_none_left_to_write():
+    run = CertificationImportRun(status=ImportRunStatus.RUNNING, stage="writing", rows_done=0, rows_total=0)
+
+    assert run.percent == 50
+
+
 @pytest.fixture
 def courses_on_committed_db(committed_db):
     from home.models import HomePage
