@@ -46,3 +46,37 @@ def test_a_real_worker_runs_a_task_sent_through_the_broker(worker_queue):
 
     assert result.successful()
     assert stamp[:4].isdigit() and "T" in stamp
+
+
+WORKER_TASKS = """
+import django, json
+django.setup()
+from portal.celery import app
+app.loader.import_default_modules()  # what a worker does at start: autodiscovery of each app's tasks.py
+print(json.dumps(sorted(app.tasks)))
+"""
+
+
+def test_the_worker_registers_every_task_of_every_package():
+    """A worker imports each app's tasks.py only: a package's task missing from learning/tasks.py would be queued by
+    the web process and never run. Checked in a fresh interpreter, as a worker starts."""
+    import ast
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    declared = {
+        f"learning.{module.parent.name}.tasks.{node.name}"
+        for module in root.glob("learning/*/tasks.py")
+        for node in ast.parse(module.read_text()).body
+        if isinstance(node, ast.FunctionDef) and any("shared_task" in ast.unparse(d) for d in node.decorator_list)
+    }
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    shown = subprocess.run([sys.executable, "-c", WORKER_TASKS], cwd=root, env=env, capture_output=True, text=True)
+
+    assert shown.returncode == 0, shown.stderr
+    assert len(declared) >= 5  # the walk found the packages' tasks
+    assert declared <= set(json.loads(shown.stdout.strip().splitlines()[-1]))
