@@ -22,18 +22,29 @@ from learning.accounts.services import participant_create
 from learning.common.admin import RecordViewSet
 
 # Each is both a field of the form and the participant_create argument of the same name.
-DETAILS = ["email", "first_name", "last_name", "registration_number", "employer", "wants_reminders"]
+DETAILS = [
+    "email",
+    "first_name",
+    "last_name",
+    "registration_number",
+    "employer",
+    "wants_reminders",
+    "wants_guideline_updates",
+]
 # The administrator's words for the fields whose model labels speak as the participant ("send me ...").
 ADMIN_LABELS = {
     "email": "Email address",
     "registration_number": "Professional registration number",
     "wants_reminders": "Wants reminders",
+    "wants_guideline_updates": "Wants guideline updates",
 }
 ADMIN_HELP_TEXTS = {
     "registration_number": "The participant's registration with their professional body, e.g. a nursing or "
     "medical council PIN.",
     "wants_reminders": "Whether the portal sends this participant reminder emails before a certification "
     "expires. Participants change this themselves on their preferences page.",
+    "wants_guideline_updates": "Whether the portal emails this participant when a guideline update for one of "
+    "their courses is published. Participants change this themselves on their preferences page.",
 }
 SINGULAR, PLURAL = "participant", "participants"
 

@@ -456,3 +456,14 @@ def test_a_participant_created_without_reminders_keeps_that_choice(admin_client)
     assert admin_client.post("/admin/participants/new/", data).status_code == 302
 
     assert User.objects.get(email="quiet@example.org").wants_reminders is False
+
+
+def test_the_participant_admin_shows_and_keeps_the_guideline_update_choice(admin_client):
+    data = {"email": "updates@example.org", "first_name": "U", "last_name": "Pdates", "wants_reminders": "on"}
+
+    form = admin_client.get("/admin/participants/new/").content.decode()
+    assert admin_client.post("/admin/participants/new/", data).status_code == 302
+
+    assert "Wants guideline updates" in form
+    person = User.objects.get(email="updates@example.org")
+    assert (person.wants_reminders, person.wants_guideline_updates) == (True, False)
