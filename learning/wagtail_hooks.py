@@ -2,7 +2,7 @@
 chart, the public document collections, and the gate every document download passes."""
 
 from django.templatetags.static import static
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -44,34 +44,27 @@ def register_register_menu():
     )
 
 
+# Each package's admin pages beyond its viewset: the import's runs, a date's roster and results, CE evidence.
+IMPORT_URLS = [
+    path("", certification_import_view, name="certification_import"),
+    path("template.csv", certification_import_template_view, name="certification_import_template"),
+    path("<int:run_id>/", certification_import_run_view, name="certification_import_run"),
+    path("<int:run_id>/progress/", certification_import_progress_view, name="certification_import_progress"),
+    path("<int:run_id>/rejected.csv", certification_import_rejected_view, name="certification_import_rejected"),
+]
+COURSE_DATE_URLS = [
+    path("roster/", course_date_roster_view, name="course_date_roster"),
+    path("roster.csv", course_date_roster_csv_view, name="course_date_roster_csv"),
+    path("sign-in-sheet.pdf", course_date_sign_in_sheet_view, name="course_date_sign_in_sheet"),
+    path("issue/", course_date_issue_view, name="course_date_issue"),
+]
+
+
 @hooks.register("register_admin_urls")
 def register_urls():
     return [
-        path("certifications/import/", certification_import_view, name="certification_import"),
-        path(
-            "certifications/import/template.csv",
-            certification_import_template_view,
-            name="certification_import_template",
-        ),
-        path("certifications/import/<int:run_id>/", certification_import_run_view, name="certification_import_run"),
-        path(
-            "certifications/import/<int:run_id>/progress/",
-            certification_import_progress_view,
-            name="certification_import_progress",
-        ),
-        path(
-            "certifications/import/<int:run_id>/rejected.csv",
-            certification_import_rejected_view,
-            name="certification_import_rejected",
-        ),
-        path("course-dates/<int:date_id>/roster/", course_date_roster_view, name="course_date_roster"),
-        path("course-dates/<int:date_id>/roster.csv", course_date_roster_csv_view, name="course_date_roster_csv"),
-        path(
-            "course-dates/<int:date_id>/sign-in-sheet.pdf",
-            course_date_sign_in_sheet_view,
-            name="course_date_sign_in_sheet",
-        ),
-        path("course-dates/<int:date_id>/issue/", course_date_issue_view, name="course_date_issue"),
+        path("certifications/import/", include(IMPORT_URLS)),
+        path("course-dates/<int:date_id>/", include(COURSE_DATE_URLS)),
         path("continuing-education/<int:activity_id>/evidence/", ce_evidence_view, name="ce_evidence"),
     ]
 
