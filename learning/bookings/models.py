@@ -54,7 +54,7 @@ class CourseDate(models.Model):
         indexes = [models.Index(fields=["course", "starts_on"], name="course_date_course_start")]
 
     def __str__(self):
-        return f"{self.course.code} {self.starts_on:%d %b %Y} ({self.venue})"
+        return f"{self.course.code} {self.starts_on:%-d %b %Y} ({self.venue})"
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -43,7 +43,7 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
         raise BookingRefused(["Booking is closed for this date."])
     check = prerequisites_check(participant=participant, course=course_date.course, on=course_date.starts_on)
     if not check.met:
-        reasons = [f"{reason} (needed on {course_date.starts_on:%d %B %Y}, the first day)" for reason in check.reasons]
+        reasons = [f"{reason} (needed on {course_date.starts_on:%-d %B %Y}, the first day)" for reason in check.reasons]
         raise BookingRefused(reasons, courses_to_book=check.missing)
     with transaction.atomic():
         locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
@@ -69,7 +69,7 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
     if deadline_applies and timezone.localdate(now) > cancellation_deadline(booking.course_date):
         raise BookingRefused(
             [
-                f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%d %B %Y}; "
+                f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%-d %B %Y}; "
                 "please contact the training office."
             ]
         )

@@ -81,7 +81,7 @@ def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefuse
     if check.met:
         return None
     return BookingRefused(
-        [f"{reason} (needed on {course_date.starts_on:%d %B %Y}, the first day)" for reason in check.reasons],
+        [f"{reason} (needed on {course_date.starts_on:%-d %B %Y}, the first day)" for reason in check.reasons],
         courses_to_book=check.missing,
     )
 

@@ -173,7 +173,7 @@ def test_an_als1_expiring_before_the_first_day_is_refused_with_the_reason(als1, 
     with pytest.raises(BookingRefused) as refused:
         book(person, course_date)
 
-    first_day = f"{course_date.starts_on:%d %B %Y}"
+    first_day = f"{course_date.starts_on:%-d %B %Y}"
     assert refused.value.reasons == [
         f"ALS1 certification expired on {expiry.isoformat()} (needed on {first_day}, the first day)"
     ]

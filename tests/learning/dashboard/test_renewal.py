@@ -218,3 +218,13 @@ def test_my_record_lists_renewed_and_revoked_certifications_with_the_credits_of_
     assert f'data-testid="history-{revoked.number}"' in record
     assert f'data-testid="certification-{new.number}"' in html.split('data-testid="history"', 1)[0]
     assert "2 of 8 CE credits this period" in html
+
+
+def test_one_credit_is_said_in_the_singular(client):
+    from tests.factories import ContinuingEducationActivityFactory
+
+    person = UserFactory()
+    ContinuingEducationActivityFactory(participant=person, credits=1, title="Sepsis update")
+    client.force_login(person)
+
+    assert "<strong>Sepsis update</strong> (Hospital education team) · 1 credit</span>" in notice(client)
