@@ -12,8 +12,8 @@ class LearningConfig(AppConfig):
         from wagtail.signals import page_published, page_unpublished
 
         from learning.catalogue.models import CoursePage, CoursePrerequisite
+        from learning.catalogue.selectors import forget_builds_on
         from learning.materials import checks  # noqa: F401  (registers the system checks)
-        from learning.materials.entitlement import forget_builds_on
 
         # The cached prerequisite closure goes as soon as a course or its prerequisites change in this process.
         for signal in (page_published, page_unpublished):

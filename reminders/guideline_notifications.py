@@ -11,10 +11,10 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from learning.catalogue.selectors import builds_on
 from learning.common.batching import batches
 from learning.common.emails import render_email, send_or_log
 from learning.common.models import portal_settings
-from learning.materials.entitlement import builds_on
 from learning.models import Booking, Certification, GuidelineNotification, GuidelineUpdatePage, User
 from reminders.emails import unsubscribe_headers, unsubscribe_url
 from reminders.models import Suppression

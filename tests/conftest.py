@@ -62,7 +62,7 @@ def _tasks_run_in_the_test():
 @pytest.fixture(autouse=True)
 def _no_closure_from_another_test():
     """Each test starts without the prerequisite closure another test's rolled-back courses left in the cache."""
-    from learning.materials.entitlement import forget_builds_on
+    from learning.catalogue.selectors import forget_builds_on
 
     forget_builds_on()
 

@@ -9,7 +9,6 @@ dates, never cached in the session, so a certification that lapsed yesterday sto
 """
 
 import datetime
-import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
@@ -20,7 +19,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 from learning.bookings.models import Booking
-from learning.catalogue.models import CoursePage, CoursePrerequisite
+from learning.catalogue.models import CoursePage
+from learning.catalogue.selectors import builds_on
 from learning.common.models import portal_settings
 from learning.register.models import Certification
 
@@ -41,47 +41,6 @@ def is_staff(user) -> bool:
             .exists()
         )
     return user._may_use_admin
-
-
-# The prerequisite closure changes only when an editor publishes a course: each process keeps it for a while
-# rather than reading it on every request, and drops it when a course is published or unpublished here. Another
-# process sees such a change within CLOSURE_SECONDS.
-CLOSURE_SECONDS = 60
-_closure_cache: dict = {}
-
-
-def forget_builds_on(**kwargs) -> None:
-    _closure_cache.clear()
-
-
-def builds_on() -> dict[int, set[int]]:
-    """course id -> the course ids it requires, directly or through others (ALS2 -> {ALS1}); cached per process
-    for CLOSURE_SECONDS (see forget_builds_on)."""
-    cached = _closure_cache.get("closure")
-    if cached is not None and time.monotonic() - cached[0] < CLOSURE_SECONDS:
-        return cached[1]
-    closure = read_builds_on()
-    _closure_cache["closure"] = (time.monotonic(), closure)
-    return closure
-
-
-def read_builds_on() -> dict[int, set[int]]:
-    """The closure, from the database."""
-    direct: dict[int, set[int]] = {}
-    for course_id, prerequisite_id in CoursePrerequisite.objects.filter(prerequisite__isnull=False).values_list(
-        "course_id", "prerequisite_id"
-    ):
-        direct.setdefault(course_id, set()).add(prerequisite_id)
-    closure = {}
-    for course_id in direct:
-        seen, stack = set(), list(direct[course_id])
-        while stack:
-            current = stack.pop()
-            if current not in seen:
-                seen.add(current)
-                stack.extend(direct.get(current, ()))
-        closure[course_id] = seen
-    return closure
 
 
 def entitled_course_ids(user, today: datetime.date | None = None) -> set[int] | str:
