@@ -378,3 +378,28 @@ class MaterialDocumentFactory(factory.django.DjangoModelFactory):
 
     page = factory.SubFactory(ManualPageFactory)
     document = factory.LazyFunction(new_document)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """An employer in its own right; pass `parent` for a department."""
+
+    class Meta:
+        model = "learning.Organisation"
+
+    name = factory.Sequence(lambda n: f"Hospital {n}")
+
+
+def organisation_row_factory(model: str, **declarations):
+    """A factory of `model` ("Membership") rows of a new organisation, with `declarations` for the rest."""
+    meta = type("Meta", (), {"model": f"learning.{model}"})
+    organisation = factory.SubFactory(OrganisationFactory)
+    return type(
+        f"{model}Factory",
+        (factory.django.DjangoModelFactory,),
+        {"Meta": meta, "organisation": organisation, **declarations},
+    )
+
+
+MembershipFactory = organisation_row_factory("Membership", participant=factory.SubFactory(UserFactory))
+ManagerRoleFactory = organisation_row_factory("ManagerRole", user=factory.SubFactory(UserFactory))
+RequiredCourseFactory = organisation_row_factory("RequiredCourse", course=factory.LazyFunction(default_course))

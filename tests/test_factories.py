@@ -32,6 +32,10 @@ FACTORIES = [
     factories.GuidelineUpdatePageFactory,
     factories.ResourcePageFactory,
     factories.MaterialDocumentFactory,
+    factories.OrganisationFactory,
+    factories.MembershipFactory,
+    factories.ManagerRoleFactory,
+    factories.RequiredCourseFactory,
 ]
 
 

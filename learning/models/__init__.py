@@ -23,6 +23,7 @@ from learning.materials.models import (
     PublicCollection,
     ResourcePage,
 )
+from learning.organisations.models import ManagerRole, Membership, Organisation, RequiredCourse
 from learning.register.models import (
     Certification,
     CertificationImportRun,
@@ -46,14 +47,18 @@ __all__ = [
     "GuidelineNotification",
     "GuidelineUpdatePage",
     "LibraryIndexPage",
+    "ManagerRole",
     "ManualPage",
     "MaterialDocument",
     "MaterialPage",
     "MaterialReading",
+    "Membership",
+    "Organisation",
     "PortalSettings",
     "PortalUserManager",
     "PublicCollection",
     "RejectedImportRow",
+    "RequiredCourse",
     "ResourcePage",
     "User",
 ]
