@@ -1,0 +1,238 @@
+"""Reads of organisations: the tree of employers and their departments, a participant's memberships, and a
+manager's team with each member's standing on every required course. The team reads take the scope that
+learning.organisations.access.team_scope gave, and nothing else decides whose records they hold.
+
+Every read here runs a fixed number of queries, whatever the number of members: the organisations are few and
+loaded whole, and the members' certifications and bookings are fetched together."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from learning.accounts.models import User
+from learning.bookings.models import Booking
+from learning.catalogue.models import CoursePage
+from learning.catalogue.selectors import builds_on, satisfied_by
+from learning.organisations.compliance import MemberRow, check_requirement
+from learning.organisations.models import Membership, Organisation, RequiredCourse
+from learning.register.models import Certification, expiring_window
+
+# How department names are joined into a path: the trust, a single right-pointing angle quote, the department.
+PATH_SEPARATOR = " \u203a "
+
+
+@dataclass
+class OrganisationTree:
+    """Every organisation with its parent, loaded in one query: there are tens or hundreds, never many more."""
+
+    by_id: dict[int, Organisation]
+    children: dict[int | None, list[int]]
+
+    @classmethod
+    def load(cls) -> "OrganisationTree":
+        by_id, children = {}, defaultdict(list)
+        for organisation in Organisation.objects.only("pk", "name", "parent_id").order_by("name", "pk"):
+            by_id[organisation.pk] = organisation
+            children[organisation.parent_id].append(organisation.pk)
+        return cls(by_id, dict(children))
+
+    def with_departments(self, ids) -> set[int]:
+        """`ids` and every department under them, at any depth."""
+        found, stack = set(), [pk for pk in ids if pk in self.by_id]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(self.children.get(current, ()))
+        return found
+
+    def lineage(self, pk: int) -> list[Organisation]:
+        """The organisation and those above it, the top one first."""
+        line, seen = [], set()
+        while pk is not None and pk in self.by_id and pk not in seen:
+            seen.add(pk)
+            line.append(self.by_id[pk])
+            pk = self.by_id[pk].parent_id
+        return line[::-1]
+
+    def path(self, pk: int) -> str:
+        return PATH_SEPARATOR.join(organisation.name for organisation in self.lineage(pk))
+
+
+@dataclass
+class OrganisationMembership:
+    """One of a participant's memberships, as My portal shows it: who sees the record through it."""
+
+    membership: Membership
+    path: str
+    seen_by: list[str]  # the organisations whose managers see the record: this one and those above it
+
+
+def memberships_of(participant: User) -> list[OrganisationMembership]:
+    """The participant's memberships, each with the organisations whose managers see their record (two queries)."""
+    memberships = list(Membership.objects.filter(participant=participant).select_related("organisation"))
+    if not memberships:
+        return []
+    tree = OrganisationTree.load()
+    shown = [
+        OrganisationMembership(
+            membership=membership,
+            path=tree.path(membership.organisation_id),
+            seen_by=[organisation.name for organisation in reversed(tree.lineage(membership.organisation_id))],
+        )
+        for membership in memberships
+    ]
+    return sorted(shown, key=lambda item: item.path.casefold())
+
+
+@dataclass
+class Team:
+    """A manager's members, each with their standing on every course required of them; `courses` are all the
+    courses required of anyone in the team, by code."""
+
+    rows: list[MemberRow]
+    courses: list[CoursePage]
+    organisation_paths: dict[int, str] = field(default_factory=dict)  # the scope's organisations, by path
+
+
+def team_of(scope, *, today: datetime.date, participant_id: int | None = None) -> Team:
+    """The members of the organisations in `scope` (access.team_scope), or only the one `participant_id` when
+    given and visible, each with their standing on `today`."""
+    memberships = scope.memberships()
+    if participant_id is not None:
+        memberships = memberships.filter(participant_id=participant_id)
+    people, organisations = {}, defaultdict(list)
+    for membership in (
+        memberships.select_related("participant")
+        .only("participant_id", "organisation_id", *PARTICIPANT_FIELDS)
+        .order_by("participant_id", "organisation_id")
+    ):
+        people[membership.participant_id] = membership.participant
+        organisations[membership.participant_id].append(membership.organisation_id)
+    required = required_courses(scope.tree, {pk for pks in organisations.values() for pk in pks})
+    course_ids = {course.pk for courses in required.values() for course in courses}
+    records = TeamRecords.load(memberships.values("participant_id"), course_ids, today)
+    rows = [records.row(person, organisations[pk], scope.tree, required) for pk, person in people.items()]
+    rows.sort(key=lambda row: (row.participant.last_name.casefold(), row.participant.first_name.casefold(), row.pk))
+    courses = {check.course.pk: check.course for row in rows for check in row.checks}
+    paths = {pk: scope.tree.path(pk) for pk in scope.organisation_ids}
+    return Team(
+        rows=rows,
+        courses=sorted(courses.values(), key=lambda course: course.code),
+        organisation_paths=dict(sorted(paths.items(), key=lambda item: item[1].casefold())),
+    )
+
+
+# What a manager's page and export show of a member: their name and address, nothing else of their account.
+PARTICIPANT_FIELDS = ("participant__first_name", "participant__last_name", "participant__email")
+
+
+def required_courses(tree: OrganisationTree, organisation_ids: set[int]) -> dict[int, list[CoursePage]]:
+    """organisation id -> the courses it requires, its own and those of the organisations above it (one query)."""
+    lineages = {pk: [above.pk for above in tree.lineage(pk)] for pk in organisation_ids}
+    own = defaultdict(dict)
+    for requirement in RequiredCourse.objects.filter(
+        organisation_id__in={pk for lineage in lineages.values() for pk in lineage}
+    ).select_related("course"):
+        own[requirement.organisation_id][requirement.course_id] = requirement.course
+    return {
+        pk: list({course.pk: course for above in lineage for course in own[above].values()}.values())
+        for pk, lineage in lineages.items()
+    }
+
+
+@dataclass
+class TeamRecords:
+    """The members' certifications and upcoming bookings for the required courses (and the courses that stand
+    for them), fetched together, and the rule that turns them into each member's row."""
+
+    today: datetime.date
+    stands_for: dict[int, set[int]]
+    certifications: dict[int, list[Certification]]
+    bookings: dict[int, list[Booking]]
+
+    @classmethod
+    def load(cls, participant_ids, course_ids: set[int], today: datetime.date) -> "TeamRecords":
+        """`participant_ids` is a query of the members' ids, run inside the two queries rather than listed."""
+        stands_for = satisfied_by(course_ids, builds_on()) if course_ids else {}
+        counted = {pk for pks in stands_for.values() for pk in pks}
+        certifications, bookings = defaultdict(list), defaultdict(list)
+        if counted:
+            for certification in Certification.objects.filter(
+                participant_id__in=participant_ids, course_id__in=counted
+            ).only("participant_id", "course_id", "number", "issued_on", "expires_on", "revoked_at", "course__code"):
+                certifications[certification.participant_id].append(certification)
+            for booking in renewal_bookings(participant_ids, counted, today):
+                bookings[booking.participant_id].append(booking)
+        return cls(today, stands_for, dict(certifications), dict(bookings))
+
+    def row(self, person: User, organisation_ids: list[int], tree: OrganisationTree, required: dict) -> MemberRow:
+        """The member's row: the courses required by any of their organisations, each checked once."""
+        courses = {course.pk: course for pk in organisation_ids for course in required.get(pk, ())}
+        expiring = expiring_window()
+        checks = [
+            check_requirement(
+                course,
+                certifications=self.certifications.get(person.pk, ()),
+                bookings=self.bookings.get(person.pk, ()),
+                stands_for=self.stands_for[course.pk],
+                today=self.today,
+                expiring=expiring,
+            )
+            for course in sorted(courses.values(), key=lambda course: course.code)
+        ]
+        paths = [tree.path(pk) for pk in organisation_ids]
+        return MemberRow(participant=person, organisation_ids=organisation_ids, organisations=paths, checks=checks)
+
+
+def renewal_bookings(participant_ids, course_ids: set[int], today: datetime.date):
+    """The participants' bookings, not cancelled, on dates of `course_ids` that are not over yet, soonest first."""
+    return (
+        Booking.objects.filter(
+            participant_id__in=participant_ids, course_date__course_id__in=course_ids, course_date__ends_on__gte=today
+        )
+        .exclude(status=Booking.CANCELLED)
+        .select_related("course_date__course")
+        .only(
+            "participant_id",
+            "status",
+            "course_date__starts_on",
+            "course_date__ends_on",
+            "course_date__venue",
+            "course_date__course_id",
+            "course_date__course__code",
+        )
+        .order_by("course_date__starts_on", "pk")
+    )
+
+
+@dataclass
+class MemberRecord:
+    """What a manager sees of one member: their standing, certifications and upcoming bookings."""
+
+    row: MemberRow
+    certifications: list[Certification]
+    bookings: list[Booking]
+
+
+def member_record(scope, participant_id: int, *, today: datetime.date) -> MemberRecord | None:
+    """One member of the team, or None when `scope` does not reach them."""
+    team = team_of(scope, today=today, participant_id=participant_id)
+    if not team.rows:
+        return None
+    certifications = list(
+        Certification.objects.filter(participant_id=participant_id)
+        .select_related("course")
+        .order_by("course__code", "-expires_on")
+        .only("number", "issued_on", "expires_on", "revoked_at", "renewed_by_id", "course__code", "course__title")
+    )
+    expiring = expiring_window()
+    for certification in certifications:
+        certification.status = certification.status_on(today, expiring=expiring)
+    bookings = list(
+        Booking.objects.filter(participant_id=participant_id, course_date__ends_on__gte=today)
+        .exclude(status=Booking.CANCELLED)
+        .select_related("course_date__course")
+        .order_by("course_date__starts_on")
+    )
+    return MemberRecord(row=team.rows[0], certifications=certifications, bookings=bookings)

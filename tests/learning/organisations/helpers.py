@@ -1,0 +1,59 @@
+"""Helpers of the organisation tests: members, managers, requirements, certifications and bookings, around a
+fixed day."""
+
+import datetime
+
+from learning.models import Booking
+from tests.factories import (
+    BookingFactory,
+    CertificationFactory,
+    ManagerRoleFactory,
+    MembershipFactory,
+    RequiredCourseFactory,
+    UserFactory,
+    make_course_date,
+)
+
+# The day the compliance tests are asked about: fixed, so that no test depends on the clock.
+TODAY = datetime.date(2026, 6, 15)
+
+
+def day(offset: int) -> datetime.date:
+    return TODAY + datetime.timedelta(days=offset)
+
+
+def member(organisation, **fields):
+    """A new participant, a member of `organisation`."""
+    person = UserFactory(**fields)
+    MembershipFactory(organisation=organisation, participant=person)
+    return person
+
+
+def manager(organisation, **fields):
+    """A new user whom an administrator made a manager of `organisation`."""
+    person = UserFactory(**fields)
+    ManagerRoleFactory(organisation=organisation, user=person)
+    return person
+
+
+def require(organisation, *courses):
+    for course in courses:
+        RequiredCourseFactory(organisation=organisation, course=course)
+
+
+def certify(person, course, *, expires_in: int, issued_days_before: int = 700, today=TODAY, **fields):
+    """A certification expiring `expires_in` days after `today` (negative: expired that long ago)."""
+    expires_on = today + datetime.timedelta(days=expires_in)
+    return CertificationFactory(
+        participant=person,
+        course=course,
+        issued_on=expires_on - datetime.timedelta(days=issued_days_before),
+        expires_on=expires_on,
+        **fields,
+    )
+
+
+def book(person, course, *, starts_in: int, status=Booking.CONFIRMED, today=TODAY):
+    """A place on a one-day date of `course` starting `starts_in` days after `today`."""
+    course_date = make_course_date(course, starts_in_days=starts_in, today=today)
+    return BookingFactory(course_date=course_date, participant=person, status=status)
