@@ -10,6 +10,7 @@ from learning.bookings import views as booking_views
 from learning.continuing_education import views as ce_views
 from learning.dashboard import views as dashboard_views
 from learning.materials import views as material_views
+from learning.organisations import views as organisation_views
 from learning.register import views as register_views
 
 urlpatterns = [
@@ -20,6 +21,14 @@ urlpatterns = [
     path("portal/bookings/<int:booking_id>/cancel/", booking_views.cancel, name="cancel_booking"),
     path("portal/bookings/<int:booking_id>/calendar.ics", booking_views.booking_calendar, name="booking_calendar"),
     path("portal/continuing-education/new/", ce_views.submit_continuing_education, name="submit_ce"),
+    path("portal/team/", organisation_views.team, name="team"),
+    path("portal/team/export.csv", organisation_views.team_export, name="team_export"),
+    path("portal/team/members/<int:participant_id>/", organisation_views.team_member, name="team_member"),
+    path(
+        "portal/organisations/<int:membership_id>/leave/",
+        organisation_views.leave_organisation,
+        name="leave_organisation",
+    ),
     path("verify/", register_views.verify, name="verify"),
     path("verify/<str:number>/", register_views.verify, name="verify_certification"),
 ]

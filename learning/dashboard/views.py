@@ -11,6 +11,8 @@ from learning.continuing_education.models import ContinuingEducationActivity
 from learning.dashboard.selectors import certification_rows, plan_renewals
 from learning.materials.entitlement import readable_materials
 from learning.materials.models import MaterialPage, mark_unread
+from learning.organisations.access import team_scope_for
+from learning.organisations.selectors import memberships_of
 
 
 @login_required
@@ -32,6 +34,8 @@ def dashboard(request):
             "bookings": bookings,
             "activities": activities,
             "groups": mark_unread(request.user, readable_materials(request.user, MaterialPage.objects.live())),
+            "memberships": memberships_of(request.user),
+            "manages": bool(team_scope_for(request)),
         },
     )
 

@@ -1,0 +1,167 @@
+"""My team as a manager uses it: every member with each required course's status, expiry, days left and booking;
+the filters; the compliance rate per course; the CSV of exactly the filtered list, safe to open in a spreadsheet;
+and a constant number of queries whatever the number of members."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.learning.organisations.helpers import book, certify, manager, member, require
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def boss(client, emergency, als1, als2, today):
+    """The emergency department's manager, signed in; the department requires ALS1 and ALS2."""
+    require(emergency, als1, als2)
+    person = manager(emergency)
+    client.force_login(person)
+    return person
+
+
+def rows_of(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_each_member_shows_status_expiry_days_left_and_booking(client, boss, emergency, als1, today):
+    nurse = member(emergency, first_name="Nia", last_name="Jones")
+    certification = certify(nurse, als1, expires_in=25, today=today)
+    booking = book(nurse, als1, starts_in=10, today=today)
+
+    html = client.get("/portal/team/").content.decode()
+
+    cell = html.split(f'data-testid="standing-{nurse.pk}-ALS1"')[1].split("</td>")[0]
+    assert "Expiring" in cell
+    assert f"{certification.expires_on:%-d %b %Y}" in cell
+    assert "25 days left" in cell
+    assert f"Booked: ALS1 {booking.course_date.starts_on:%-d %b %Y}" in cell
+    never = html.split(f'data-testid="standing-{nurse.pk}-ALS2"')[1].split("</td>")[0]
+    assert "Never certified" in never and "Not booked" in never
+
+
+def test_the_compliance_rate_of_each_course_is_shown(client, boss, emergency, als1, today):
+    for expires_in in (100, 200, -5):
+        certify(member(emergency), als1, expires_in=expires_in, today=today)
+    member(emergency)
+
+    html = client.get("/portal/team/").content.decode()
+
+    rate = html.split('data-testid="rate-ALS1"')[1].split("</li>")[0]
+    assert "50% · 2 of 4 hold it" in rate
+
+
+def test_the_not_compliant_filter_narrows_the_page_and_the_export_alike(client, boss, emergency, als1, als2, today):
+    holder = member(emergency, last_name="Holder")
+    certify(holder, als2, expires_in=300, today=today)  # ALS2 stands for ALS1 too
+    lapsed = member(emergency, last_name="Lapsed")
+    certify(lapsed, als1, expires_in=-1, today=today)
+
+    page = client.get("/portal/team/?state=non_compliant").content.decode()
+    export = rows_of(client.get("/portal/team/export.csv?state=non_compliant"))
+
+    assert lapsed.email in page and holder.email not in page
+    assert {row["Email"] for row in export} == {lapsed.email}
+    assert [(row["Course"], row["Status"]) for row in export] == [("ALS1", "Lapsed"), ("ALS2", "Never certified")]
+
+
+def test_the_course_filter_shows_and_exports_only_that_course(client, boss, emergency, als1, als2, today):
+    nurse = member(emergency)
+    certify(nurse, als1, expires_in=20, today=today)
+
+    export = rows_of(client.get(f"/portal/team/export.csv?course={als1.pk}&state=30"))
+
+    assert [(row["Email"], row["Course"], row["Days left"]) for row in export] == [(nurse.email, "ALS1", "20")]
+
+
+def test_the_export_link_carries_the_filters(client, boss, emergency):
+    member(emergency)
+
+    html = client.get("/portal/team/?state=60&not_booked=on").content.decode()
+
+    assert 'href="/portal/team/export.csv?state=60&amp;not_booked=on"' in html
+
+
+def test_the_export_writes_no_formula(client, boss, emergency):
+    member(emergency, first_name='=HYPERLINK("http://evil.example")', last_name="@SUM(A1)")
+
+    [row] = [row for row in rows_of(client.get("/portal/team/export.csv")) if row["Course"] == "ALS1"]
+
+    assert row["First name"] == '\'=HYPERLINK("http://evil.example")'
+    assert row["Last name"] == "'@SUM(A1)"
+
+
+def test_the_export_lists_a_member_with_nothing_required_once(client, trust, emergency, als1, today):
+    require(emergency, als1)
+    boss = manager(trust)
+    client.force_login(boss)
+    porter = member(trust)
+
+    export = rows_of(client.get("/portal/team/export.csv"))
+
+    assert [(row["Email"], row["Course"]) for row in export] == [(porter.email, "")]
+
+
+def test_my_portal_links_a_manager_to_my_team(client, boss):
+    assert 'data-testid="my-team-link"' in client.get("/portal/").content.decode()
+
+
+def test_my_portal_offers_no_team_to_a_participant(client, participant):
+    client.force_login(participant)
+
+    assert 'data-testid="my-team-link"' not in client.get("/portal/").content.decode()
+
+
+def query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_members(emergency, course, today, count):
+    """Members in every state: current, expiring and booked, lapsed, never certified."""
+    for number in range(count):
+        person = member(emergency)
+        kind = number % 4
+        if kind == 0:
+            certify(person, course, expires_in=300, today=today)
+        elif kind == 1:
+            certify(person, course, expires_in=20, today=today)
+            book(person, course, starts_in=10, today=today)
+        elif kind == 2:
+            certify(person, course, expires_in=-20, today=today)
+
+
+@pytest.mark.parametrize("url", ["/portal/team/", "/portal/team/export.csv", "/portal/team/?state=30&not_booked=on"])
+def test_the_team_runs_a_constant_number_of_queries(client, boss, emergency, als1, today, url):
+    add_members(emergency, als1, today, 2)
+    query_count(client, url)  # the first request also fills caches (content types, site root)
+    few = query_count(client, url)
+
+    add_members(emergency, als1, today, 20)
+
+    assert query_count(client, url) == few
+
+
+def test_the_page_shows_members_a_page_at_a_time_and_the_export_holds_them_all(client, boss, emergency, monkeypatch):
+    monkeypatch.setattr("learning.organisations.views.TEAM_PAGE_SIZE", 2)
+    for name in ("Ames", "Baker", "Cole"):
+        member(emergency, last_name=name)
+
+    first = client.get("/portal/team/?state=non_compliant").content.decode()
+    second = client.get("/portal/team/?state=non_compliant&page=2").content.decode()
+
+    assert "Ames" in first and "Baker" in first and "Cole" not in first
+    assert 'href="?state=non_compliant&amp;page=2">Next</a>' in first
+    assert "Cole" in second and "Page 2 of 2" in second
+    assert len(rows_of(client.get("/portal/team/export.csv?state=non_compliant"))) == 6  # 3 members x 2 courses
