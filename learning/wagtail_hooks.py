@@ -1,5 +1,5 @@
-"""Registers with Wagtail: the register's admin screens and their stylesheet, the import pages, the dashboard
-chart, the public document collections, and the gate every document download passes."""
+"""Registers with Wagtail: the register's admin screens and their stylesheet, the organisations' screens, the
+import pages, the dashboard chart, the public document collections, and the gate every document download passes."""
 
 from django.templatetags.static import static
 from django.urls import include, path, reverse
@@ -19,6 +19,7 @@ from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
+from learning.organisations.admin import MembershipViewSet, OrganisationViewSet
 from learning.register.admin import (
     CertificationViewSet,
     ExpiryChartPanel,
@@ -41,6 +42,14 @@ def register_register_menu():
         CourseDateViewSet("course_dates"),
         CertificationViewSet("certifications"),
         ContinuingEducationViewSet("continuing_education"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_organisation_menu():
+    # The employers' screens, after the register's.
+    return MenuGroup(
+        "Organisations", "home", 210, OrganisationViewSet("organisations"), MembershipViewSet("organisation_members")
     )
 
 
