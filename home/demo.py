@@ -33,8 +33,12 @@ from learning.models import (
     CoursePage,
     GuidelineUpdatePage,
     LibraryIndexPage,
+    ManagerRole,
     ManualPage,
     MaterialDocument,
+    Membership,
+    Organisation,
+    RequiredCourse,
 )
 from learning.register.services import add_months, certification_issue
 
@@ -62,6 +66,9 @@ DEMO_ACCOUNTS = (
     DemoAccount("participant", "ben@example.com", "Ben", "Okafor"),
     DemoAccount("participant", "chloe@example.com", "Chloe", "Martin"),
     DemoAccount("participant", "dev@example.com", "Dev", "Patel"),
+    DemoAccount("trust manager", "trust.manager@example.com", "Tara", "Lindqvist"),
+    DemoAccount("ED manager", "ed.manager@example.com", "Emma", "Reid"),
+    DemoAccount("CCU manager", "ccu.manager@example.com", "Kofi", "Mensah"),
 )
 
 HOME_BODY = (
@@ -480,6 +487,66 @@ def demo_guideline_update(content: tuple, today: datetime.date) -> GuidelineUpda
     return GuidelineUpdatePage(title=title, summary=summary, what_changed=changed, effective_on=today)
 
 
+# The demo's employer: an NHS-style trust that requires ALS1 of everyone, and its two departments, each with
+# what it requires on top, its members (by email) and its manager. Together the members are in every state a
+# manager meets: compliant (Alice; Dev through his ALS2), expiring and booked (Erin), expiring and not booked
+# (Ben's ALS2), lapsed (Chloe) and never certified (Femi).
+DEMO_TRUST = "Riverside Hospitals NHS Trust"
+DEMO_TRUST_MANAGER = "trust.manager@example.com"
+DEMO_DEPARTMENTS = {
+    "Emergency Department": (
+        (),
+        ("alice@example.com", "chloe@example.com", "erin.walsh@example.com", "femi.adeyemi@example.com"),
+        "ed.manager@example.com",
+    ),
+    "Critical Care Unit": (("ALS2",), ("ben@example.com", "dev@example.com"), "ccu.manager@example.com"),
+}
+# Colleagues who complete the picture on My team (demo only; not printed as accounts).
+TEAM_COLLEAGUES = [("Erin", "Walsh"), ("Femi", "Adeyemi")]
+
+
+def ensure_organisations(report: DemoReport, today: datetime.date) -> None:
+    """The trust, its departments, their required courses, managers and members; once."""
+    if Organisation.objects.filter(name=DEMO_TRUST, parent=None).exists():
+        return
+    courses = {course.code: course for course in CoursePage.objects.all()}
+    ensure_team_colleagues(courses["ALS1"], today)
+    users = {user.email: user for user in get_user_model().objects.all()}
+    trust = Organisation.objects.create(
+        name=DEMO_TRUST,
+        invoice_address="Finance Department\nRiverside General Hospital\nRiver Road\nRiverside RV1 2AB",
+        purchase_order_contact="Lee Carter, training budget officer",
+        purchase_order_email="training.budget@example.com",
+    )
+    RequiredCourse.objects.create(organisation=trust, course=courses["ALS1"])
+    ManagerRole.objects.create(organisation=trust, user=users[DEMO_TRUST_MANAGER])
+    for name, (required, members, manager) in DEMO_DEPARTMENTS.items():
+        department = Organisation.objects.create(name=name, parent=trust)
+        RequiredCourse.objects.bulk_create(RequiredCourse(organisation=department, course=courses[c]) for c in required)
+        Membership.objects.bulk_create(Membership(organisation=department, participant=users[e]) for e in members)
+        ManagerRole.objects.create(organisation=department, user=users[manager])
+    report.created.append(f"organisation {DEMO_TRUST} with {len(DEMO_DEPARTMENTS)} departments, managers and members")
+
+
+def ensure_team_colleagues(als1: CoursePage, today: datetime.date) -> None:
+    """Erin's ALS1 expires in 25 days and she is booked on the first ALS1 date; Femi was never certified."""
+    colleagues = {}
+    for first_name, last_name in TEAM_COLLEAGUES:
+        colleagues[first_name], _ = get_user_model().objects.get_or_create(
+            email=f"{first_name.lower()}.{last_name.lower()}@example.com",
+            defaults={"first_name": first_name, "last_name": last_name, "password": make_password(None)},
+        )
+    erin = colleagues["Erin"]
+    if Certification.objects.filter(participant=erin).exists():
+        return
+    expires_on = today + datetime.timedelta(days=25)
+    issued_on = add_months(expires_on, -(als1.validity_months or 24))
+    certification_issue(participant=erin, course=als1, issued_on=issued_on, expires_on=expires_on)
+    first_date = CourseDate.objects.filter(course=als1).upcoming(today).order_by("starts_on").first()
+    if first_date:
+        Booking.objects.create(course_date=first_date, participant=erin, status=Booking.CONFIRMED)
+
+
 @transaction.atomic
 def load_demo_content() -> DemoReport:
     report = DemoReport(created=[])
@@ -491,4 +558,5 @@ def load_demo_content() -> DemoReport:
     ensure_continuing_education(report, home, timezone.localdate())
     ensure_materials(report, home, timezone.localdate())
     ensure_public_downloads(report)
+    ensure_organisations(report, timezone.localdate())
     return report

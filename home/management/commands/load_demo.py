@@ -33,3 +33,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(f"Demo accounts (password for all: {report.password})"))
         for account in report.accounts:
             self.stdout.write(f"  {account.role:<14} {account.email}")
+        self.stdout.write("Managers see their team's certifications on My portal > My team (/portal/team/).")
