@@ -135,16 +135,25 @@ class CourseDateFactory(factory.django.DjangoModelFactory):
     venue = "Training Centre"
 
 
-class BookingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = "learning.Booking"
+def model_factory(model: str, base=factory.django.DjangoModelFactory, **declarations):
+    """A factory of `model` ("app.Model") rows with `declarations`, written as one call where a class would only
+    repeat the Meta boilerplate."""
+    meta = type("Meta", (), {"model": model})
+    return type(f"{model.split('.')[1]}Factory", (base,), {"Meta": meta, **declarations})
 
-    status = "confirmed"
-    course_date = factory.SubFactory(CourseDateFactory)
-    participant = factory.SubFactory(UserFactory)
+
+# A confirmed place on a course date a month ahead.
+BookingFactory = model_factory(
+    "learning.Booking",
+    course_date=factory.SubFactory(CourseDateFactory),
+    participant=factory.SubFactory(UserFactory),
+    status="confirmed",
+)
 
 
 class ContinuingEducationActivityFactory(factory.django.DjangoModelFactory):
+    """An activity completed ten days ago, waiting for review."""
+
     class Meta:
         model = "learning.ContinuingEducationActivity"
 
@@ -296,9 +305,7 @@ def page_factory(model: str, base=PageFactory, **declarations):
     """A factory of `model` ("app.Model") pages, titled after the model ("ManualPage 3"), under `base`'s parent
     unless `declarations` say otherwise."""
     name = model.split(".")[1]
-    meta = type("Meta", (), {"model": model})
-    title = factory.Sequence(lambda n: f"{name} {n}")
-    return type(f"{name}Factory", (base,), {"Meta": meta, "title": title, **declarations})
+    return model_factory(model, base, **{"title": factory.Sequence(lambda n: f"{name} {n}"), **declarations})
 
 
 def under_first(index_factory):
