@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from learning.catalogue.selectors import builds_on
+from learning.catalogue.selectors import builds_on, satisfied_by
 from learning.common.batching import batches
 from learning.common.emails import render_email, send_or_log
 from learning.common.models import portal_settings
@@ -28,8 +28,7 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date):
     wanting guideline updates, and whose address did not bounce or complain (having unsubscribed from reminders
     is not a reason to miss a guideline change)."""
     serves = {course.pk for course in page.courses.all()}
-    closure = builds_on()
-    courses = serves | {course_id for course_id, required in closure.items() if required & serves}
+    courses = set().union(*satisfied_by(serves, builds_on()).values())  # its courses and those that build on them
     grace = datetime.timedelta(days=portal_settings().grace_days)
     held = Certification.objects.valid_on(today, grace=grace).filter(participant=OuterRef("pk"), course_id__in=courses)
     booked = Booking.objects.filter(

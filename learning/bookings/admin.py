@@ -16,7 +16,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 
 from learning.bookings.models import RESULT_FIELDS, Booking, CourseDate, required_assessments, roster_fields
-from learning.bookings.roster_export import roster_csv
+from learning.bookings.roster_export import write_roster
 from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.services import (
     ResultsRefused,
@@ -29,6 +29,7 @@ from learning.bookings.services import (
 )
 from learning.bookings.sign_in_sheet import sign_in_sheet_pdf
 from learning.common.admin import RecordViewSet
+from learning.common.spreadsheets import csv_download
 
 
 class RosterColumn(Column):
@@ -215,8 +216,8 @@ def report_saved(request, *, changed: list[Booking], marked: list[Booking]) -> N
 def course_date_roster_csv_view(request, date_id):
     """The roster as a CSV file, for the training office's own records."""
     course_date = roster_course_date(request, date_id)
-    response = HttpResponse(roster_csv(course_date), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export_name(course_date)}-roster.csv"'
+    response = csv_download(f"{export_name(course_date)}-roster.csv")
+    write_roster(response, course_date)
     return response
 
 

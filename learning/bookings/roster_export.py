@@ -3,7 +3,6 @@ who they are and each result the course requires. A participant's own words (a n
 that no spreadsheet program runs them as a formula."""
 
 import csv
-import io
 from collections.abc import Callable
 
 from learning.bookings.models import Booking, CourseDate, PassFailAssessment, required_assessments
@@ -45,13 +44,10 @@ def roster_columns(course) -> list[Column]:
     return columns
 
 
-def roster_csv(course_date: CourseDate) -> str:
-    """The CSV text of the roster, a header row first. It starts with a byte-order mark because Excel reads a CSV
-    without one in the machine's legacy encoding, which garbles every accented name."""
+def write_roster(target, course_date: CourseDate) -> None:
+    """Writes the roster as CSV into `target` (a file or a csv_download response), a header row first."""
     columns = roster_columns(course_date.course)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(target)
     writer.writerow([heading for heading, _ in columns])
     for booking in confirmed_bookings(course_date).select_related("certification"):
         writer.writerow([csv_cell("" if (value := cell(booking)) is None else value) for _, cell in columns])
-    return "\ufeff" + buffer.getvalue()

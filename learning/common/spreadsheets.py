@@ -6,6 +6,9 @@ In CSV the cell gets a leading apostrophe, as OWASP advises, the one marker ever
 (what Excel records when someone types a leading apostrophe), so it stays text even when the cell is edited.
 """
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
 # `=`, `+`, `-` and `@` start a formula; a leading tab or carriage return hides one that follows.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -17,6 +20,17 @@ def starts_a_formula(value) -> bool:
 def csv_cell(value):
     """`value` as a CSV cell that no spreadsheet program evaluates."""
     return f"'{value}" if starts_a_formula(value) else value
+
+
+def csv_download(filename: str) -> HttpResponse:
+    """An empty CSV attachment to write into. It starts with a byte-order mark, because Excel reads a CSV without
+    one in the machine's legacy encoding, which garbles every accented name."""
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)},
+    )
+    response.write("\ufeff")
+    return response
 
 
 class FormulaSafeExportMixin:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from learning.accounts.models import User
 from learning.bookings.models import Booking
+from learning.bookings.selectors import upcoming_bookings
 from learning.catalogue.models import CoursePage
 from learning.catalogue.selectors import builds_on, satisfied_by
 from learning.organisations.compliance import MemberRow, check_requirement
@@ -147,6 +148,7 @@ class TeamRecords:
     for them), fetched together, and the rule that turns them into each member's row."""
 
     today: datetime.date
+    expiring: datetime.timedelta
     stands_for: dict[int, set[int]]
     certifications: dict[int, list[Certification]]
     bookings: dict[int, list[Booking]]
@@ -164,12 +166,11 @@ class TeamRecords:
                 certifications[certification.participant_id].append(certification)
             for booking in renewal_bookings(participant_ids, counted, today):
                 bookings[booking.participant_id].append(booking)
-        return cls(today, stands_for, dict(certifications), dict(bookings))
+        return cls(today, expiring_window(), stands_for, dict(certifications), dict(bookings))
 
     def row(self, person: User, organisation_ids: list[int], tree: OrganisationTree, required: dict) -> MemberRow:
         """The member's row: the courses required by any of their organisations, each checked once."""
         courses = {course.pk: course for pk in organisation_ids for course in required.get(pk, ())}
-        expiring = expiring_window()
         checks = [
             check_requirement(
                 course,
@@ -177,7 +178,7 @@ class TeamRecords:
                 bookings=self.bookings.get(person.pk, ()),
                 stands_for=self.stands_for[course.pk],
                 today=self.today,
-                expiring=expiring,
+                expiring=self.expiring,
             )
             for course in sorted(courses.values(), key=lambda course: course.code)
         ]
@@ -229,10 +230,5 @@ def member_record(scope, participant_id: int, *, today: datetime.date) -> Member
     expiring = expiring_window()
     for certification in certifications:
         certification.status = certification.status_on(today, expiring=expiring)
-    bookings = list(
-        Booking.objects.filter(participant_id=participant_id, course_date__ends_on__gte=today)
-        .exclude(status=Booking.CANCELLED)
-        .select_related("course_date__course")
-        .order_by("course_date__starts_on")
-    )
+    bookings = upcoming_bookings(team.rows[0].participant, today)
     return MemberRecord(row=team.rows[0], certifications=certifications, bookings=bookings)

@@ -10,10 +10,9 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -24,7 +23,7 @@ from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from learning.accounts.models import User
 from learning.catalogue.models import CoursePage
 from learning.common.admin import RecordViewSet
-from learning.common.spreadsheets import FormulaSafeExportMixin
+from learning.common.spreadsheets import FormulaSafeExportMixin, csv_download
 from learning.register.certification_import import write_rejected_rows, write_template
 from learning.register.import_runs import import_run_start
 from learning.register.models import (
@@ -310,17 +309,6 @@ def certification_import_template_view(request):
     course_code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
     response = csv_download("certifications-template.csv")
     write_template(response, course_code=course_code)
-    return response
-
-
-def csv_download(filename: str) -> HttpResponse:
-    """An empty CSV attachment to write into. It starts with a byte-order mark so that Excel reads accented names
-    as UTF-8; the import reads such a file as it is."""
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)},
-    )
-    response.write("\ufeff")
     return response
 
 
