@@ -14,12 +14,12 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import MediaContainer
 from wagtail.admin.ui.side_panels import StatusSidePanel
-from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, HistoryView, IndexView, UsageView
 
 from learning.accounts.models import User
 from learning.accounts.services import participant_create
-from learning.common.admin import RecordViewSet
+from learning.common.admin import RecordViewSet, YesNoColumn
 
 # Each is both a field of the form and the participant_create argument of the same name.
 DETAILS = [
@@ -167,7 +167,7 @@ class ParticipantViewSet(RecordViewSet):
         Column("last_name", label="Last name", sort_key="last_name"),
         Column("employer", label="Employer", sort_key="employer"),
         Column("registration_number", label="Registration number"),
-        BooleanColumn("wants_reminders", label="Wants reminders"),
+        YesNoColumn("wants_reminders", label="Wants reminders"),
     ]
     search_fields = ["email", "first_name", "last_name", "registration_number", "employer"]
     edit_handler = ObjectList(

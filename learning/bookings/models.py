@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Count, F, Q
 
 from learning.common.models import portal_settings
+from learning.common.words import long_date
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -54,7 +55,7 @@ class CourseDate(models.Model):
         indexes = [models.Index(fields=["course", "starts_on"], name="course_date_course_start")]
 
     def __str__(self):
-        return f"{self.course.code} {self.starts_on:%-d %b %Y} ({self.venue})"
+        return f"{self.course.code} {long_date(self.starts_on)} ({self.venue})"
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

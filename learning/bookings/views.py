@@ -11,6 +11,7 @@ from learning.bookings.calendar import booking_ics
 from learning.bookings.models import Booking, CourseDate
 from learning.bookings.selectors import renewal_gap
 from learning.bookings.services import BookingRefused, booking_cancel, booking_create
+from learning.common.words import long_date
 from learning.register.models import Certification
 from learning.register.services import prerequisites_check
 
@@ -81,7 +82,7 @@ def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefuse
     if check.met:
         return None
     return BookingRefused(
-        [f"{reason} (needed on {course_date.starts_on:%-d %B %Y}, the first day)" for reason in check.reasons],
+        [f"{reason} (needed on {long_date(course_date.starts_on)}, the first day)" for reason in check.reasons],
         courses_to_book=check.missing,
     )
 

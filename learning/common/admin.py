@@ -1,6 +1,7 @@
 """What the admin screens over the portal's own tables have in common (participants, course dates, certifications,
 continuing education, the reminder outbox and its settings)."""
 
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -22,3 +23,9 @@ class MenuGroup(ViewSetGroup):
     def __init__(self, label: str, icon: str, order: int, *viewsets):
         self.menu_label, self.menu_icon, self.menu_order, self.items = label, icon, order, viewsets
         super().__init__()
+
+
+class YesNoColumn(BooleanColumn):
+    """A tick or a cross that a screen reader reads as "Yes" or "No" (Wagtail's own cell says "True" or "False")."""
+
+    cell_template_name = "learning/admin/yes_no_cell.html"

@@ -19,6 +19,11 @@ def with_article(word: str) -> str:
     return f"{article(word)} {word}"
 
 
+def long_date(day) -> str:
+    """The one way a date is written in a sentence: "3 March 2027" (never 2027-03-03 beside it)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def plural(count: int, word: str) -> str:
     """ "1 minute", "15 minutes"."""
     return f"{count} {word}{'' if count == 1 else 's'}"

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from learning.catalogue.models import CoursePage
+from learning.common.words import long_date
 from learning.register.models import Certification
 
 # How often number generation retries when another process took the same next number at the same moment.
@@ -161,11 +162,11 @@ def missing_reason(prerequisite: CoursePage, held: list[Certification], on: date
     if in_force:
         latest = in_force[0]
         if latest.expires_on < on:
-            return f"{code} certification expired on {latest.expires_on.isoformat()}"
-        return f"{code} certification is only valid from {latest.issued_on.isoformat()}"
+            return f"{code} certification expired on {long_date(latest.expires_on)}"
+        return f"{code} certification is only valid from {long_date(latest.issued_on)}"
     if held:
         revoked = held[0]
         return (
-            f"{code} certification {revoked.number} was revoked on {timezone.localdate(revoked.revoked_at).isoformat()}"
+            f"{code} certification {revoked.number} was revoked on {long_date(timezone.localdate(revoked.revoked_at))}"
         )
     return f"no {code} certification"

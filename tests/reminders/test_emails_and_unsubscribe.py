@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from learning.common.words import long_date
 from learning.models import ContinuingEducationIndexPage, ContinuingEducationOfferPage
 from reminders.emails import compose_reminder_email, unsubscribe_token
 from reminders.models import Reminder, Suppression
@@ -102,7 +103,7 @@ def test_an_als2_holder_whose_als1_lapsed_is_warned(als1, als2):
 
     _, text, html = email_for(person)
 
-    expired = (TODAY - datetime.timedelta(days=10)).isoformat()
+    expired = long_date(TODAY - datetime.timedelta(days=10))
     warning = f"ALS1 certification expired on {expired}: you need a current ALS1 to book ALS2. Renew ALS1 first."
     assert warning in text and warning in html
 

@@ -62,6 +62,27 @@ def test_the_columns_and_filters_name_the_participant_in_the_third_person(admin_
     assert response.context["filters"].filters["wants_reminders"].label == "Wants reminders"
 
 
+def test_the_wants_reminders_tick_reads_yes_or_no_to_a_screen_reader(admin_client):
+    UserFactory(email="yes@example.com", wants_reminders=True)
+    UserFactory(email="no@example.com", wants_reminders=False)
+
+    html = admin_client.get("/admin/participants/?q=example.com").content.decode()
+    rows = {
+        email: row
+        for row in re.findall(r"<tr\b.*?</tr>", html, flags=re.S)
+        for email in re.findall(r"\w+@example\.com", row)
+    }
+
+    def spoken(row):
+        """What assistive technology reads of the last cell: hidden icons left out, screen-reader text kept."""
+        cell = re.findall(r"<td\b.*?</td>", row, flags=re.S)[-1]
+        return visible_text(re.sub(r'<svg\b[^>]*aria-hidden="true".*?</svg>', " ", cell, flags=re.S))
+
+    assert spoken(rows["yes@example.com"]) == "Yes"
+    assert spoken(rows["no@example.com"]) == "No"
+    assert "True" not in html and "False" not in html
+
+
 def test_the_form_labels_speak_of_the_participant_and_their_own_labels_stay_theirs(admin_client):
     fields = admin_client.get("/admin/participants/new/").context["form"].fields
 

@@ -20,6 +20,7 @@ from learning.bookings.services import (
     issue_plan,
     results_record,
 )
+from learning.common.words import long_date
 from learning.models import Booking, Certification, ContinuingEducationActivity, CourseDate
 from learning.register.models import RENEWED
 from learning.register.services import add_months, certification_revoke
@@ -173,10 +174,9 @@ def test_an_als1_expiring_before_the_first_day_is_refused_with_the_reason(als1, 
     with pytest.raises(BookingRefused) as refused:
         book(person, course_date)
 
-    first_day = f"{course_date.starts_on:%-d %B %Y}"
-    assert refused.value.reasons == [
-        f"ALS1 certification expired on {expiry.isoformat()} (needed on {first_day}, the first day)"
-    ]
+    first_day = long_date(course_date.starts_on)
+    reason = f"ALS1 certification expired on {long_date(expiry)} (needed on {first_day}, the first day)"
+    assert refused.value.reasons == [reason]
     assert refused.value.courses_to_book == [als1]
     assert not Booking.objects.exists()
 

@@ -198,7 +198,7 @@ def test_an_als1_that_expired_before_the_start_date_is_refused_with_its_date(als
     check = prerequisites_check(participant=person, course=als2, on=D(2026, 3, 3))
 
     assert not check.met
-    assert check.reasons == ["ALS1 certification expired on 2026-03-02"]
+    assert check.reasons == ["ALS1 certification expired on 2 March 2026"]
     assert check.missing == [als1]
 
 
@@ -221,7 +221,7 @@ def test_a_revoked_als1_is_refused_with_when(als1, als2):
 
     check = prerequisites_check(participant=person, course=als2, on=D(2026, 9, 1))
 
-    assert check.reasons == ["ALS1 certification ALS1-2025-000007 was revoked on 2026-02-03"]
+    assert check.reasons == ["ALS1 certification ALS1-2025-000007 was revoked on 3 February 2026"]
 
 
 def test_a_renewed_als1_counts_through_its_renewal(als1, als2):
