@@ -23,6 +23,7 @@ urlpatterns = [
     path("portal/continuing-education/new/", ce_views.submit_continuing_education, name="submit_ce"),
     path("portal/team/", organisation_views.team, name="team"),
     path("portal/team/export.csv", organisation_views.team_export, name="team_export"),
+    path("portal/team/export.xlsx", organisation_views.team_export_xlsx, name="team_export_xlsx"),
     path("portal/team/members/<int:participant_id>/", organisation_views.team_member, name="team_member"),
     path(
         "portal/organisations/<int:membership_id>/leave/",

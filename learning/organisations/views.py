@@ -1,20 +1,20 @@
 """My team: a manager's members with their compliance, its CSV export and a member's page, each starting from
 the one gate (learning.organisations.access); and a participant leaving an organisation."""
 
-import csv
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from learning.common.spreadsheets import csv_cell
+from learning.common.spreadsheets import csv_stream, xlsx_download
 from learning.organisations.access import team_scope_for
 from learning.organisations.compliance import TeamFilter, compliance_rates
 from learning.organisations.forms import TeamFilterForm
@@ -126,17 +126,28 @@ def export_lines(rows):
             ]
 
 
+def export_of(filtered: FilteredTeam) -> tuple[str, list[str], Iterable[list]]:
+    """Exactly the members the same filters show on My team, every page of them: a file name (without its
+    extension), the headings and the lines."""
+    return (
+        f"team-{filtered.today.isoformat()}",
+        EXPORT_HEADINGS,
+        export_lines(filtered.chosen.rows(filtered.members.rows)),
+    )
+
+
 @for_managers
 def team_export(request, filtered: FilteredTeam):
-    """The CSV of exactly the members the same filters show on My team, every page of them."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="team-{filtered.today.isoformat()}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_HEADINGS)
-    # Opened in a spreadsheet: a name that reads as a formula must stay text.
-    for line in export_lines(filtered.chosen.rows(filtered.members.rows)):
-        writer.writerow([csv_cell(cell) for cell in line])
-    return response
+    """The CSV, written as it is sent."""
+    name, headings, lines = export_of(filtered)
+    return csv_stream(f"{name}.csv", headings, lines)
+
+
+@for_managers
+def team_export_xlsx(request, filtered: FilteredTeam):
+    """The same as an Excel workbook."""
+    name, headings, lines = export_of(filtered)
+    return xlsx_download(f"{name}.xlsx", headings, lines)
 
 
 @login_required

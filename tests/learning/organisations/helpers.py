@@ -1,7 +1,11 @@
 """Helpers of the organisation tests: members, managers, requirements, certifications and bookings, around a
 fixed day."""
 
+import csv
 import datetime
+import io
+
+from openpyxl import load_workbook
 
 from learning.models import Booking
 from tests.factories import (
@@ -57,3 +61,20 @@ def book(person, course, *, starts_in: int, status=Booking.CONFIRMED, today=TODA
     """A place on a one-day date of `course` starting `starts_in` days after `today`."""
     course_date = make_course_date(course, starts_in_days=starts_in, today=today)
     return BookingFactory(course_date=course_date, participant=person, status=status)
+
+
+def exported_rows(response) -> list[list[str]]:
+    """The lines of an export, headings first, whether the CSV (streamed) or the Excel workbook; every cell as
+    text, as a spreadsheet shows it."""
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("text/csv"):
+        assert body.startswith("\ufeff".encode()), "Excel needs the byte-order mark to read UTF-8"
+        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(body), read_only=True).active
+    return [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def exported(response) -> list[dict]:
+    """The lines of an export as dictionaries by heading."""
+    headings, *lines = exported_rows(response)
+    return [dict(zip(headings, line, strict=True)) for line in lines]

@@ -2,15 +2,15 @@
 the filters; the compliance rate per course; the CSV of exactly the filtered list, safe to open in a spreadsheet;
 and a constant number of queries whatever the number of members."""
 
-import csv
 import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
-from tests.learning.organisations.helpers import book, certify, manager, member, require
+from tests.learning.organisations.helpers import book, certify, exported, manager, member, require
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def boss(client, emergency, als1, als2, today):
 
 
 def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return exported(response)
 
 
 def test_each_member_shows_status_expiry_days_left_and_booking(client, boss, emergency, als1, today):
@@ -89,6 +89,19 @@ def test_the_export_link_carries_the_filters(client, boss, emergency):
     html = client.get("/portal/team/?state=60&not_booked=on").content.decode()
 
     assert 'href="/portal/team/export.csv?state=60&amp;not_booked=on"' in html
+    assert 'href="/portal/team/export.xlsx?state=60&amp;not_booked=on"' in html
+
+
+def test_the_excel_export_holds_the_same_lines_as_the_csv(client, boss, emergency, als1, today):
+    nurse = member(emergency, first_name="Nia", last_name="Jones")
+    certify(nurse, als1, expires_in=25, today=today)
+    other = member(emergency, first_name="Ola", last_name="Berg")
+
+    csv_lines = rows_of(client.get("/portal/team/export.csv?state=non_compliant"))
+    xlsx_lines = rows_of(client.get("/portal/team/export.xlsx?state=non_compliant"))
+
+    assert xlsx_lines == csv_lines
+    assert {line["Email"] for line in xlsx_lines} == {nurse.email, other.email}
 
 
 def test_the_export_writes_no_formula(client, boss, emergency):
@@ -98,6 +111,17 @@ def test_the_export_writes_no_formula(client, boss, emergency):
 
     assert row["First name"] == '\'=HYPERLINK("http://evil.example")'
     assert row["Last name"] == "'@SUM(A1)"
+
+
+def test_the_excel_export_keeps_a_formula_as_text(client, boss, emergency):
+    member(emergency, first_name='=HYPERLINK("http://evil.example")')
+
+    body = b"".join(client.get("/portal/team/export.xlsx").streaming_content)
+    sheet = load_workbook(io.BytesIO(body)).active
+    [cell] = [row[1] for row in sheet.iter_rows(min_row=2) if row[4].value == "ALS1"]
+
+    assert cell.value == '=HYPERLINK("http://evil.example")'
+    assert cell.data_type == "s" and cell.quotePrefix
 
 
 def test_the_export_lists_a_member_with_nothing_required_once(client, trust, emergency, als1, today):
@@ -142,7 +166,10 @@ def add_members(emergency, course, today, count):
             certify(person, course, expires_in=-20, today=today)
 
 
-@pytest.mark.parametrize("url", ["/portal/team/", "/portal/team/export.csv", "/portal/team/?state=30&not_booked=on"])
+@pytest.mark.parametrize(
+    "url",
+    ["/portal/team/", "/portal/team/export.csv", "/portal/team/export.xlsx", "/portal/team/?state=30&not_booked=on"],
+)
 def test_the_team_runs_a_constant_number_of_queries(client, boss, emergency, als1, today, url):
     add_members(emergency, als1, today, 2)
     query_count(client, url)  # the first request also fills caches (content types, site root)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from learning.models import ManagerRole
 from tests.factories import ContinuingEducationActivityFactory, UserFactory
-from tests.learning.organisations.helpers import certify, manager, member, require
+from tests.learning.organisations.helpers import certify, exported_rows, manager, member, require
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def sign_in(client, viewers, viewer):
         client.force_login(viewers[viewer])
 
 
-@pytest.mark.parametrize("url", ["/portal/team/", "/portal/team/export.csv"])
+@pytest.mark.parametrize("url", ["/portal/team/", "/portal/team/export.csv", "/portal/team/export.xlsx"])
 @pytest.mark.parametrize("viewer", [*SEES, "anonymous"])
 def test_my_team_and_its_export_hold_exactly_the_members_the_viewer_manages(client, world, viewer, url):
     people, viewers = world
@@ -63,7 +63,7 @@ def test_my_team_and_its_export_hold_exactly_the_members_the_viewer_manages(clie
     if viewer == "anonymous":
         assert response.status_code == 302 and response.url.startswith("/accounts/login/")
         return
-    body = response.content.decode()
+    body = response.content.decode() if not response.streaming else str(exported_rows(response))
     assert {name for name, person in people.items() if person.email in body} == SEES[viewer]
     assert response.status_code == (200 if SEES[viewer] else 403)
 
@@ -97,7 +97,12 @@ def test_the_team_pages_are_private_and_never_stored(client, world):
     people, viewers = world
     client.force_login(viewers["trust manager"])
 
-    for url in ("/portal/team/", "/portal/team/export.csv", f"/portal/team/members/{people['in_trust'].pk}/"):
+    for url in (
+        "/portal/team/",
+        "/portal/team/export.csv",
+        "/portal/team/export.xlsx",
+        f"/portal/team/members/{people['in_trust'].pk}/",
+    ):
         cache_control = client.get(url)["Cache-Control"]
         assert "private" in cache_control and "no-store" in cache_control
 
