@@ -7,6 +7,7 @@ day and expiring on or after it, for the course or for a course that builds on i
 dashboard. A member who met it once and does not now has "lapsed"; one who never did is "never certified"."""
 
 import datetime
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -184,3 +185,58 @@ def compliance_rates(rows: list[MemberRow], courses: list[CoursePage]) -> list[C
             rate.required += 1
             rate.compliant += check.compliant
     return [rate for rate in rates.values() if rate.required]
+
+
+TREND_MONTHS = 12
+
+
+def trend_days(today: datetime.date) -> list[datetime.date]:
+    """The days the trend is read on: the last day of each of the eleven months before this one, then `today`."""
+    days, first = [today], today.replace(day=1)
+    for _ in range(TREND_MONTHS - 1):
+        last = first - datetime.timedelta(days=1)
+        days.append(last)
+        first = last.replace(day=1)
+    return days[::-1]
+
+
+@dataclass
+class CourseTrend:
+    """A course's compliance rate on each of `days`: of the members it is required of today, how many held it
+    then. A revoked certification never counts, as on the register."""
+
+    course: CoursePage
+    days: list[datetime.date]
+    required: int
+    compliant: list[int]
+
+    @property
+    def points(self) -> list[tuple[datetime.date, int]]:
+        return [
+            (day, round(100 * held / self.required) if self.required else 100)
+            for day, held in zip(self.days, self.compliant, strict=True)
+        ]
+
+
+def compliance_trend(
+    rows: list[MemberRow], courses: list[CoursePage], *, certifications: dict, stands_for: dict, today: datetime.date
+) -> list[CourseTrend]:
+    """Each course's trend over the last twelve months for the members in `rows`, from their certifications
+    (participant id -> certifications loaded with the team). Each certification marks the days it covers by two
+    binary searches, so the cost follows the certifications, not members x days."""
+    days = trend_days(today)
+    trends = {course.pk: CourseTrend(course, days, 0, [0] * len(days)) for course in courses}
+    for row in rows:
+        held = certifications.get(row.pk, ())
+        for check in row.checks:
+            trend = trends[check.course.pk]
+            trend.required += 1
+            covered = set()
+            for certification in held:
+                if certification.course_id in stands_for[check.course.pk] and certification.revoked_at is None:
+                    covered.update(
+                        range(bisect_left(days, certification.issued_on), bisect_right(days, certification.expires_on))
+                    )
+            for index in covered:
+                trend.compliant[index] += 1
+    return [trend for trend in trends.values() if trend.required]

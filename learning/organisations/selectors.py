@@ -14,7 +14,7 @@ from learning.bookings.models import Booking
 from learning.bookings.selectors import upcoming_bookings
 from learning.catalogue.models import CoursePage
 from learning.catalogue.selectors import builds_on, satisfied_by
-from learning.organisations.compliance import MemberRow, check_requirement
+from learning.organisations.compliance import CourseTrend, MemberRow, check_requirement, compliance_trend
 from learning.organisations.models import Membership, Organisation, RequiredCourse
 from learning.register.models import Certification, expiring_window
 
@@ -94,6 +94,19 @@ class Team:
     rows: list[MemberRow]
     courses: list[CoursePage]
     organisation_paths: dict[int, str] = field(default_factory=dict)  # the scope's organisations, by path
+    records: "TeamRecords | None" = None
+
+    def trend(self, rows: list[MemberRow], today: datetime.date) -> list[CourseTrend]:
+        """The compliance trend of `rows` (some of this team's), from the certifications already loaded."""
+        if self.records is None:
+            return []
+        return compliance_trend(
+            rows,
+            self.courses,
+            certifications=self.records.certifications,
+            stands_for=self.records.stands_for,
+            today=today,
+        )
 
 
 def team_of(scope, *, today: datetime.date, participant_id: int | None = None) -> Team:
@@ -121,6 +134,7 @@ def team_of(scope, *, today: datetime.date, participant_id: int | None = None) -
         rows=rows,
         courses=sorted(courses.values(), key=lambda course: course.code),
         organisation_paths=dict(sorted(paths.items(), key=lambda item: item[1].casefold())),
+        records=records,
     )
 
 

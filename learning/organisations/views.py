@@ -81,6 +81,7 @@ def team(request, filtered: FilteredTeam):
             "count": len(rows),
             "courses": courses,
             "rates": compliance_rates(in_organisation, members.courses),
+            "trends": members.trend(in_organisation, today),
             "query": query.urlencode(),
             "today": today,
         },

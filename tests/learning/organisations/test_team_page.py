@@ -2,6 +2,7 @@
 the filters; the compliance rate per course; the CSV of exactly the filtered list, safe to open in a spreadsheet;
 and a constant number of queries whatever the number of members."""
 
+import datetime
 import io
 
 import pytest
@@ -192,3 +193,37 @@ def test_the_page_shows_members_a_page_at_a_time_and_the_export_holds_them_all(c
     assert 'href="?state=non_compliant&amp;page=2">Next</a>' in first
     assert "Cole" in second and "Page 2 of 2" in second
     assert len(rows_of(client.get("/portal/team/export.csv?state=non_compliant"))) == 6  # 3 members x 2 courses
+
+
+def test_the_trend_shows_each_course_at_the_end_of_each_of_the_last_twelve_months(client, boss, emergency, als1, today):
+    renewed = member(emergency)
+    certify(renewed, als1, expires_in=200, issued_days_before=1000, today=today)  # held all year
+    newcomer = member(emergency)
+    certify(newcomer, als1, expires_in=1000, issued_days_before=1000, today=today)  # certified today
+    member(emergency)  # never certified
+
+    response = client.get(f"/portal/team/?course={als1.pk}")
+
+    [trend] = response.context["trends"]
+    assert [day for day, _ in trend.points][-1] == today
+    assert len(trend.points) == 12 and trend.points[0][0] < today.replace(day=1) - datetime.timedelta(days=300)
+    assert [percent for _, percent in trend.points] == [33] * 11 + [67]
+    html = response.content.decode()
+    assert 'data-testid="trend-line-ALS1"' in html and "<td>67%</td>" in html
+
+
+def test_a_revoked_certification_never_counts_in_the_trend(client, boss, emergency, als1, today):
+    nurse = member(emergency)
+    certify(
+        nurse,
+        als1,
+        expires_in=200,
+        issued_days_before=1000,
+        today=today,
+        revoked_at=timezone.now(),
+        revoked_reason="Issued in error",
+    )
+
+    [trend] = client.get(f"/portal/team/?course={als1.pk}").context["trends"]
+
+    assert {percent for _, percent in trend.points} == {0}
