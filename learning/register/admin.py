@@ -22,7 +22,7 @@ from wagtail.admin.views.generic import CreateView, EditView, IndexView
 
 from learning.accounts.models import User
 from learning.catalogue.models import CoursePage
-from learning.common.admin import RecordViewSet
+from learning.common.admin import RecordViewSet, TableByTableSearchMixin
 from learning.common.spreadsheets import FormulaSafeExportMixin, csv_download
 from learning.register.certification_import import write_rejected_rows, write_template
 from learning.register.import_runs import import_run_start
@@ -73,7 +73,7 @@ class StatusColumn(Column):
     cell_template_name = "learning/admin/status_cell.html"
 
 
-class CertificationIndexView(FormulaSafeExportMixin, IndexView):
+class CertificationIndexView(TableByTableSearchMixin, FormulaSafeExportMixin, IndexView):
     default_ordering = "expires_on"
     list_export = [
         "number",
