@@ -29,6 +29,25 @@ class Standing(models.TextChoices):
 COMPLIANT = (Standing.CURRENT, Standing.EXPIRING)
 
 
+@dataclass(slots=True)
+class HeldCertification:
+    """A certification as the team reads hold it: the few fields they need, read as plain values, because a
+    trust's tens of thousands of certifications as model instances cost more than the rest of the page.
+    `is_valid_on` and `days_left` are the register's own rules (learning.register.models.Certification)."""
+
+    pk: int
+    participant_id: int
+    course_id: int
+    number: str
+    issued_on: datetime.date
+    expires_on: datetime.date
+    revoked_at: datetime.datetime | None
+    course: CoursePage | None = None
+
+    is_valid_on = Certification.is_valid_on
+    days_left = Certification.days_left
+
+
 @dataclass
 class RequirementCheck:
     """A member's standing on one required course: the certification that meets it (or the last that did), and
@@ -36,7 +55,7 @@ class RequirementCheck:
 
     course: CoursePage
     standing: str
-    certification: Certification | None
+    certification: HeldCertification | None
     booking: Booking | None
     today: datetime.date
 
@@ -65,7 +84,7 @@ class RequirementCheck:
 def check_requirement(
     course: CoursePage,
     *,
-    certifications: Iterable[Certification],
+    certifications: Iterable[HeldCertification],
     bookings: Iterable[Booking],
     stands_for: set[int],
     today: datetime.date,

@@ -14,7 +14,13 @@ from learning.bookings.models import Booking
 from learning.bookings.selectors import upcoming_bookings
 from learning.catalogue.models import CoursePage
 from learning.catalogue.selectors import builds_on, satisfied_by
-from learning.organisations.compliance import CourseTrend, MemberRow, check_requirement, compliance_trend
+from learning.organisations.compliance import (
+    CourseTrend,
+    HeldCertification,
+    MemberRow,
+    check_requirement,
+    compliance_trend,
+)
 from learning.organisations.models import Membership, Organisation, RequiredCourse
 from learning.register.models import Certification, expiring_window
 
@@ -164,21 +170,26 @@ class TeamRecords:
     today: datetime.date
     expiring: datetime.timedelta
     stands_for: dict[int, set[int]]
-    certifications: dict[int, list[Certification]]
+    certifications: dict[int, list[HeldCertification]]
     bookings: dict[int, list[Booking]]
+    paths: dict[int, str] = field(default_factory=dict)  # each organisation's path, worked out once
 
     @classmethod
     def load(cls, participant_ids, course_ids: set[int], today: datetime.date) -> "TeamRecords":
-        """`participant_ids` is a query of the members' ids, run inside the two queries rather than listed."""
+        """`participant_ids` is a query of the members' ids, run inside the queries rather than listed."""
         stands_for = satisfied_by(course_ids, builds_on()) if course_ids else {}
         counted = {pk for pks in stands_for.values() for pk in pks}
         certifications, bookings = defaultdict(list), defaultdict(list)
         if counted:
-            for certification in Certification.objects.filter(
+            courses = CoursePage.objects.in_bulk(counted)
+            for values in Certification.objects.filter(
                 participant_id__in=participant_ids, course_id__in=counted
-            ).only("participant_id", "course_id", "number", "issued_on", "expires_on", "revoked_at", "course__code"):
-                certifications[certification.participant_id].append(certification)
+            ).values_list(*HELD_FIELDS):
+                held = HeldCertification(*values)
+                held.course = courses.get(held.course_id)
+                certifications[held.participant_id].append(held)
             for booking in renewal_bookings(participant_ids, counted, today):
+                booking.course_date.course = courses[booking.course_date.course_id]
                 bookings[booking.participant_id].append(booking)
         return cls(today, expiring_window(), stands_for, dict(certifications), dict(bookings))
 
@@ -196,8 +207,16 @@ class TeamRecords:
             )
             for course in sorted(courses.values(), key=lambda course: course.code)
         ]
-        paths = [tree.path(pk) for pk in organisation_ids]
+        paths = [self.path(tree, pk) for pk in organisation_ids]
         return MemberRow(participant=person, organisation_ids=organisation_ids, organisations=paths, checks=checks)
+
+    def path(self, tree: OrganisationTree, pk: int) -> str:
+        if pk not in self.paths:
+            self.paths[pk] = tree.path(pk)
+        return self.paths[pk]
+
+
+HELD_FIELDS = ("pk", "participant_id", "course_id", "number", "issued_on", "expires_on", "revoked_at")
 
 
 def renewal_bookings(participant_ids, course_ids: set[int], today: datetime.date):
@@ -207,7 +226,7 @@ def renewal_bookings(participant_ids, course_ids: set[int], today: datetime.date
             participant_id__in=participant_ids, course_date__course_id__in=course_ids, course_date__ends_on__gte=today
         )
         .exclude(status=Booking.CANCELLED)
-        .select_related("course_date__course")
+        .select_related("course_date")
         .only(
             "participant_id",
             "status",
@@ -215,7 +234,6 @@ def renewal_bookings(participant_ids, course_ids: set[int], today: datetime.date
             "course_date__ends_on",
             "course_date__venue",
             "course_date__course_id",
-            "course_date__course__code",
         )
         .order_by("course_date__starts_on", "pk")
     )
