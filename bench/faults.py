@@ -47,10 +47,12 @@ from collections.abc import Callable
 from email.utils import parseaddr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import scratch_database  # noqa: E402
 
 WORKERS = 3
 # The short timeouts of the bench (real settings, passed to every process).
@@ -675,17 +677,6 @@ SCENARIOS = [
 
 
 # --- Set-up and summary --------------------------------------------------------------------------------------------
-
-
-def scratch_database(server_url: str, name: str, create: bool) -> str:
-    import psycopg
-
-    maintenance = urlunparse(urlparse(server_url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        if create:
-            connection.execute(f"CREATE DATABASE {name}")
-    return urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
 
 
 def print_summary(outcomes: list[Outcome], period: float) -> None:

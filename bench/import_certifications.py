@@ -16,27 +16,13 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import scratch_database  # noqa: E402
+
 SCRATCH = "resus_bench"
-
-
-def scratch_database(server_url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")
-        connection.execute(f"CREATE DATABASE {SCRATCH}")
-    return urlunparse(urlparse(server_url)._replace(path=f"/{SCRATCH}"))
-
-
-def drop_scratch(server_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
 
 
 def generate(path: Path, rows: int, prefix: str) -> None:
@@ -68,7 +54,7 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
-    os.environ["DATABASE_URL"] = scratch_database(server_url)
+    os.environ["DATABASE_URL"] = scratch_database(server_url, SCRATCH, create=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     # As in production: with DEBUG on, Django would keep every query's SQL in memory and distort the figures.
     os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 50, "ALLOWED_HOSTS": "localhost"})
@@ -114,7 +100,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop_scratch(server_url)
+        scratch_database(server_url, SCRATCH, create=False)
 
 
 if __name__ == "__main__":

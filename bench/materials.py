@@ -15,22 +15,15 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.scratch import scratch_database  # noqa: E402
+
 SCRATCH = "resus_bench_materials"
-
-
-def scratch_database(server_url: str, create: bool) -> str:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        if create:
-            connection.execute(f"CREATE DATABASE {SCRATCH}")
-    return urlunparse(urlparse(server_url)._replace(path=f"/{SCRATCH}"))
 
 
 def signed_in_session(base: str) -> requests.Session:
@@ -78,7 +71,7 @@ def main() -> None:
             "AXES_ENABLED": "false",
         }
         if server_url.startswith("postgres"):
-            env["DATABASE_URL"] = scratch_database(server_url, create=True)
+            env["DATABASE_URL"] = scratch_database(server_url, SCRATCH, create=True)
         else:
             env.pop("DATABASE_URL", None)
         python = sys.executable
@@ -118,7 +111,6 @@ def main() -> None:
                     break
                 except requests.RequestException:
                     time.sleep(0.2)
-            sys.path.insert(0, str(ROOT))
             os.environ.update(env)
             os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
             import django
@@ -137,7 +129,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=20)
             if server_url.startswith("postgres"):
-                scratch_database(server_url, create=False)
+                scratch_database(server_url, SCRATCH, create=False)
 
 
 if __name__ == "__main__":
