@@ -592,7 +592,8 @@ def second_certification_in_flight(bench: Bench, name: str) -> Outcome:
     from django.utils import timezone
 
     from learning.models import Certification
-    from reminders.delivery import TransientSendError, deliver_to_participant
+    from reminders.delivery import deliver_to_participant
+    from reminders.outbox import TransientSendError
     from reminders.scan import scan
     from reminders.tasks import send_participant_reminders
 

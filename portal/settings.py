@@ -249,6 +249,8 @@ BOOKING_CANCELLATION_CUTOFF_DAYS = env_int("BOOKING_CANCELLATION_CUTOFF_DAYS", 7
 VERIFY_RATE_PER_MINUTE = env_int("VERIFY_RATE_PER_MINUTE", 20)
 # The most credits one continuing-education activity may claim.
 CE_MAX_CREDITS_PER_ACTIVITY = env_int("CE_MAX_CREDITS_PER_ACTIVITY", 50)
+# Managers get their digest of who needs action once every this many days (7: weekly, on Mondays).
+MANAGER_DIGEST_DAYS = env_int("MANAGER_DIGEST_DAYS", 7)
 
 # --- Course import (import_hugo) ----------------------------------------------------------------------
 
@@ -406,6 +408,12 @@ CELERY_BEAT_SCHEDULE = {
     "publish-scheduled": {"task": "home.tasks.publish_scheduled", "schedule": timedelta(minutes=5)},
     "daily-reminders": {
         "task": "reminders.tasks.daily_reminders",
+        "schedule": crontab(hour=_send_hour, minute=_send_minute),
+    },
+    # Each manager's digest, once a period (Settings > Portal settings): every day's run sends the period's
+    # digests that are not sent yet, so a missed day is caught up the next.
+    "manager-digests": {
+        "task": "reminders.tasks.manager_digests",
         "schedule": crontab(hour=_send_hour, minute=_send_minute),
     },
     "drain-reminders": {

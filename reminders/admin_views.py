@@ -1,5 +1,6 @@
 """The reminder pipeline in the Wagtail admin: the outbox with filters, each reminder's email as sent, re-queueing
-failed ones, the suppression list, the editable stages, and a dashboard panel of the last 30 days."""
+failed ones, the managers' digests, the suppression list, the editable stages, and a dashboard panel of the last 30
+days."""
 
 import datetime
 
@@ -20,7 +21,7 @@ from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.models import CoursePage
 from reminders.emails import email_as_sent
-from reminders.models import Reminder, ReminderStage, Suppression
+from reminders.models import ManagerDigest, Reminder, ReminderStage, Suppression
 from reminders.scan import local_today
 
 
@@ -116,6 +117,32 @@ def reminder_requeue_view(request, reminder_id):
         send_participant_reminders.delay_on_commit(reminder.certification.participant_id)
         messages.success(request, f"Re-queued: {reminder}.")
     return redirect("reminders_outbox:index")
+
+
+class ManagerDigestViewSet(RecordViewSet):
+    """The managers' digests in the outbox: one row per manager and period, with its status and (inspect) its
+    story; a period in which nobody needed action shows as skipped."""
+
+    model = ManagerDigest
+    icon = "group"
+    menu_label = "Manager digests"
+    inspect_view_enabled = True
+    list_display = [
+        Column("period_start", label="Period from", sort_key="period_start"),
+        Column("manager", accessor="manager.email", label="Manager"),
+        "status",
+        Column("members_listed", label="Members listed"),
+        "attempts",
+        Column("skipped_reason", label="Why skipped"),
+        Column("last_error", label="Last error"),
+    ]
+    list_filter = ["status", "period_start"]
+
+    def get_queryset(self, request):
+        return ManagerDigest.objects.select_related("manager")
+
+    search_fields = ["manager__email", "message_id"]
+    form_fields = ["status"]
 
 
 class SuppressionViewSet(RecordViewSet):

@@ -17,9 +17,18 @@ from learning.models import ContinuingEducationIndexPage, CourseDate, User
 from learning.register.services import prerequisites_check
 from reminders.models import Reminder
 
-# One salt per kind of email, so that a reminder's link can only stop reminders and an update's only updates.
-UNSUBSCRIBE_SALTS = {"reminders": "reminders.unsubscribe", "guideline_updates": "reminders.unsubscribe.guidelines"}
-UNSUBSCRIBE_ROUTES = {"reminders": "reminders_unsubscribe", "guideline_updates": "guideline_updates_unsubscribe"}
+# One salt per kind of email, so that a reminder's link can only stop reminders, an update's only updates and a
+# manager's digest only digests.
+UNSUBSCRIBE_SALTS = {
+    "reminders": "reminders.unsubscribe",
+    "guideline_updates": "reminders.unsubscribe.guidelines",
+    "manager_digests": "reminders.unsubscribe.manager_digests",
+}
+UNSUBSCRIBE_ROUTES = {
+    "reminders": "reminders_unsubscribe",
+    "guideline_updates": "guideline_updates_unsubscribe",
+    "manager_digests": "manager_digests_unsubscribe",
+}
 
 
 def unsubscribe_token(user: User, topic: str = "reminders") -> str:

@@ -13,7 +13,7 @@ import requests
 from anymail.utils import get_anymail_setting
 from django.conf import settings
 
-from reminders.models import Reminder
+from reminders.models import OUTBOX_MODELS, OutboxRow
 
 logger = logging.getLogger(__name__)
 
@@ -24,22 +24,24 @@ SEARCH_LIMIT = 20
 SEARCH_SECONDS = 20
 
 
-def uncertain_emails(limit: int = SEARCH_LIMIT) -> list[list[int]]:
-    """The uncertain rows grouped as they were sent (one email per participant per attempt), newest first."""
-    rows = (
-        Reminder.objects.filter(status=Reminder.UNCERTAIN)
-        .order_by("-claimed_at", "certification__participant_id", "pk")
-        .values_list("claimed_at", "certification__participant_id", "pk")
-    )
+def uncertain_emails(limit: int = SEARCH_LIMIT) -> list[tuple[type[OutboxRow], list[int]]]:
+    """The uncertain rows of every kind grouped as they were sent (one email per recipient per attempt), newest
+    first within each kind."""
     emails = []
-    for _, group in groupby(rows.iterator(), key=lambda row: row[:2]):
-        emails.append([pk for _, _, pk in group])
-        if len(emails) == limit:
-            break
+    for model in OUTBOX_MODELS:
+        rows = (
+            model.objects.filter(status=model.UNCERTAIN)
+            .order_by("-claimed_at", model.recipient_field, "pk")
+            .values_list("claimed_at", model.recipient_field, "pk")
+        )
+        for _, group in groupby(rows.iterator(), key=lambda row: row[:2]):
+            emails.append((model, [pk for _, _, pk in group]))
+            if len(emails) == limit:
+                return emails
     return emails
 
 
-def postmark_accepted(reminder_ids: list[int]) -> str:
+def postmark_accepted(model: type[OutboxRow], ids: list[int]) -> str:
     """The MessageID under which Postmark accepted the email carrying these rows, or "" when it has none."""
     base = get_anymail_setting("api_url", esp_name="postmark", default=POSTMARK_API_URL)
     token = get_anymail_setting("server_token", esp_name="postmark")
@@ -48,7 +50,7 @@ def postmark_accepted(reminder_ids: list[int]) -> str:
         timeout = min(timeout, SEARCH_SECONDS)
     response = requests.get(
         base.rstrip("/") + "/messages/outbound",
-        params={"count": 1, "offset": 0, "metadata_reminders": ",".join(str(pk) for pk in reminder_ids)},
+        params={"count": 1, "offset": 0, f"metadata_{model.metadata_key}": ",".join(str(pk) for pk in ids)},
         headers={"Accept": "application/json", "X-Postmark-Server-Token": token},
         timeout=timeout,
     )
@@ -60,20 +62,20 @@ def postmark_accepted(reminder_ids: list[int]) -> str:
     return str(messages[0].get("MessageID", ""))
 
 
-def accepted_uncertain_emails() -> list[tuple[list[int], str]]:
-    """(row ids, ESP message id) of each uncertain email the ESP confirms it accepted."""
+def accepted_uncertain_emails() -> list[tuple[type[OutboxRow], list[int], str]]:
+    """(kind of row, row ids, ESP message id) of each uncertain email the ESP confirms it accepted."""
     if settings.EMAIL_ESP != "postmark":
         return []
     found = []
     deadline = time.monotonic() + SEARCH_SECONDS
-    for ids in uncertain_emails():
+    for model, ids in uncertain_emails():
         if time.monotonic() > deadline:
             break
         try:
-            message_id = postmark_accepted(ids)
+            message_id = postmark_accepted(model, ids)
         except Exception as error:  # whatever the ESP or its settings do, the drain goes on
-            logger.info("could not ask Postmark about reminders %s: %s", ids, error)
+            logger.info("could not ask Postmark about %s %s: %s", model.metadata_key, ids, error)
             break  # ask again next run
         if message_id:
-            found.append((ids, message_id))
+            found.append((model, ids, message_id))
     return found

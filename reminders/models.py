@@ -1,5 +1,6 @@
 """The reminder pipeline's data: the stages administrators edit, the outbox (one row per certification and
-stage), the ESP's tracking events, and the addresses that must get no more reminders."""
+stage, and one per manager and period for the managers' digests), the ESP's tracking events, and the addresses
+that must get no more reminders."""
 
 from django.db import models
 from django.db.models import Q, Value
@@ -33,12 +34,17 @@ class ReminderStage(models.Model):
         return self.days_from_expiry > 0
 
 
-class Reminder(models.Model):
-    """One row per (certification, stage): the outbox. Its status, not a task, decides whether an email goes.
+class OutboxRow(models.Model):
+    """A row of the outbox: one email to send, its status and its story. Its status, not a task, decides whether an
+    email goes; reminders.outbox delivers every kind of row the same way (claim, send once, retry, settle).
 
     "Uncertain" is a send that may have reached the ESP (the ESP did not answer in time, or the worker died while
     sending): it is never silently sent again. A tracking event that names the row settles it; with no evidence
-    after REMINDER_UNCERTAIN_WAIT it gets one more attempt (`retried_uncertain`)."""
+    after REMINDER_UNCERTAIN_WAIT it gets one more attempt (`retried_uncertain`).
+
+    Each kind says who its recipient is (`recipient_field`, the path of the recipient's user id), the anymail
+    metadata key naming its rows in a message (`metadata_key`, also the TrackingEvent column `<key>_ids` keeps),
+    and the first word of its Message-IDs."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -59,12 +65,13 @@ class Reminder(models.Model):
         Status.DELIVERED,
     )
     BOUNCED, COMPLAINED, FAILED, SKIPPED = Status.BOUNCED, Status.COMPLAINED, Status.FAILED, Status.SKIPPED
-    # Rows whose email may be with the participant, or on its way: a participant with one of these claimed today
-    # gets no second email that day.
+    # Rows whose email may be with the recipient, or on its way.
     EMAILED = (SENDING, UNCERTAIN, SENT, DELIVERED, BOUNCED, COMPLAINED)
 
-    certification = models.ForeignKey("learning.Certification", on_delete=models.CASCADE, related_name="reminders")
-    stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
+    recipient_field = ""
+    metadata_key = ""
+    message_id_word = ""
+
     due_on = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -81,6 +88,21 @@ class Reminder(models.Model):
     retried_uncertain = models.BooleanField(default=False)
     # What happened to it, a line per event, for the administrator (the outbox shows it).
     story = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(OutboxRow):
+    """One row per (certification, stage): a participant's reminder. A participant with one of these claimed
+    today (status in EMAILED) gets no second reminder email that day."""
+
+    recipient_field = "certification__participant_id"
+    metadata_key = "reminders"
+    message_id_word = "reminder"
+
+    certification = models.ForeignKey("learning.Certification", on_delete=models.CASCADE, related_name="reminders")
+    stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,6 +120,40 @@ class Reminder(models.Model):
         return f"{self.stage} for {self.certification}"
 
 
+class ManagerDigest(OutboxRow):
+    """One row per (manager, period): the email that lists a manager's members who need action (reminders.digests).
+    A period with nobody to list ends "skipped", so a manager gets at most one digest a period whatever happens
+    twice. Its times are written by the runs that create and send it (their `now`), never by the clock."""
+
+    recipient_field = "manager_id"
+    metadata_key = "digests"
+    message_id_word = "digest"
+
+    manager = models.ForeignKey("learning.User", on_delete=models.CASCADE, related_name="manager_digests")
+    period_start = models.DateField(help_text="The first day of the period the digest is for.")
+    members_listed = models.PositiveIntegerField(default=0, help_text="How many members the email listed.")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-period_start", "pk"]
+        verbose_name = "manager digest"
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "period_start"], name="manager_digest_once_per_period"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="digest_status_due"),
+            models.Index(fields=["status", "claimed_at"], name="digest_status_claimed"),
+        ]
+
+    def __str__(self):
+        return f"Digest of {self.period_start:%-d %b %Y} for {self.manager}"
+
+
+# Every kind of row in the outbox: what the drain, the tracking events and the ESP search go through.
+OUTBOX_MODELS = (Reminder, ManagerDigest)
+
+
 class TrackingEvent(models.Model):
     """An ESP tracking event, recorded once: a redelivered webhook with the same id changes nothing. An event that
     matches no reminder yet (its message id is not recorded yet) waits, unapplied, and is applied when it is."""
@@ -107,8 +163,10 @@ class TrackingEvent(models.Model):
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
     recipient = models.EmailField(blank=True)
     description = models.CharField(max_length=255, blank=True)
-    # The outbox rows the message carried in its metadata (comma-separated ids), when the ESP reports them.
+    # The outbox rows the message carried in its metadata (comma-separated ids), when the ESP reports them: a
+    # column per kind of row, named after its metadata key.
     reminder_ids = models.CharField(max_length=255, blank=True)
+    digest_ids = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
@@ -127,7 +185,8 @@ class SuppressionQuerySet(models.QuerySet):
 
 class Suppression(models.Model):
     """An address that gets no more reminders: the participant unsubscribed, or the ESP reported a hard bounce
-    or a complaint. An administrator may remove it (e.g. after the participant fixed their mailbox)."""
+    or a complaint (which stops managers' digests to it too; unsubscribing from reminders does not). An
+    administrator may remove it (e.g. after the participant fixed their mailbox)."""
 
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"

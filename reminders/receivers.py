@@ -3,6 +3,7 @@ the functions the tasks call, so that the tasks can import those functions witho
 
 from learning.materials.models import GuidelineUpdatePage
 from reminders.guideline_notifications import is_first_publication
+from reminders.models import ManagerDigest, Reminder
 from reminders.tasks import notify_guideline_update_task, process_tracking_event
 from reminders.tracking import STATUS_FOR_EVENT, event_key, is_soft_bounce, reminder_ids_from
 
@@ -18,7 +19,8 @@ def on_tracking(sender, event, esp_name, **kwargs):
         event.message_id or "",
         (event.recipient or "").lower(),
         (event.description or "")[:255],
-        reminder_ids_from(metadata.get("reminders", "")),
+        reminder_ids_from(metadata.get(Reminder.metadata_key, "")),
+        reminder_ids_from(metadata.get(ManagerDigest.metadata_key, "")),
     )
 
 

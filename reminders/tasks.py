@@ -1,15 +1,18 @@
 """Celery tasks of the reminder pipeline: each takes ids, calls one function, and decides retries.
 
-Beat runs `daily_reminders` once a day (the scan) and `drain_outbox` every REMINDER_DRAIN_MINUTES: the drain queues
-one send task per participant with due rows and no live task, so a lost task, an emptied broker or a killed worker
-delays an email by minutes. The Celery settings that make this safe are in portal/settings.py ("Celery")."""
+Beat runs `daily_reminders` once a day (the scan), `manager_digests` once a day (a digest per manager and period),
+and `drain_outbox` every REMINDER_DRAIN_MINUTES: the drain queues one send task per participant or manager with due
+rows and no live task, so a lost task, an emptied broker or a killed worker delays an email by minutes. The Celery
+settings that make this safe are in portal/settings.py ("Celery")."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from reminders.daily import daily_run
-from reminders.delivery import TransientSendError, deliver_to_participant, drain
+from reminders.delivery import deliver_to_participant, drain
+from reminders.digests import deliver_to_manager, run_manager_digests
 from reminders.guideline_notifications import notify_guideline_update
+from reminders.outbox import TransientSendError
 from reminders.scan import local_today
 from reminders.tracking import record_tracking_event
 
@@ -18,7 +21,12 @@ from reminders.tracking import record_tracking_event
 def daily_reminders() -> dict:
     """The daily run: the scan, then the drain, with a send task queued for each participant with due rows."""
     now = timezone.now()
-    run = daily_run(today=local_today(now), now=now, dispatch=send_participant_reminders.delay)
+    run = daily_run(
+        today=local_today(now),
+        now=now,
+        dispatch=send_participant_reminders.delay,
+        dispatch_digest=send_manager_digest.delay,
+    )
     return {
         "today": run.scanned.today.isoformat(),
         "created": run.scanned.created,
@@ -28,30 +36,40 @@ def daily_reminders() -> dict:
 
 
 @shared_task
+def manager_digests() -> dict:
+    """The daily digest run: this period's digests into the outbox, a send task for each manager with one due."""
+    now = timezone.now()
+    run = run_manager_digests(today=local_today(now), now=now, dispatch=send_manager_digest.delay)
+    return {"planned": run.planned, "dispatched": len(run.dispatched)}
+
+
+@shared_task
 def drain_outbox() -> dict:
     now = timezone.now()
     result = drain(today=local_today(now), now=now)
     for participant_id in result.dispatched:
         send_participant_reminders.delay(participant_id)
+    for manager_id in result.digests_dispatched:
+        send_manager_digest.delay(manager_id)
     return {
         "uncertain": result.uncertain,
         "confirmed": result.confirmed,
         "retried": result.retried,
         "failed": result.failed,
-        "dispatched": len(result.dispatched),
+        "dispatched": len(result.dispatched) + len(result.digests_dispatched),
     }
 
 
-@shared_task(bind=True, max_retries=None)
-def send_participant_reminders(self, participant_id: int) -> dict:
+def deliver_or_retry(task, deliver, recipient_id: int) -> dict:
+    """Runs `deliver` for the recipient now; after a transient error the task retries itself when the rows' backoff
+    ends (error.retry_at). The attempt count on the rows bounds the retries (REMINDER_MAX_ATTEMPTS); should a retry
+    be lost, the drain dispatches the rows again."""
     now = timezone.now()
     try:
-        delivery = deliver_to_participant(participant_id, today=local_today(now), now=now)
+        delivery = deliver(recipient_id, today=local_today(now), now=now)
     except TransientSendError as error:
-        # The rows are pending again until error.retry_at; the attempt count on them bounds the retries
-        # (REMINDER_MAX_ATTEMPTS). Should this retry be lost, the drain dispatches them.
         countdown = max(1, int((error.retry_at - now).total_seconds()))
-        raise self.retry(exc=error, countdown=countdown) from error
+        raise task.retry(exc=error, countdown=countdown) from error
     return {
         "sent": delivery.sent,
         "skipped": delivery.skipped,
@@ -60,9 +78,25 @@ def send_participant_reminders(self, participant_id: int) -> dict:
     }
 
 
+@shared_task(bind=True, max_retries=None)
+def send_participant_reminders(self, participant_id: int) -> dict:
+    return deliver_or_retry(self, deliver_to_participant, participant_id)
+
+
+@shared_task(bind=True, max_retries=None)
+def send_manager_digest(self, manager_id: int) -> dict:
+    return deliver_or_retry(self, deliver_to_manager, manager_id)
+
+
 @shared_task
 def process_tracking_event(
-    event_id: str, event_type: str, message_id: str, recipient: str, description: str = "", reminder_ids: str = ""
+    event_id: str,
+    event_type: str,
+    message_id: str,
+    recipient: str,
+    description: str = "",
+    reminder_ids: str = "",
+    digest_ids: str = "",
 ):
     return record_tracking_event(
         event_id=event_id,
@@ -71,6 +105,7 @@ def process_tracking_event(
         recipient=recipient,
         description=description,
         reminder_ids=reminder_ids,
+        digest_ids=digest_ids,
         now=timezone.now(),
     )
 

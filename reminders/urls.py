@@ -1,4 +1,5 @@
-"""URLs of the reminders: unsubscribe and preferences; the ESP webhooks (`webhook_urls`, under /anymail/)."""
+"""URLs of the reminders: unsubscribe (from reminders, guideline updates or managers' digests) and preferences;
+the ESP webhooks (`webhook_urls`, under /anymail/)."""
 
 from django.urls import path
 
@@ -14,6 +15,12 @@ urlpatterns = [
         views.unsubscribe,
         {"topic": "guideline_updates"},
         name="guideline_updates_unsubscribe",
+    ),
+    path(
+        "manager-digests/unsubscribe/<str:token>/",
+        views.unsubscribe,
+        {"topic": "manager_digests"},
+        name="manager_digests_unsubscribe",
     ),
     path("portal/preferences/", views.preferences, name="reminder_preferences"),
 ]

@@ -1,5 +1,5 @@
-"""Unsubscribe (one click, no sign-in, RFC 8058), from reminders or from guideline updates, and the participant's
-email preferences."""
+"""Unsubscribe (one click, no sign-in, RFC 8058), from reminders, from guideline updates or from a manager's digest,
+and the user's email preferences."""
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from learning.models import User
+from learning.organisations.access import team_scope
 from reminders.emails import participant_for_token
 from reminders.models import Suppression
 from reminders.tracking import suppress
@@ -32,7 +33,16 @@ def guideline_updates_set(participant, wanted: bool) -> None:
     participant.save(update_fields=["wants_guideline_updates"])
 
 
-STOPS = {"reminders": reminders_off, "guideline_updates": lambda participant: guideline_updates_set(participant, False)}
+def manager_digest_set(manager, wanted: bool) -> None:
+    manager.wants_manager_digest = wanted
+    manager.save(update_fields=["wants_manager_digest"])
+
+
+STOPS = {
+    "reminders": reminders_off,
+    "guideline_updates": lambda participant: guideline_updates_set(participant, False),
+    "manager_digests": lambda manager: manager_digest_set(manager, False),
+}
 
 
 # No CSRF token: mail clients post the one-click request (RFC 8058) without one. The signed token in the address
@@ -54,34 +64,49 @@ def unsubscribe(request, token, topic="reminders"):
 
 
 class PreferencesForm(forms.ModelForm):
-    """The participant's two switches, in their own words; saved by the view (turning reminders on or off also
-    lifts or sets the unsubscribe suppression)."""
+    """The participant's switches, in their own words, and a manager's digest for a manager only; saved by the view
+    (turning reminders on or off also lifts or sets the unsubscribe suppression)."""
 
     class Meta:
         model = User
-        fields = ["wants_reminders", "wants_guideline_updates"]
+        fields = ["wants_reminders", "wants_guideline_updates", "wants_manager_digest"]
         labels = {
             "wants_reminders": "Email me before my certifications expire",
             "wants_guideline_updates": "Email me about guideline updates",
+            "wants_manager_digest": "Email me who in my team needs to book",
         }
         help_texts = {
             "wants_reminders": "Reminders 90, 60, 30 and 7 days before, on the day, and once after, with the dates "
             "you can book.",
             "wants_guideline_updates": "One email when a guideline update for one of your courses is published.",
+            "wants_manager_digest": "As a manager: one email a week (or as the training office set it) listing the "
+            "members who are not compliant, or soon will not be, and are not booked in time; none when nobody is.",
         }
+
+    def __init__(self, *args, manager: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not manager:
+            del self.fields["wants_manager_digest"]
+
+
+ON_OFF = {True: "on", False: "off"}
 
 
 @login_required
 def preferences(request):
     user = request.user
-    form = PreferencesForm(request.POST or None, instance=User.objects.get(pk=user.pk))
+    is_manager = bool(team_scope(user))
+    form = PreferencesForm(request.POST or None, instance=User.objects.get(pk=user.pk), manager=is_manager)
     if request.method == "POST" and form.is_valid():
         reminders, updates = form.cleaned_data["wants_reminders"], form.cleaned_data["wants_guideline_updates"]
         (reminders_on if reminders else reminders_off)(user)
         guideline_updates_set(user, updates)
-        on_off = {True: "on", False: "off"}
-        messages.success(request, f"Reminder emails are {on_off[reminders]}.")
-        messages.success(request, f"Guideline-update emails are {on_off[updates]}.")
+        messages.success(request, f"Reminder emails are {ON_OFF[reminders]}.")
+        messages.success(request, f"Guideline-update emails are {ON_OFF[updates]}.")
+        if is_manager:
+            digest = form.cleaned_data["wants_manager_digest"]
+            manager_digest_set(user, digest)
+            messages.success(request, f"Your team's digest is {ON_OFF[digest]}.")
         return redirect("reminder_preferences")
     bounced = Suppression.objects.of_address(request.user.email).exclude(reason=Suppression.UNSUBSCRIBED).first()
     return render(request, "reminders/preferences.html", {"form": form, "bounced": bounced})

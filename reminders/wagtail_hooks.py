@@ -5,6 +5,7 @@ from wagtail import hooks
 
 from learning.common.admin import MenuGroup
 from reminders.admin_views import (
+    ManagerDigestViewSet,
     ReminderStageViewSet,
     ReminderStatsPanel,
     ReminderViewSet,
@@ -16,9 +17,12 @@ from reminders.admin_views import (
 
 @hooks.register("register_admin_viewset")
 def register_reminders_menu():
-    # One "Reminders" menu: the outbox, then the stages and the suppressed addresses that decide what it holds.
-    screens = ReminderViewSet("reminders_outbox", url_prefix="reminders"), ReminderStageViewSet("reminder_stages")
-    return MenuGroup("Reminders", "mail", 230, *screens, SuppressionViewSet("suppressions"))
+    # One "Reminders" menu: the outbox and the managers' digests, then the stages and the suppressed addresses that
+    # decide what it holds.
+    screens = ReminderViewSet("reminders_outbox", url_prefix="reminders"), ManagerDigestViewSet("manager_digests")
+    return MenuGroup(
+        "Reminders", "mail", 230, *screens, ReminderStageViewSet("reminder_stages"), SuppressionViewSet("suppressions")
+    )
 
 
 @hooks.register("register_admin_urls")

@@ -58,6 +58,11 @@ class User(AbstractUser):
         default=True,
         help_text="An email when a guideline update for one of the participant's courses is published.",
     )
+    wants_manager_digest = models.BooleanField(
+        "email me a digest of my team",
+        default=True,
+        help_text="For a manager: one email a period listing the members who need to book (none when nobody does).",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

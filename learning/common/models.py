@@ -1,6 +1,6 @@
 """What training administrators tune without a deployment: the training office's contact details and the rules'
 numbers (the "expiring" window, the materials grace period, the cancellation cut-off, the verification rate, the
-most credits one continuing-education activity may claim).
+most credits one continuing-education activity may claim, how often managers get their digest).
 
 One row for the portal (a Wagtail generic setting, under Settings > Portal settings in the admin). The environment
 variables of the same names give a fresh install its first values; from then on the admin's values apply.
@@ -27,6 +27,7 @@ FROM_ENVIRONMENT = {
     "cancellation_cutoff_days": "BOOKING_CANCELLATION_CUTOFF_DAYS",
     "verify_rate_per_minute": "VERIFY_RATE_PER_MINUTE",
     "ce_max_credits": "CE_MAX_CREDITS_PER_ACTIVITY",
+    "manager_digest_days": "MANAGER_DIGEST_DAYS",
 }
 
 
@@ -65,6 +66,12 @@ class PortalSettings(BaseGenericSetting):
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("999"))],
         help_text="A submission or record claiming more is refused on its credits field.",
     )
+    manager_digest_days = models.PositiveIntegerField(
+        "managers' digest every (days)",
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Each manager gets one email this often listing the members who are not compliant, or will not be "
+        "within the expiring window, and are not booked in time; none when nobody is. 7: weekly, on Mondays.",
+    )
 
     panels = [
         MultiFieldPanel(
@@ -84,6 +91,7 @@ class PortalSettings(BaseGenericSetting):
                 FieldPanel("cancellation_cutoff_days"),
                 FieldPanel("verify_rate_per_minute"),
                 FieldPanel("ce_max_credits"),
+                FieldPanel("manager_digest_days"),
             ],
             heading="Rules",
         ),

@@ -15,6 +15,7 @@ from django.db import models
 
 from learning.accounts.models import User
 from learning.bookings.models import Booking
+from learning.bookings.selectors import renewal_gap
 from learning.catalogue.models import CoursePage
 from learning.register.models import Certification
 
@@ -66,6 +67,23 @@ class RequirementCheck:
     @property
     def booked(self) -> bool:
         return self.booking is not None and self.booking.status == Booking.CONFIRMED
+
+    @property
+    def renews_in_time(self) -> bool:
+        """A confirmed place that renews it in time: on a date starting by the expiry day (the new certification
+        follows without a gap), or, for a member without a valid certification, on any upcoming date."""
+        if not self.booked:
+            return False
+        if not self.compliant:
+            return True
+        starts_on = self.booking.course_date.starts_on
+        return renewal_gap(expires_on=self.certification.expires_on, starts_on=starts_on) is None
+
+    @property
+    def needs_action(self) -> bool:
+        """What a manager's digest is about: not compliant, or expiring (inside the portal's expiring window), and
+        no place booked that renews it in time."""
+        return self.standing != Standing.CURRENT and not self.renews_in_time
 
     @property
     def days_left(self) -> int | None:

@@ -144,6 +144,18 @@ def team_of(scope, *, today: datetime.date, participant_id: int | None = None) -
     )
 
 
+def needing_action(scope, *, today: datetime.date) -> list[MemberRow]:
+    """The members of `scope` (access.team_scope) a manager must act on, for their digest: each with only the
+    required courses they are not compliant with, or will not be within the expiring window, and hold no place
+    that renews in time (compliance.RequirementCheck.needs_action). Members with none are left out."""
+    rows = []
+    for row in team_of(scope, today=today).rows:
+        checks = [check for check in row.checks if check.needs_action]
+        if checks:
+            rows.append(MemberRow(row.participant, row.organisation_ids, row.organisations, checks))
+    return rows
+
+
 # What a manager's page and export show of a member: their name and address, nothing else of their account.
 PARTICIPANT_FIELDS = ("participant__first_name", "participant__last_name", "participant__email")
 

@@ -11,6 +11,7 @@ from werkzeug import Response
 from learning.register.services import add_months
 from tests.factories import CertificationFactory, UserFactory
 from tests.learning.conftest import als1, als2, catalogue  # noqa: F401 - fixtures shared with the learning tests
+from tests.learning.organisations.conftest import critical_care, elsewhere, emergency, trust  # noqa: F401 - for digests
 
 TODAY = datetime.date(2026, 11, 21)
 

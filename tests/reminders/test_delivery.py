@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
-from reminders.delivery import TransientSendError, deliver_to_participant, sending_timeout, settle_stale_claims
+from reminders.delivery import deliver_to_participant
 from reminders.models import Reminder
+from reminders.outbox import TransientSendError, sending_timeout, settle_stale_claims
 from reminders.scan import scan
 from tests.conftest import at_once, celery_worker, require
 from tests.factories import UserFactory

@@ -18,15 +18,9 @@ from django.utils import timezone
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 from werkzeug import Response
 
-from reminders.delivery import (
-    TransientSendError,
-    deliver_to_participant,
-    drain,
-    may_have_been_accepted,
-    record_sent,
-    sending_timeout,
-)
+from reminders.delivery import deliver_to_participant, drain
 from reminders.models import Reminder, Suppression, TrackingEvent
+from reminders.outbox import TransientSendError, may_have_been_accepted, record_sent, sending_timeout
 from reminders.scan import scan
 from reminders.tracking import record_tracking_event
 from tests.conftest import celery_worker, require
@@ -362,7 +356,7 @@ def test_a_response_that_is_not_json_is_a_transient_refusal_not_a_crash(postmark
     person = due_participant(als1, 30)
     postmark.expect_request("/email", method="POST").respond_with_response(Response("<html>502</html>", status=502))
 
-    from reminders.delivery import TransientSendError
+    from reminders.outbox import TransientSendError
 
     with pytest.raises(TransientSendError):
         deliver_to_participant(person.pk, today=TODAY, now=at(TODAY))

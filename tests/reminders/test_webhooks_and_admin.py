@@ -251,6 +251,6 @@ def test_the_reminder_screens_are_grouped_under_one_menu(admin_user):
     top_level = items(admin_menu, admin_user)
     [reminders] = [item for item in top_level if item.label == "Reminders"]
 
-    screens = ["Reminder outbox", "Reminder stages", "Suppressed addresses"]
+    screens = ["Reminder outbox", "Manager digests", "Reminder stages", "Suppressed addresses"]
     assert [item.label for item in items(reminders.menu, admin_user)] == screens
     assert not set(screens) & {item.label for item in top_level}

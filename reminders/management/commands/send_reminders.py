@@ -8,10 +8,44 @@ from django.utils import timezone
 
 from learning.models import User
 from reminders.daily import daily_run
-from reminders.delivery import TransientSendError, deliver_to_participant, participants_due
+from reminders.delivery import deliver_to_participant, participants_due
+from reminders.digests import deliver_to_manager
 from reminders.emails import reminder_context
 from reminders.models import Reminder
+from reminders.outbox import TransientSendError
 from reminders.scan import eligible_certifications, local_today, scan
+
+
+def run_day(today: str | None) -> tuple[datetime.date, datetime.datetime]:
+    """The day a run by hand is for (--today, by default the local date), and its `now`: that day at this time of
+    day, so that what it writes and the one-email-a-day rule agree with the day it runs for."""
+    try:
+        day = datetime.date.fromisoformat(today) if today else local_today()
+    except ValueError:
+        raise CommandError(f"--today {today!r} is not a date like 2026-11-21") from None
+    return day, timezone.make_aware(datetime.datetime.combine(day, timezone.localtime().time()))
+
+
+class InProcess:
+    """Delivers in this process what beat's run hands to workers (`deliver` for each recipient id), counting what
+    happened; a transient error is reported and left to the drain's retry."""
+
+    def __init__(self, command: BaseCommand, deliver, *, day: datetime.date, now: datetime.datetime, who: str):
+        self.command, self.deliver, self.day, self.now, self.who = command, deliver, day, now, who
+        self.totals = {"sent": 0, "skipped": 0, "failed": 0, "uncertain": 0, "retry later": 0}
+
+    def __call__(self, recipient_id: int) -> None:
+        try:
+            delivery = self.deliver(recipient_id, today=self.day, now=self.now)
+        except TransientSendError as error:
+            self.totals["retry later"] += 1
+            self.command.stderr.write(f"{self.who} {recipient_id}: will retry ({error})")
+            return
+        for name in ("sent", "skipped", "failed", "uncertain"):
+            self.totals[name] += getattr(delivery, name)
+
+    def summary(self) -> str:
+        return ", ".join(f"{name}: {count}" for name, count in self.totals.items())
 
 
 class DryRun(Exception):
@@ -26,13 +60,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Print who would get what; write nothing.")
 
     def handle(self, *args, today=None, dry_run=False, **options):
-        try:
-            day = datetime.date.fromisoformat(today) if today else local_today()
-        except ValueError:
-            raise CommandError(f"--today {today!r} is not a date like 2026-11-21") from None
-        # A run for another day acts as if it were that day at this time of day, so that what it writes and the
-        # one-email-a-day rule agree with the day it runs for.
-        now = timezone.make_aware(datetime.datetime.combine(day, timezone.localtime().time()))
+        day, now = run_day(today)
         if dry_run:
             try:
                 with transaction.atomic():
@@ -42,25 +70,17 @@ class Command(BaseCommand):
                 self.stdout.write("Dry run: nothing was written or sent.")
             return
         # The same run as beat's daily job, with the sending done here instead of by workers.
-        totals = {"sent": 0, "skipped": 0, "failed": 0, "uncertain": 0, "retry later": 0}
-
-        def deliver(participant_id: int) -> None:
-            try:
-                delivery = deliver_to_participant(participant_id, today=day, now=now)
-            except TransientSendError as error:
-                totals["retry later"] += 1
-                self.stderr.write(f"participant {participant_id}: will retry ({error})")
-                return
-            for name in ("sent", "skipped", "failed", "uncertain"):
-                totals[name] += getattr(delivery, name)
-
+        deliver = InProcess(self, deliver_to_participant, day=day, now=now, who="participant")
         # Claims and uncertain sends age by the real clock, whatever day the run is for.
-        run = daily_run(today=day, now=now, dispatch=deliver, drain_now=timezone.now())
-        totals["uncertain"] += run.drained.uncertain
+        digests = InProcess(self, deliver_to_manager, day=day, now=now, who="manager")
+        run = daily_run(today=day, now=now, dispatch=deliver, dispatch_digest=digests, drain_now=timezone.now())
+        deliver.totals["uncertain"] += run.drained.uncertain
         self.stdout.write(
             f"{day}: {run.scanned.created} reminders queued, {run.scanned.skipped} superseded ones skipped"
         )
-        self.stdout.write("Reminders " + ", ".join(f"{name}: {count}" for name, count in totals.items()))
+        self.stdout.write("Reminders " + deliver.summary())
+        if run.drained.digests_dispatched:
+            self.stdout.write("Managers' digests found waiting: " + digests.summary())
 
     def preview(self, day: datetime.date, now: datetime.datetime) -> None:
         result = scan(today=day, now=now)

@@ -39,6 +39,7 @@ def test_a_fresh_install_takes_every_first_value_from_the_environment(db, settin
         "BOOKING_CANCELLATION_CUTOFF_DAYS": 3,
         "VERIFY_RATE_PER_MINUTE": 9,
         "CE_MAX_CREDITS_PER_ACTIVITY": 12,
+        "MANAGER_DIGEST_DAYS": 14,
     }
     for name, value in chosen.items():
         setattr(settings, name, value)

@@ -259,3 +259,27 @@ def test_the_organisation_filter_keeps_its_departments(trust, emergency, critica
     assert names(TeamFilter(organisation_ids=frozenset({emergency.pk})).rows(team.rows)) == [er.last_name]
     everyone = TeamFilter(organisation_ids=frozenset(scope.tree.with_departments([trust.pk]))).rows(team.rows)
     assert names(everyone) == [er.last_name, icu.last_name]
+
+
+# --- What a manager's digest is about ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("starts_in", "needs_action"), [(30, False), (31, True)])
+def test_a_place_renews_in_time_when_its_date_starts_by_the_expiry_day(emergency, als1, starts_in, needs_action):
+    require(emergency, als1)
+    nurse = member(emergency)
+    certify(nurse, als1, expires_in=30)
+    book(nurse, als1, starts_in=starts_in)
+
+    assert check_of(nurse, emergency, "ALS1").needs_action is needs_action
+
+
+def test_any_upcoming_place_renews_a_lapsed_requirement_and_a_current_one_needs_nothing(emergency, als1):
+    require(emergency, als1)
+    lapsed, current = member(emergency), member(emergency)
+    certify(lapsed, als1, expires_in=-100)
+    book(lapsed, als1, starts_in=60)
+    certify(current, als1, expires_in=400)
+
+    assert check_of(lapsed, emergency, "ALS1").needs_action is False
+    assert check_of(current, emergency, "ALS1").needs_action is False

@@ -1,6 +1,6 @@
 """Who sees whom: the manager of a trust sees the members of the trust and its departments, the manager of a
 department only that department's, and nobody else (another organisation's manager, a participant, an anonymous
-visitor, staff without the role) sees any member, on My team, in its export, or on a member's page."""
+visitor, staff without the role) sees any member, on My team, in its export, on a member's page, or in a digest."""
 
 import pytest
 from django.utils import timezone
@@ -153,3 +153,20 @@ def test_the_filters_offer_only_the_managers_own_organisations(client, world, el
     assert elsewhere.name not in html
     assert people["elsewhere"].email not in html
     assert people["in_emergency"].email in html  # the invalid choice filters nothing of the manager's own
+
+
+@pytest.mark.parametrize("viewer", SEES)
+def test_the_digest_lists_exactly_the_members_the_viewer_manages(world, viewer, trust, elsewhere, als2, mailoutbox):
+    from reminders.digests import deliver_to_manager, run_manager_digests
+
+    people, viewers = world
+    require(trust, als2)  # nobody holds it: every member needs action
+    require(elsewhere, als2)
+    today, now = timezone.localdate(), timezone.now()
+
+    run_manager_digests(today=today, now=now, dispatch=lambda pk: deliver_to_manager(pk, today=today, now=now))
+
+    bodies = "".join(
+        message.body + message.alternatives[0][0] for message in mailoutbox if message.to == [viewers[viewer].email]
+    )
+    assert {name for name, person in people.items() if person.email in bodies} == SEES[viewer]
