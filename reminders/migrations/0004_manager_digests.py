@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0019_manager_digests"),
+        ("learning", "0020_manager_digests"),
         ("reminders", "0003_uncertain_sends_and_waiting_events"),
     ]
 

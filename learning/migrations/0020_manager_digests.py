@@ -12,7 +12,7 @@ def digest_period_from_environment(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0018_organisations"),
+        ("learning", "0019_trigram_search"),
     ]
 
     operations = [
