@@ -1,6 +1,8 @@
 """What the admin screens over the portal's own tables have in common (participants, course dates, certifications,
 continuing education, the reminder outbox and its settings)."""
 
+from django.urls import reverse
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -22,3 +24,8 @@ class MenuGroup(ViewSetGroup):
     def __init__(self, label: str, icon: str, order: int, *viewsets):
         self.menu_label, self.menu_icon, self.menu_order, self.items = label, icon, order, viewsets
         super().__init__()
+
+
+def row_action(label: str, url_name: str, pk: int, *, icon: str, priority: int) -> MenuItem:
+    """An item of a listing row's "more" menu that leads to the admin page `url_name` of the row's record."""
+    return MenuItem(label, url=reverse(url_name, args=[pk]), icon_name=icon, priority=priority)
