@@ -2,6 +2,7 @@
 order, and an administrator marking its invoice paid."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -104,9 +105,10 @@ def group_booking_create(
 
 
 def group_members(*, manager: User, organisation: Organisation, participant_ids, purchase_order: str) -> list[User]:
-    """The people to book, each a member the manager may see of `organisation` or its departments, by name; what
+    """The people to book, each a member the manager may see of `organisation` or its departments, by name. What
     stops the whole group is refused here: no purchase order, nobody chosen, an organisation the manager does not
-    manage, anyone outside it (counted, never named: the manager may not know who they are)."""
+    manage, anyone outside the manager's team (counted, never named: the manager may not know who they are), and
+    members of the team who are not members of `organisation` (named)."""
     scope = team_scope(manager)
     wanted = set(participant_ids)
     if not purchase_order:
@@ -115,16 +117,20 @@ def group_members(*, manager: User, organisation: Organisation, participant_ids,
         raise GroupBookingRefused(["Choose at least one member to book."])
     if organisation.pk not in scope.organisation_ids:
         raise GroupBookingRefused(["You can book only on the purchase orders of the organisations you manage."])
-    within = scope.tree.with_departments([organisation.pk])
-    members = set(
-        scope.memberships()
-        .filter(participant_id__in=wanted, organisation_id__in=within)
-        .values_list("participant_id", flat=True)
-    )
-    if outside := len(wanted - members):
+    where = defaultdict(set)
+    for pk, organisation_id in (
+        scope.memberships().filter(participant_id__in=wanted).values_list("participant_id", "organisation_id")
+    ):
+        where[pk].add(organisation_id)
+    if outside := len(wanted - where.keys()):
         who = "One of the people chosen is not" if outside == 1 else f"{outside} of the people chosen are not"
-        raise GroupBookingRefused([f"{who} a member of {organisation} in your team: nothing was booked."])
-    return list(User.objects.filter(pk__in=members).order_by("last_name", "first_name", "pk"))
+        raise GroupBookingRefused([f"{who} a member of your team: nothing was booked."])
+    people = list(User.objects.filter(pk__in=wanted).order_by("last_name", "first_name", "pk"))
+    within = scope.tree.with_departments([organisation.pk])
+    elsewhere = [person for person in people if not where[person.pk] & within]
+    if elsewhere:
+        raise GroupBookingRefused(people=[(person, [f"not a member of {organisation}"]) for person in elsewhere])
+    return people
 
 
 def refusals_before_seats(participants: list[User], course_date: CourseDate, *, seating: str, today) -> dict:
@@ -138,7 +144,7 @@ def refusals_before_seats(participants: list[User], course_date: CourseDate, *, 
     }
 
 
-def people(count: int) -> str:
+def count_people(count: int) -> str:
     return "1 person" if count == 1 else f"{count} people"
 
 
@@ -147,8 +153,8 @@ def not_enough_seats(seats_left: int, wanted: int) -> str:
         "No seat is" if not seats_left else f"Only {plural(seats_left, 'seat')} {'is' if seats_left == 1 else 'are'}"
     )
     return (
-        f"{seats} left for {people(wanted)}, so nothing was booked: choose to put those who do not fit on the waiting "
-        "list, book fewer people, or choose another date."
+        f"{seats} left for {count_people(wanted)}, so nothing was booked: choose to put those who do not fit on the "
+        "waiting list, book fewer people, or choose another date."
     )
 
 

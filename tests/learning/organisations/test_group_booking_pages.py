@@ -94,6 +94,13 @@ def test_booking_through_the_form_leads_to_the_group_booking_with_its_places(cli
     assert set(group.bookings.values_list("status", flat=True)) == {"confirmed"}
 
 
+def test_an_id_no_account_could_have_names_nobody(client, boss, emergency):
+    response = client.get(f"{NEW}?participants={'9' * 40}")
+
+    assert response.status_code == 200
+    assert "Choose the members to book" in response.content.decode()
+
+
 def test_a_posted_id_outside_the_team_refuses_the_whole_booking(client, boss, emergency, elsewhere, course_date):
     nurse = member(emergency)
     stranger = member(elsewhere)
@@ -237,6 +244,17 @@ def test_an_administrator_marks_a_group_booking_paid_after_confirming(admin_clie
     group.refresh_from_db()
     assert response.status_code == 302
     assert group.paid_by == admin_user and group.paid_at is not None
+
+
+def test_an_administrator_corrects_a_purchase_order_number(admin_client, emergency, course_date):
+    group = book_group(manager(emergency), emergency, course_date, [member(emergency)])
+
+    assert admin_client.get(f"/admin/group_bookings/inspect/{group.pk}/").status_code == 200
+    response = admin_client.post(f"/admin/group_bookings/edit/{group.pk}/", {"purchase_order": "PO-2026-0043"})
+
+    group.refresh_from_db()
+    assert response.status_code == 302
+    assert group.purchase_order == "PO-2026-0043"
 
 
 def test_the_admin_neither_adds_nor_deletes_group_bookings(admin_client, emergency, course_date):

@@ -191,15 +191,13 @@ def test_a_member_of_another_organisation_is_never_booked_nor_named(boss, emerge
     with pytest.raises(GroupBookingRefused) as refused:
         book_group(boss, emergency, als1_date, [ours, theirs])
 
-    assert refused.value.reasons == [
-        "One of the people chosen is not a member of Emergency Department in your team: nothing was booked."
-    ]
+    assert refused.value.reasons == ["One of the people chosen is not a member of your team: nothing was booked."]
     assert "Zimmer" not in str(refused.value)
     assert not Booking.objects.exists()
 
 
 def test_a_user_who_belongs_to_no_organisation_is_never_booked(boss, emergency, als1_date):
-    with pytest.raises(GroupBookingRefused, match="not a member of Emergency Department"):
+    with pytest.raises(GroupBookingRefused, match="not a member of your team"):
         book_group(boss, emergency, als1_date, [UserFactory()])
 
     assert not Booking.objects.exists()
@@ -208,6 +206,19 @@ def test_a_user_who_belongs_to_no_organisation_is_never_booked(boss, emergency, 
 def test_a_department_manager_cannot_book_on_the_trusts_purchase_order(boss, trust, emergency, als1_date):
     with pytest.raises(GroupBookingRefused, match="organisations you manage"):
         book_group(boss, trust, als1_date, nurses(emergency, ("Ann", "Ames")))
+
+
+def test_a_member_of_another_department_is_named_when_booked_on_one_departments_purchase_order(
+    trust, emergency, critical_care, als1_date
+):
+    ann = nurses(emergency, ("Ann", "Ames"))[0]
+    bea = nurses(critical_care, ("Bea", "Baker"))[0]
+
+    with pytest.raises(GroupBookingRefused) as refused:
+        book_group(manager(trust), emergency, als1_date, [ann, bea])
+
+    assert refused.value.people == [(bea, ["not a member of Emergency Department"])]
+    assert not Booking.objects.exists()
 
 
 def test_a_trust_manager_books_members_of_its_departments_on_the_trusts_purchase_order(
