@@ -25,6 +25,14 @@ urlpatterns = [
     path("portal/team/export.csv", organisation_views.team_export, name="team_export"),
     path("portal/team/export.xlsx", organisation_views.team_export_xlsx, name="team_export_xlsx"),
     path("portal/team/members/<int:participant_id>/", organisation_views.team_member, name="team_member"),
+    path("portal/team/group-bookings/", organisation_views.group_bookings, name="group_bookings"),
+    path("portal/team/group-bookings/new/", organisation_views.group_booking_new, name="group_booking_new"),
+    path("portal/team/group-bookings/<int:group_booking_id>/", organisation_views.group_booking, name="group_booking"),
+    path(
+        "portal/team/group-bookings/<int:group_booking_id>/invoice.pdf",
+        organisation_views.group_booking_invoice,
+        name="group_booking_invoice",
+    ),
     path(
         "portal/organisations/<int:membership_id>/leave/",
         organisation_views.leave_organisation,

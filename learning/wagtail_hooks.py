@@ -19,7 +19,13 @@ from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
-from learning.organisations.admin import MembershipViewSet, OrganisationViewSet
+from learning.organisations.admin import (
+    GroupBookingViewSet,
+    MembershipViewSet,
+    OrganisationViewSet,
+    group_booking_invoice_view,
+    group_booking_mark_paid_view,
+)
 from learning.register.admin import (
     CertificationViewSet,
     ExpiryChartPanel,
@@ -49,11 +55,17 @@ def register_register_menu():
 def register_organisation_menu():
     # The employers' screens, after the register's.
     return MenuGroup(
-        "Organisations", "home", 210, OrganisationViewSet("organisations"), MembershipViewSet("organisation_members")
+        "Organisations",
+        "home",
+        210,
+        OrganisationViewSet("organisations"),
+        MembershipViewSet("organisation_members"),
+        GroupBookingViewSet("group_bookings"),
     )
 
 
-# Each package's admin pages beyond its viewset: the import's runs, a date's roster and results, CE evidence.
+# Each package's admin pages beyond its viewset: the import's runs, a date's roster and results, CE evidence, a
+# group booking's invoice and its payment.
 IMPORT_URLS = [
     path("", certification_import_view, name="certification_import"),
     path("template.csv", certification_import_template_view, name="certification_import_template"),
@@ -67,6 +79,10 @@ COURSE_DATE_URLS = [
     path("sign-in-sheet.pdf", course_date_sign_in_sheet_view, name="course_date_sign_in_sheet"),
     path("issue/", course_date_issue_view, name="course_date_issue"),
 ]
+GROUP_BOOKING_URLS = [
+    path("invoice.pdf", group_booking_invoice_view, name="group_booking_admin_invoice"),
+    path("mark-paid/", group_booking_mark_paid_view, name="group_booking_mark_paid"),
+]
 
 
 @hooks.register("register_admin_urls")
@@ -75,6 +91,7 @@ def register_urls():
         path("certifications/import/", include(IMPORT_URLS)),
         path("course-dates/<int:date_id>/", include(COURSE_DATE_URLS)),
         path("continuing-education/<int:activity_id>/evidence/", ce_evidence_view, name="ce_evidence"),
+        path("group-bookings/<int:group_booking_id>/", include(GROUP_BOOKING_URLS)),
     ]
 
 

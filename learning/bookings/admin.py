@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
-from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 
@@ -28,7 +27,7 @@ from learning.bookings.services import (
     results_record,
 )
 from learning.bookings.sign_in_sheet import sign_in_sheet_pdf
-from learning.common.admin import RecordViewSet
+from learning.common.admin import RecordViewSet, row_action
 from learning.common.spreadsheets import csv_download
 
 
@@ -47,19 +46,11 @@ class CourseDateIndexView(IndexView):
         buttons = super().get_list_more_buttons(instance)
         if may_keep_rosters(self.request.user):
             buttons += [
-                MenuItem("Roster and results", url=roster_url(instance), icon_name="list-ul", priority=15),
-                MenuItem(
-                    "Sign-in sheet (PDF)",
-                    url=reverse("course_date_sign_in_sheet", args=[instance.pk]),
-                    icon_name="doc-full",
-                    priority=16,
+                row_action("Roster and results", "course_date_roster", instance.pk, icon="list-ul", priority=15),
+                row_action(
+                    "Sign-in sheet (PDF)", "course_date_sign_in_sheet", instance.pk, icon="doc-full", priority=16
                 ),
-                MenuItem(
-                    "Roster (CSV)",
-                    url=reverse("course_date_roster_csv", args=[instance.pk]),
-                    icon_name="download",
-                    priority=17,
-                ),
+                row_action("Roster (CSV)", "course_date_roster_csv", instance.pk, icon="download", priority=17),
             ]
         return buttons
 

@@ -19,6 +19,7 @@ from learning.bookings.models import (
 from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.tasks import send_booking_email_task, send_result_email_task
 from learning.catalogue.models import CoursePage
+from learning.common.words import long_date
 from learning.register.models import Certification
 from learning.register.services import certification_issue, certification_renew, prerequisites_check
 
@@ -39,27 +40,60 @@ class BookingRefused(Exception):
 def booking_create(*, participant, course_date: CourseDate, today: datetime.date) -> Booking:
     """Books a seat, or a place on the waiting list when the date is full. The course date's row is locked for
     the count, so concurrent bookings never exceed the seats."""
-    if not course_date.booking_open or course_date.starts_on <= today:
-        raise BookingRefused(["Booking is closed for this date."])
-    check = prerequisites_check(participant=participant, course=course_date.course, on=course_date.starts_on)
-    if not check.met:
-        reasons = [f"{reason} (needed on {course_date.starts_on:%-d %B %Y}, the first day)" for reason in check.reasons]
-        raise BookingRefused(reasons, courses_to_book=check.missing)
+    refusal = booking_closed_refusal(course_date, today) or prerequisites_refusal(participant, course_date)
+    if refusal:
+        raise refusal
     with transaction.atomic():
-        locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
-        if (
-            Booking.objects.filter(course_date=locked, participant=participant)
-            .exclude(status=Booking.CANCELLED)
-            .exists()
-        ):
+        locked, seats_left = lock_seats(course_date)
+        if already_booked(locked, [participant.pk]):
             raise BookingRefused(["You are already booked on this date (see My portal)."])
-        confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
-        status = Booking.CONFIRMED if confirmed < locked.total_seats else Booking.WAITLISTED
+        status = Booking.CONFIRMED if seats_left > 0 else Booking.WAITLISTED
         booking = Booking.objects.create(course_date=locked, participant=participant, status=status)
-        send_booking_email_task.delay_on_commit(
-            booking.pk, "booking_confirmed" if status == Booking.CONFIRMED else "booking_waitlisted"
-        )
+        queue_booking_email(booking)
     return booking
+
+
+def booking_closed_refusal(course_date: CourseDate, today: datetime.date) -> BookingRefused | None:
+    """Why nobody can book the date on `today`: closed by the training office, or already begun."""
+    if not course_date.booking_open or course_date.starts_on <= today:
+        return BookingRefused(["Booking is closed for this date."])
+    return None
+
+
+def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefused | None:
+    """Why the participant cannot book the date: each prerequisite not current on its first day, and the courses
+    that would make it so; None when every prerequisite is met. Told before anyone tries, and checked again on
+    booking."""
+    check = prerequisites_check(participant=participant, course=course_date.course, on=course_date.starts_on)
+    if check.met:
+        return None
+    return BookingRefused(
+        [f"{reason} (needed on {long_date(course_date.starts_on)}, the first day)" for reason in check.reasons],
+        courses_to_book=check.missing,
+    )
+
+
+def lock_seats(course_date: CourseDate) -> tuple[CourseDate, int]:
+    """Locks the date's row until the transaction ends and counts its seats left (none below zero): whoever books
+    the date waits here for the one before, so together they never take more than the seats."""
+    locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
+    confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
+    return locked, max(locked.total_seats - confirmed, 0)
+
+
+def already_booked(course_date: CourseDate, participant_ids) -> set[int]:
+    """Those of `participant_ids` who hold a place, or a place on the waiting list, on `course_date`."""
+    return set(
+        Booking.objects.filter(course_date=course_date, participant_id__in=participant_ids)
+        .exclude(status=Booking.CANCELLED)
+        .values_list("participant_id", flat=True)
+    )
+
+
+def queue_booking_email(booking: Booking) -> None:
+    """The confirmation (with its calendar file) or the waiting-list email, sent once the booking is committed."""
+    template = "booking_confirmed" if booking.status == Booking.CONFIRMED else "booking_waitlisted"
+    send_booking_email_task.delay_on_commit(booking.pk, template)
 
 
 def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
@@ -69,7 +103,7 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
     if deadline_applies and timezone.localdate(now) > cancellation_deadline(booking.course_date):
         raise BookingRefused(
             [
-                f"Bookings can be cancelled online until {cancellation_deadline(booking.course_date):%-d %B %Y}; "
+                f"Bookings can be cancelled online until {long_date(cancellation_deadline(booking.course_date))}; "
                 "please contact the training office."
             ]
         )
@@ -120,7 +154,7 @@ def results_record(*, course_date: CourseDate, bookings: list[Booking], today: d
     records an assessment the course does not require."""
     if today < results_open_from(course_date):
         raise ResultsRefused(
-            f"Results for this date can be recorded from its first day, {results_open_from(course_date):%-d %B %Y}; "
+            f"Results for this date can be recorded from its first day, {long_date(results_open_from(course_date))}; "
             "nothing was saved."
         )
     if any(booking.course_date_id != course_date.pk for booking in bookings):
@@ -195,8 +229,8 @@ def plan_for(bookings: list[Booking]) -> IssuePlan:
 def check_issuing_open(course_date: CourseDate, today: datetime.date) -> None:
     if today < issuing_open_from(course_date):
         raise ResultsRefused(
-            f"Certifications for this date can be issued from {issuing_open_from(course_date):%-d %B %Y}, the day "
-            f"after its last day ({course_date.ends_on:%-d %B %Y}); nothing was issued."
+            f"Certifications for this date can be issued from {long_date(issuing_open_from(course_date))}, the day "
+            f"after its last day ({long_date(course_date.ends_on)}); nothing was issued."
         )
 
 

@@ -1,6 +1,7 @@
 """The sign-in sheet of a course date: an A4 PDF to print, a sheet for each day of the course, with the course's
 facts and a row for each confirmed participant (name, registration number, employer, a box to sign), then a line
-for each instructor to sign the day off."""
+for each instructor to sign the day off. Its page (the provider's band, a footer naming the paper) and its tables are
+what other printed papers, such as a group booking's invoice, are made of."""
 
 import datetime
 import io
@@ -41,6 +42,17 @@ def cell(text) -> Paragraph:
 
 
 def sign_in_sheet_pdf(course_date: CourseDate, bookings: list[Booking]) -> bytes:
+    story = []
+    for day in range(course_date.days):
+        if day:
+            story.append(PageBreak())
+        story += day_sheet(course_date, bookings, day=day)
+    return branded_pdf(story, kind="Sign-in sheet", title=f"Sign-in sheet: {course_date}", footer=str(course_date))
+
+
+def branded_pdf(story: list, *, kind: str, title: str, footer: str) -> bytes:
+    """An A4 PDF of `story` with the provider's band across the top of every page (naming the `kind` of paper) and
+    `footer` with the page number at the bottom, so that a loose page finds its way back."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -49,17 +61,12 @@ def sign_in_sheet_pdf(course_date: CourseDate, bookings: list[Booking]) -> bytes
         rightMargin=FRAME_EDGE,
         topMargin=BAND + 8 * mm,
         bottomMargin=MARGIN,
-        title=f"Sign-in sheet: {course_date}",
+        title=title,
         author=settings.PORTAL_NAME,
     )
-    story = []
-    for day in range(course_date.days):
-        if day:
-            story.append(PageBreak())
-        story += day_sheet(course_date, bookings, day=day)
 
     def draw_page(pdf, _document):
-        draw_band_and_footer(pdf, course_date)
+        draw_band_and_footer(pdf, kind=kind, footer=footer)
 
     document.build(story, onFirstPage=draw_page, onLaterPages=draw_page)
     return buffer.getvalue()
@@ -84,14 +91,22 @@ def course_title(course) -> str:
 
 
 def facts_table(course_date: CourseDate) -> Table:
+    return label_table([*date_facts(course_date), ("Instructors", course_date.instructors)])
+
+
+def date_facts(course_date: CourseDate) -> list[tuple[str, str]]:
+    """(label, value) of when and where the course date runs, as printed papers state them."""
     first, last = course_date.starts_on, course_date.ends_on
     dates = f"{first:%-d %B %Y}" if first == last else f"{first:%-d %B %Y} to {last:%-d %B %Y}"
-    rows = [
+    return [
         ("Dates", f"{dates} ({course_date.days} day{'s' if course_date.days != 1 else ''})"),
         ("Hours", f"{course_date.daily_start:%H:%M} to {course_date.daily_end:%H:%M} each day"),
         ("Venue", course_date.venue),
-        ("Instructors", course_date.instructors),
     ]
+
+
+def label_table(rows) -> Table:
+    """Two columns across the page: a bold label and its value, one row each."""
     table = Table([[cell(label), cell(value)] for label, value in rows], colWidths=[30 * mm, 150 * mm])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
@@ -131,9 +146,9 @@ def instructors_table(instructors: int) -> Table:
     return table
 
 
-def draw_band_and_footer(pdf, course_date: CourseDate) -> None:
-    """The provider's band across the top of every page, and which date and page it is at the bottom, so that a
-    loose page finds its way back."""
+def draw_band_and_footer(pdf, *, kind: str, footer: str) -> None:
+    """The provider's band across the top of the page with the `kind` of paper, and `footer` with the page number
+    at the bottom."""
     width, height = A4
     pdf.saveState()
     pdf.setFillColor(BRAND)
@@ -141,9 +156,9 @@ def draw_band_and_footer(pdf, course_date: CourseDate) -> None:
     pdf.setFillColor(colors.white)
     pdf.setFont("Helvetica-Bold", 11)
     pdf.drawString(MARGIN, height - 7.8 * mm, settings.PORTAL_NAME)
-    pdf.drawRightString(width - MARGIN, height - 7.8 * mm, "Sign-in sheet")
+    pdf.drawRightString(width - MARGIN, height - 7.8 * mm, kind)
     pdf.setFillColor(colors.black)
     pdf.setFont("Helvetica", 8)
-    pdf.drawString(MARGIN, 8 * mm, str(course_date))
+    pdf.drawString(MARGIN, 8 * mm, footer)
     pdf.drawRightString(width - MARGIN, 8 * mm, f"Page {pdf.getPageNumber()}")
     pdf.restoreState()

@@ -10,10 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from learning.bookings.calendar import booking_ics
 from learning.bookings.models import Booking, CourseDate
 from learning.bookings.selectors import renewal_gap
-from learning.bookings.services import BookingRefused, booking_cancel, booking_create
-from learning.common.words import long_date
+from learning.bookings.services import BookingRefused, booking_cancel, booking_create, prerequisites_refusal
 from learning.register.models import Certification
-from learning.register.services import prerequisites_check
 
 
 @login_required
@@ -73,18 +71,6 @@ def place_booking(request, course_date: CourseDate, *, today):
             f"{course_date} is full: you are on the waiting list and will be emailed if a place comes free.",
         )
     return redirect("dashboard")
-
-
-def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefused | None:
-    """Why the participant could not book the date, told before they try: a prerequisite not current on its first
-    day."""
-    check = prerequisites_check(participant=participant, course=course_date.course, on=course_date.starts_on)
-    if check.met:
-        return None
-    return BookingRefused(
-        [f"{reason} (needed on {long_date(course_date.starts_on)}, the first day)" for reason in check.reasons],
-        courses_to_book=check.missing,
-    )
 
 
 @login_required

@@ -6,6 +6,8 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from django.urls import reverse
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -69,3 +71,8 @@ def related_model(model, relation: str):
     for name in relation.split("__"):
         model = model._meta.get_field(name).related_model
     return model
+
+
+def row_action(label: str, url_name: str, pk: int, *, icon: str, priority: int) -> MenuItem:
+    """An item of a listing row's "more" menu that leads to the admin page `url_name` of the row's record."""
+    return MenuItem(label, url=reverse(url_name, args=[pk]), icon_name=icon, priority=priority)

@@ -23,7 +23,14 @@ from learning.materials.models import (
     PublicCollection,
     ResourcePage,
 )
-from learning.organisations.models import ManagerRole, Membership, Organisation, RequiredCourse
+from learning.organisations.models import (
+    GroupBooking,
+    GroupBookingPlace,
+    ManagerRole,
+    Membership,
+    Organisation,
+    RequiredCourse,
+)
 from learning.register.models import (
     Certification,
     CertificationImportRun,
@@ -44,6 +51,8 @@ __all__ = [
     "CourseIndexPage",
     "CoursePage",
     "CoursePrerequisite",
+    "GroupBooking",
+    "GroupBookingPlace",
     "GuidelineNotification",
     "GuidelineUpdatePage",
     "LibraryIndexPage",

@@ -1,5 +1,5 @@
 """Whose records a manager may see: one answer, and every way in goes through it (My team, its CSV export, a
-member's page).
+member's page, booking a group and its invoice).
 
 A user sees the members of the organisations an administrator made them a manager of, and of all their
 departments at any depth; nobody else's. Being staff gives no reach here (staff see participants in the admin,
@@ -7,11 +7,14 @@ under its own permissions), nor does belonging to an organisation. What is seen 
 address, certifications and bookings (learning.organisations.selectors reads nothing else): never their
 continuing-education evidence, and never any material. The answer is computed per request, never kept in the
 session, so a role taken away today stops access today.
+
+The same answer decides which group bookings (and their invoices) a manager may see and whom they may book: those
+of the organisations in their scope, and their members. Administrators see group bookings in the admin only.
 """
 
 from dataclasses import dataclass
 
-from learning.organisations.models import ManagerRole, Membership
+from learning.organisations.models import GroupBooking, ManagerRole, Membership
 from learning.organisations.selectors import OrganisationTree
 
 
@@ -29,6 +32,11 @@ class TeamScope:
     def memberships(self):
         """The memberships the user may see: the only query of members that My team starts from."""
         return Membership.objects.filter(organisation_id__in=self.organisation_ids)
+
+    def group_bookings(self):
+        """The group bookings the user may see, and download the invoices of: those made for an organisation in
+        scope, whoever made them."""
+        return GroupBooking.objects.filter(organisation_id__in=self.organisation_ids)
 
 
 NOBODY = TeamScope(frozenset())

@@ -1,6 +1,6 @@
 """Employers and their people: an organisation (a trust, its departments, a department's teams), the courses it
-requires its members to hold, who belongs to it, and who manages it. What a manager may see is decided in one
-place, learning.organisations.access."""
+requires its members to hold, who belongs to it, who manages it, and the group bookings its managers make on its
+purchase orders. What a manager may see is decided in one place, learning.organisations.access."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -138,3 +138,53 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.participant} at {self.organisation}"
+
+
+class GroupBooking(models.Model):
+    """Members booked together by a manager onto one course date, on the organisation's purchase order: the
+    places it made, and the invoice that goes with them. Made on My team; listed, invoiced and marked paid in the
+    admin under Organisations > Group bookings."""
+
+    organisation = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="group_bookings", help_text="Who pays: the invoice is theirs."
+    )
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="group_bookings_made")
+    course_date = models.ForeignKey("learning.CourseDate", models.PROTECT, related_name="group_bookings")
+    purchase_order = models.CharField("purchase-order number", max_length=100)
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="group_bookings_marked_paid"
+    )
+    bookings = models.ManyToManyField("learning.Booking", through="GroupBookingPlace", related_name="group_bookings")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(purchase_order=""), name="group_booking_has_a_purchase_order"),
+            # Who marked it paid may leave (their account deleted); when it was paid stays.
+            models.CheckConstraint(
+                condition=Q(paid_by__isnull=True) | Q(paid_at__isnull=False), name="group_booking_paid_by_has_a_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_number}: {self.organisation} on {self.course_date} (PO {self.purchase_order})"
+
+    @property
+    def invoice_number(self) -> str:
+        return f"GB-{self.pk:06d}"
+
+    @property
+    def paid(self) -> bool:
+        return self.paid_at is not None
+
+
+class GroupBookingPlace(models.Model):
+    """A booking made by a group booking; a booking belongs to one group booking at most."""
+
+    group_booking = models.ForeignKey(GroupBooking, on_delete=models.CASCADE, related_name="places")
+    booking = models.OneToOneField("learning.Booking", on_delete=models.CASCADE, related_name="group_place")
+
+    def __str__(self):
+        return f"{self.booking} ({self.group_booking.invoice_number})"

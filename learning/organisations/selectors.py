@@ -1,6 +1,7 @@
-"""Reads of organisations: the tree of employers and their departments, a participant's memberships, and a
-manager's team with each member's standing on every required course. The team reads take the scope that
-learning.organisations.access.team_scope gave, and nothing else decides whose records they hold.
+"""Reads of organisations: the tree of employers and their departments, a participant's memberships, a
+manager's team with each member's standing on every required course, and group bookings with their places. The
+team and group-booking reads take the scope that learning.organisations.access.team_scope gave, and nothing else
+decides whose records they hold.
 
 Every read here runs a fixed number of queries, whatever the number of members: the organisations are few and
 loaded whole, and the members' certifications and bookings are fetched together."""
@@ -9,8 +10,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Q
+
 from learning.accounts.models import User
-from learning.bookings.models import Booking
+from learning.bookings.models import Booking, CourseDate
 from learning.bookings.selectors import upcoming_bookings
 from learning.catalogue.models import CoursePage
 from learning.catalogue.selectors import builds_on, satisfied_by
@@ -21,7 +24,7 @@ from learning.organisations.compliance import (
     check_requirement,
     compliance_trend,
 )
-from learning.organisations.models import Membership, Organisation, RequiredCourse
+from learning.organisations.models import GroupBooking, Membership, Organisation, RequiredCourse
 from learning.register.models import Certification, expiring_window
 
 # How department names are joined into a path: the trust, a single right-pointing angle quote, the department.
@@ -276,3 +279,105 @@ def member_record(scope, participant_id: int, *, today: datetime.date) -> Member
         certification.status = certification.status_on(today, expiring=expiring)
     bookings = upcoming_bookings(team.rows[0].participant, today)
     return MemberRecord(row=team.rows[0], certifications=certifications, bookings=bookings)
+
+
+@dataclass
+class Chosen:
+    """A member chosen for a group booking, as the booking form lists them: who, and their organisations in the
+    manager's scope (ids and paths)."""
+
+    participant: User
+    organisation_ids: list[int]
+    organisations: list[str]
+
+    @property
+    def pk(self) -> int:
+        return self.participant.pk
+
+
+def chosen_members(scope, participant_ids) -> list[Chosen]:
+    """Those of `participant_ids` whom `scope` reaches, by name, with their organisations in it (one query); anyone
+    else is left out, unnamed."""
+    organisations = defaultdict(list)
+    people = {}
+    for membership in (
+        scope.memberships()
+        .filter(participant_id__in=participant_ids)
+        .select_related("participant")
+        .only("participant_id", "organisation_id", *PARTICIPANT_FIELDS)
+    ):
+        people[membership.participant_id] = membership.participant
+        organisations[membership.participant_id].append(membership.organisation_id)
+    chosen = [
+        Chosen(person, organisations[pk], sorted(scope.tree.path(org) for org in organisations[pk]))
+        for pk, person in people.items()
+    ]
+    return sorted(chosen, key=lambda c: (c.participant.last_name.casefold(), c.participant.first_name.casefold(), c.pk))
+
+
+def paying_organisation(scope, chosen: list[Chosen]) -> int | None:
+    """The organisation a group's invoice most likely goes to, offered first: the deepest one in scope that every
+    chosen member belongs to, directly or through a department."""
+    reach = {pk: scope.tree.with_departments([pk]) for pk in scope.organisation_ids}
+    common = [pk for pk in reach if chosen and all(reach[pk].intersection(c.organisation_ids) for c in chosen)]
+    return max(common, key=lambda pk: (len(scope.tree.lineage(pk)), -pk), default=None)
+
+
+def group_booking_dates(today: datetime.date):
+    """The dates a group may be booked onto on `today`: open for booking and not begun, full ones too (for the
+    waiting list), each with its seats counted; by course, then soonest first."""
+    return (
+        CourseDate.objects.filter(booking_open=True)
+        .upcoming(today)
+        .with_seats()
+        .select_related("course")
+        .order_by("course__code", "starts_on", "pk")
+    )
+
+
+def group_bookings_of(scope):
+    """The group bookings `scope` sees, newest first, each with how many of its places are confirmed and waiting."""
+    return (
+        scope.group_bookings()
+        .select_related("organisation", "course_date__course", "manager")
+        .annotate(
+            confirmed=Count("places", filter=Q(places__booking__status=Booking.CONFIRMED)),
+            waiting=Count("places", filter=Q(places__booking__status=Booking.WAITLISTED)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def group_booking_places(group_booking: GroupBooking) -> list[Booking]:
+    """The bookings the group booking made, by the participants' names, each with its participant."""
+    return list(
+        Booking.objects.filter(group_place__group_booking=group_booking)
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+@dataclass
+class InvoiceRecipient:
+    """Whom an organisation's invoices name (its path: the trust, then the department), where they go and for
+    whose attention."""
+
+    name: str
+    address: str
+    contact: str
+
+
+def invoice_recipient(organisation: Organisation) -> InvoiceRecipient:
+    """The organisation's invoice details: its own invoice address and purchase-order contact, or those of the
+    nearest organisation above it that has an address (a department is usually invoiced at its trust's finance
+    office)."""
+    tree = OrganisationTree.load()
+    lineage = [above.pk for above in reversed(tree.lineage(organisation.pk))]
+    details = {
+        pk: (address, contact)
+        for pk, address, contact in Organisation.objects.filter(pk__in=lineage)
+        .exclude(invoice_address="")
+        .values_list("pk", "invoice_address", "purchase_order_contact")
+    }
+    billed = next((details[pk] for pk in lineage if pk in details), ("", organisation.purchase_order_contact))
+    return InvoiceRecipient(tree.path(organisation.pk), *billed)

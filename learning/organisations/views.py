@@ -1,5 +1,6 @@
-"""My team: a manager's members with their compliance, its CSV export and a member's page, each starting from
-the one gate (learning.organisations.access); and a participant leaving an organisation."""
+"""My team: a manager's members with their compliance, its CSV export, a member's page, booking a group of them on
+a purchase order and the group bookings with their invoices, each starting from the one gate
+(learning.organisations.access); and a participant leaving an organisation."""
 
 import datetime
 from collections.abc import Iterable
@@ -14,13 +15,29 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from learning.bookings.models import Booking
 from learning.common.spreadsheets import csv_stream, xlsx_download
 from learning.organisations.access import team_scope_for
 from learning.organisations.compliance import TeamFilter, compliance_rates
-from learning.organisations.forms import TeamFilterForm
-from learning.organisations.models import Membership
-from learning.organisations.selectors import Team, member_record, team_of
-from learning.organisations.services import LeaveRefused, membership_leave
+from learning.organisations.forms import GroupBookingForm, TeamFilterForm
+from learning.organisations.invoices import invoice_response
+from learning.organisations.models import GroupBooking, Membership
+from learning.organisations.selectors import (
+    Team,
+    chosen_members,
+    group_booking_dates,
+    group_booking_places,
+    group_bookings_of,
+    member_record,
+    paying_organisation,
+    team_of,
+)
+from learning.organisations.services import (
+    GroupBookingRefused,
+    LeaveRefused,
+    group_booking_create,
+    membership_leave,
+)
 
 # Members per page of My team; the export holds every member the filters keep.
 TEAM_PAGE_SIZE = 100
@@ -41,24 +58,35 @@ class FilteredTeam:
     today: datetime.date
 
 
-def for_managers(view):
-    """Runs `view(request, filtered)` for a manager, with their team filtered as the request asks; anyone else is
-    told they manage no organisation. The response is private and never stored."""
+def managers_only(view):
+    """Runs `view(request, scope, ...)` for a manager (the gate's answer passed on), the response private and never
+    stored; anyone else is told they manage no organisation."""
 
     @login_required
-    @require_GET
     @wraps(view)
-    def gated(request):
+    def gated(request, *args, **kwargs):
         scope = team_scope_for(request)
         if not scope:
             return no_team(request)
         request.private_response = True
+        return view(request, scope, *args, **kwargs)
+
+    return gated
+
+
+def for_managers(view):
+    """Runs `view(request, filtered)` for a manager, with their team filtered as the request asks."""
+
+    @managers_only
+    @require_GET
+    @wraps(view)
+    def filtered(request, scope):
         today = timezone.localdate()
         members = team_of(scope, today=today)
         form = TeamFilterForm(request.GET, team=members, tree=scope.tree)
         return view(request, FilteredTeam(members, form, form.team_filter(), today))
 
-    return gated
+    return filtered
 
 
 @for_managers
@@ -181,3 +209,90 @@ def leave_organisation(request, membership_id):
     else:
         messages.success(request, f"You have left {membership.organisation}: its managers no longer see your record.")
     return redirect("dashboard")
+
+
+def ids_in(values) -> list[int]:
+    """The whole numbers among `values` (ids from an address or a form); anything else names nobody."""
+    # More digits than an id can have would only make the database refuse the query.
+    return [int(value) for value in values if value.isascii() and value.isdigit() and len(value) <= 18]
+
+
+@managers_only
+@require_http_methods(["GET", "POST"])
+def group_booking_new(request, scope):
+    """GET offers the members chosen on My team (`?participants=…`, only those the gate lets through); POST books
+    them, each id checked through the gate again, or shows what stops it, person by person."""
+    today = timezone.localdate()
+    data = request.POST if request.method == "POST" else None
+    wanted = ids_in((data or request.GET).getlist("participants"))
+    chosen = chosen_members(scope, wanted)
+    form = GroupBookingForm(
+        data,
+        chosen=chosen,
+        organisation_paths={pk: scope.tree.path(pk) for pk in sorted(scope.organisation_ids, key=scope.tree.path)},
+        dates=group_booking_dates(today),
+        initial={"participants": [c.pk for c in chosen], "organisation": paying_organisation(scope, chosen)},
+    )
+    context = {"form": form, "chosen": chosen, "left_out": len(set(wanted) - {c.pk for c in chosen})}
+    if data is None:
+        return render(request, "learning/group_booking_new.html", context)
+    if not form.is_valid():
+        return render(request, "learning/group_booking_new.html", context, status=400)
+    try:
+        group = book_group(request, scope, form.cleaned_data)
+    except GroupBookingRefused as refusal:
+        return render(request, "learning/group_booking_new.html", {**context, "refusal": refusal}, status=409)
+    return redirect("group_booking", group_booking_id=group.pk)
+
+
+def book_group(request, scope, cleaned: dict) -> GroupBooking:
+    group = group_booking_create(
+        manager=request.user,
+        organisation=scope.tree.by_id[cleaned["organisation"]],
+        course_date=cleaned["course_date"],
+        participant_ids=cleaned["participants"],
+        purchase_order=cleaned["purchase_order"],
+        seating=cleaned["seating"],
+        now=timezone.now(),
+    )
+    places = group.bookings.all()
+    seated = sum(booking.status == Booking.CONFIRMED for booking in places)
+    waiting = f", {len(places) - seated} on the waiting list" if len(places) > seated else ""
+    messages.success(
+        request,
+        f"Booked on {group.course_date} on purchase order {group.purchase_order}: {seated} with a seat{waiting}. "
+        "Each of them is emailed their booking with a calendar invitation.",
+    )
+    return group
+
+
+@managers_only
+@require_GET
+def group_bookings(request, scope):
+    """The group bookings of the manager's organisations, whoever made them, newest first."""
+    return render(request, "learning/group_bookings.html", {"group_bookings": group_bookings_of(scope)})
+
+
+def visible_group_booking(scope, group_booking_id) -> GroupBooking:
+    """The group booking if the gate lets the manager see it; "not found" otherwise, so that an address says
+    nothing of another organisation's bookings."""
+    return get_object_or_404(
+        scope.group_bookings().select_related("organisation", "course_date__course", "manager"), pk=group_booking_id
+    )
+
+
+@managers_only
+@require_GET
+def group_booking(request, scope, group_booking_id):
+    group = visible_group_booking(scope, group_booking_id)
+    return render(
+        request,
+        "learning/group_booking.html",
+        {"group": group, "places": group_booking_places(group), "organisation": scope.tree.path(group.organisation_id)},
+    )
+
+
+@managers_only
+@require_GET
+def group_booking_invoice(request, scope, group_booking_id):
+    return invoice_response(visible_group_booking(scope, group_booking_id))

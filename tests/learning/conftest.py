@@ -1,5 +1,5 @@
-"""Fixtures of the learning tests: the catalogue, the provider's Hugo course pages, an editor signed in, the library
-and a manual with a PDF and a figure."""
+"""Fixtures of the learning tests: the catalogue (and one for tests that book from several threads), the provider's
+Hugo course pages, an editor signed in, the library and a manual with a PDF and a figure."""
 
 import datetime
 import io
@@ -18,7 +18,7 @@ from wagtail.models import Collection, PageViewRestriction
 from home.models import HomePage
 from learning.models import CourseIndexPage, LibraryIndexPage, ManualPage, MaterialDocument
 from learning.register.services import add_months, certification_revoke
-from tests.factories import CertificationFactory, UserFactory
+from tests.factories import CertificationFactory, UserFactory, make_course
 
 HUGO_DIR = Path(__file__).resolve().parents[2] / "home" / "demo" / "hugo"
 ALS1_MD = HUGO_DIR / "als1.md"
@@ -36,15 +36,11 @@ def catalogue(db):
 
 @pytest.fixture
 def als1(catalogue):
-    from tests.factories import make_course
-
     return make_course(catalogue, "ALS1", booking_url="/book-now/als1/")
 
 
 @pytest.fixture
 def als2(catalogue, als1):
-    from tests.factories import make_course
-
     return make_course(
         catalogue,
         "ALS2",
@@ -133,3 +129,11 @@ def manual(library, collection, als1, als2):
     page = ManualPage.objects.get(pk=page.pk)
     page.document, page.image = document, image
     return page
+
+
+@pytest.fixture
+def catalogue_for_threads(committed_db):
+    """ALS1 in a catalogue whose writes other connections see, for the tests that book from several threads."""
+    catalogue = CourseIndexPage(title="Courses", slug="courses")
+    HomePage.objects.get().add_child(instance=catalogue)
+    return make_course(catalogue, "ALS1")

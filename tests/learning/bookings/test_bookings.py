@@ -143,17 +143,6 @@ def test_concurrent_bookings_never_exceed_the_seats(committed_db, catalogue_for_
     assert statuses.count("waitlisted") == 10
 
 
-@pytest.fixture
-def catalogue_for_threads(committed_db):
-    from home.models import HomePage
-    from learning.models import CourseIndexPage
-    from tests.factories import make_course
-
-    catalogue = CourseIndexPage(title="Courses", slug="courses")
-    HomePage.objects.get().add_child(instance=catalogue)
-    return make_course(catalogue, "ALS1")
-
-
 # --- Prerequisites --------------------------------------------------------------------------------------
 
 

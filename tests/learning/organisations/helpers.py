@@ -1,5 +1,5 @@
-"""Helpers of the organisation tests: members, managers, requirements, certifications and bookings, around a
-fixed day."""
+"""Helpers of the organisation tests: members, managers, requirements, certifications, bookings and group
+bookings, around a fixed day."""
 
 import csv
 import datetime
@@ -78,3 +78,25 @@ def exported(response) -> list[dict]:
     """The lines of an export as dictionaries by heading."""
     headings, *lines = exported_rows(response)
     return [dict(zip(headings, line, strict=True)) for line in lines]
+
+
+def moment(on: datetime.date = TODAY) -> datetime.datetime:
+    """Mid-morning of `on` in the provider's time zone: the `now` a service is given."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(on, datetime.time(10)))
+
+
+def book_group(boss, organisation, course_date, people, *, purchase_order="PO-2026-0042", seating="all", now=None):
+    """The group booking `boss` makes of `people` onto `course_date` on `organisation`'s purchase order."""
+    from learning.organisations.services import group_booking_create
+
+    return group_booking_create(
+        manager=boss,
+        organisation=organisation,
+        course_date=course_date,
+        participant_ids=[person.pk for person in people],
+        purchase_order=purchase_order,
+        seating=seating,
+        now=now or moment(),
+    )

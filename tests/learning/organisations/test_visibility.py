@@ -1,13 +1,15 @@
 """Who sees whom: the manager of a trust sees the members of the trust and its departments, the manager of a
 department only that department's, and nobody else (another organisation's manager, a participant, an anonymous
-visitor, staff without the role) sees any member, on My team, in its export, on a member's page, or in a digest."""
+visitor, staff without the role) sees any member, on My team, in its export, on a member's page, in a digest, on
+the group booking form, or in a group booking and its invoice; nobody books a member of an organisation they do
+not manage."""
 
 import pytest
 from django.utils import timezone
 
-from learning.models import ManagerRole
-from tests.factories import ContinuingEducationActivityFactory, UserFactory
-from tests.learning.organisations.helpers import certify, exported_rows, manager, member, require
+from learning.models import Booking, ManagerRole
+from tests.factories import ContinuingEducationActivityFactory, UserFactory, make_course_date
+from tests.learning.organisations.helpers import book_group, certify, exported_rows, manager, member, require
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,86 @@ def test_the_digest_lists_exactly_the_members_the_viewer_manages(world, viewer, 
         message.body + message.alternatives[0][0] for message in mailoutbox if message.to == [viewers[viewer].email]
     )
     assert {name for name, person in people.items() if person.email in bodies} == SEES[viewer]
+
+
+# --- Group bookings -------------------------------------------------------------------------------------
+
+# viewer -> whether they see the emergency department's group booking (made by its manager)
+SEES_GROUP_BOOKING = {"trust manager", "emergency manager"}
+GROUP_BOOKING_PAGES = {
+    "page": "/portal/team/group-bookings/{pk}/",
+    "invoice": "/portal/team/group-bookings/{pk}/invoice.pdf",
+    "list": "/portal/team/group-bookings/",
+}
+
+
+@pytest.fixture
+def group_booking(world, emergency, als1):
+    people, viewers = world
+    return book_group(
+        viewers["emergency manager"],
+        emergency,
+        make_course_date(als1, starts_in_days=30),
+        [people["in_emergency"]],
+        purchase_order="PO-VISIBLE-1",
+        now=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("page", GROUP_BOOKING_PAGES)
+@pytest.mark.parametrize("viewer", [*SEES, "anonymous"])
+def test_a_group_booking_and_its_invoice_open_only_for_the_managers_of_its_organisation(
+    client, world, group_booking, viewer, page
+):
+    people, viewers = world
+    sign_in(client, viewers, viewer)
+
+    response = client.get(GROUP_BOOKING_PAGES[page].format(pk=group_booking.pk))
+
+    if viewer == "anonymous":
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    elif viewer in SEES_GROUP_BOOKING:
+        assert response.status_code == 200
+        assert page == "invoice" or "PO-VISIBLE-1" in response.content.decode()
+    else:
+        # Another manager is told it does not exist (their own list leaves it out); someone who manages nothing
+        # is told so.
+        if viewer == "manager elsewhere":
+            assert response.status_code == (200 if page == "list" else 404)
+        else:
+            assert response.status_code == 403
+        assert response["Content-Type"].startswith("text/html")
+        assert "PO-VISIBLE-1" not in response.content.decode()
+        assert people["in_emergency"].email not in response.content.decode()
+
+
+@pytest.mark.parametrize("viewer", SEES)
+def test_the_group_booking_form_offers_exactly_the_members_the_viewer_manages(client, world, viewer):
+    people, viewers = world
+    sign_in(client, viewers, viewer)
+
+    response = client.get("/portal/team/group-bookings/new/", {"participants": [p.pk for p in people.values()]})
+
+    body = response.content.decode()
+    offered = {name for name, person in people.items() if f'name="participants" value="{person.pk}"' in body}
+    assert offered == SEES[viewer]
+
+
+@pytest.mark.parametrize("viewer", [*SEES, "anonymous"])
+def test_nobody_books_a_member_of_an_organisation_they_do_not_manage(client, world, emergency, als1, viewer):
+    people, viewers = world
+    sign_in(client, viewers, viewer)
+
+    response = client.post(
+        "/portal/team/group-bookings/new/",
+        {
+            "participants": [person.pk for person in people.values()],
+            "organisation": emergency.pk,
+            "course_date": make_course_date(als1, starts_in_days=30).pk,
+            "purchase_order": "PO-1",
+            "seating": "all",
+        },
+    )
+
+    assert response.status_code in (302, 400, 403)
+    assert not Booking.objects.exists()

@@ -1,0 +1,136 @@
+"""The invoice of a group booking: an A4 PDF on the provider's paper (made as the sign-in sheet is), addressed to
+the organisation at its invoice address and quoting its purchase-order number, with the course date, the
+participants and the fee as the course page gives it ("Contact us for the fee" when it gives none).
+
+The fee is the course page's text, so the total is worked out only when that text names one amount ("£450 per
+participant"); otherwise the invoice says the training office confirms it. Only confirmed places are invoiced: a
+place on the waiting list counts once it becomes a seat, and the invoice is made afresh each time it is opened."""
+
+import re
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from django.http import HttpResponse
+from django.utils import timezone
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+from learning.bookings.models import Booking
+from learning.bookings.sign_in_sheet import (
+    CELL,
+    GRID,
+    HEADING,
+    STYLES,
+    branded_pdf,
+    cell,
+    course_title,
+    date_facts,
+    label_table,
+    participant_name,
+)
+from learning.catalogue.hugo import NO_FEE_GIVEN
+from learning.common.models import portal_settings
+from learning.organisations.models import GroupBooking
+from learning.organisations.selectors import InvoiceRecipient, group_booking_places, invoice_recipient
+
+SECTION = ParagraphStyle("section", parent=STYLES["Heading2"], fontSize=12, spaceBefore=5 * mm, spaceAfter=2 * mm)
+# Number, participant, registration number, place: 180 mm, the width inside the margins.
+PLACE_COLUMNS = [10 * mm, 75 * mm, 50 * mm, 45 * mm]
+# An amount of money in a fee's text: a currency sign, then digits with optional thousands commas and pence.
+AMOUNT = re.compile(r"([£€$])\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
+
+
+def invoice_response(group_booking: GroupBooking) -> HttpResponse:
+    """The invoice as a PDF download, for the manager who may see the group booking or an administrator (the
+    callers decide who may)."""
+    recipient = invoice_recipient(group_booking.organisation)
+    pdf = invoice_pdf(group_booking, group_booking_places(group_booking), recipient=recipient)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{group_booking.invoice_number}.pdf"'
+    return response
+
+
+def invoice_pdf(group_booking: GroupBooking, places: list[Booking], *, recipient: InvoiceRecipient) -> bytes:
+    """The invoice of `group_booking`, whose bookings are `places`, to `recipient`."""
+    number = group_booking.invoice_number
+    confirmed = [booking for booking in places if booking.status == Booking.CONFIRMED]
+    waiting = [booking for booking in places if booking.status == Booking.WAITLISTED]
+    course_date = group_booking.course_date
+    story = [
+        Paragraph(f"Invoice {number}", HEADING),
+        label_table(invoice_facts(group_booking)),
+        Paragraph("Bill to", SECTION),
+        Paragraph("<br/>".join(escape(line) for line in bill_to(recipient)), CELL),
+        Paragraph("Course", SECTION),
+        label_table([("Course", course_title(course_date.course)), *date_facts(course_date)]),
+        Paragraph("Participants", SECTION),
+        places_table(confirmed + waiting),
+        Paragraph("Fee", SECTION),
+        label_table(fee_lines(course_date.course.fee_text, confirmed=len(confirmed), waiting=len(waiting))),
+        Spacer(0, 4 * mm),
+        Paragraph(escape(payable_to()), CELL),
+    ]
+    return branded_pdf(
+        story,
+        kind="Invoice",
+        title=f"Invoice {number}",
+        footer=f"Invoice {number}, purchase order {group_booking.purchase_order}",
+    )
+
+
+def invoice_facts(group_booking: GroupBooking) -> list[tuple[str, str]]:
+    manager = group_booking.manager
+    paid_at = group_booking.paid_at
+    return [
+        ("Date", f"{timezone.localtime(group_booking.created_at):%-d %B %Y}"),
+        ("Purchase order", group_booking.purchase_order),
+        ("Booked by", f"{manager.get_full_name() or manager.email} ({manager.email})"),
+        ("Status", f"Paid on {timezone.localtime(paid_at):%-d %B %Y}" if paid_at else "Awaiting payment"),
+    ]
+
+
+def bill_to(recipient: InvoiceRecipient) -> list[str]:
+    lines = [recipient.name, *(line.strip() for line in recipient.address.splitlines() if line.strip())]
+    if not recipient.address.strip():
+        lines.append("(no invoice address on record: the training office will ask for one)")
+    return [*lines, f"For the attention of {recipient.contact}"] if recipient.contact else lines
+
+
+def places_table(places: list[Booking]) -> Table:
+    header = [cell(text) for text in ("No.", "Participant", "Registration number", "Place")]
+    rows = [
+        [
+            cell(number),
+            cell(participant_name(booking)),
+            cell(booking.participant.registration_number),
+            cell(booking.get_status_display()),
+        ]
+        for number, booking in enumerate(places, start=1)
+    ]
+    table = Table([header, *rows], colWidths=PLACE_COLUMNS, repeatRows=1)
+    table.setStyle(TableStyle(GRID))
+    return table
+
+
+def fee_lines(fee_text: str, *, confirmed: int, waiting: int) -> list[tuple[str, str]]:
+    """The fee per place, the places invoiced and the total, as far as the course page's fee says."""
+    places = f"{confirmed} confirmed" + (
+        f" ({waiting} on the waiting list, invoiced once they have a place)" if waiting else ""
+    )
+    if not fee_text:
+        return [("Fee per place", NO_FEE_GIVEN), ("Places", places), ("Total", NO_FEE_GIVEN)]
+    amounts = AMOUNT.findall(fee_text)
+    if len(amounts) == 1:
+        sign, whole, pence = amounts[0]
+        total = f"{sign}{Decimal(whole.replace(',', '') + (pence or '')) * confirmed:,.2f}"
+    else:
+        total = "Confirmed by the training office"
+    return [("Fee per place", fee_text), ("Places", places), ("Total", total)]
+
+
+def payable_to() -> str:
+    office = portal_settings()
+    where = ", ".join(line.strip() for line in office.office_address.splitlines() if line.strip())
+    contact = " or ".join(part for part in (office.office_email, office.office_phone) if part)
+    return f"Payable to {office.office_name}{', ' + where if where else ''}. Questions about this invoice: {contact}."

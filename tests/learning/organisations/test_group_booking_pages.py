@@ -1,0 +1,277 @@
+"""Group bookings on the site and in the admin: a manager ticks members on My team, books them on a purchase order
+and finds the group booking with its invoice; the form says what stops a booking, person by person or field by
+field; the invoice PDF names the organisation, its invoice address, the purchase order, the course, the date, the
+attendees and the fee; administrators list group bookings under Organisations and mark one paid."""
+
+import io
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from learning.models import Booking, GroupBooking
+from tests.factories import BookingFactory, make_course_date
+from tests.learning.organisations.helpers import book_group, certify, manager, member, require
+
+pytestmark = pytest.mark.django_db
+
+NEW = "/portal/team/group-bookings/new/"
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def boss(client, emergency, als1):
+    """The emergency department's manager, signed in; the department requires ALS1."""
+    require(emergency, als1)
+    person = manager(emergency, first_name="Emma", last_name="Reid")
+    client.force_login(person)
+    return person
+
+
+@pytest.fixture
+def course_date(als1, today):
+    return make_course_date(als1, starts_in_days=40, today=today, venue="Riverside Training Centre")
+
+
+def post_data(course_date, people, **fields):
+    return {
+        "participants": [person.pk for person in people],
+        "organisation": fields.pop("organisation"),
+        "course_date": course_date.pk,
+        "purchase_order": "PO-2026-0042",
+        "seating": "all",
+        **fields,
+    }
+
+
+def invoice_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+# --- From My team to a group booking --------------------------------------------------------------------
+
+
+def test_my_team_lets_a_manager_tick_members_for_a_group_booking(client, boss, emergency):
+    nurse = member(emergency, first_name="Nia", last_name="Jones")
+
+    html = client.get("/portal/team/").content.decode()
+
+    assert f'action="{NEW}"' in html
+    assert f'name="participants" value="{nurse.pk}"' in html
+
+
+def test_the_form_offers_the_chosen_members_of_the_team_and_leaves_anyone_else_out(
+    client, boss, emergency, elsewhere, course_date
+):
+    nurse = member(emergency, first_name="Nia", last_name="Jones")
+    stranger = member(elsewhere, first_name="Zed", last_name="Zimmer")
+
+    response = client.get(f"{NEW}?participants={nurse.pk}&participants={stranger.pk}&participants=x")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Nia Jones" in html and f'name="participants" value="{nurse.pk}"' in html
+    assert "Zimmer" not in html and f'name="participants" value="{stranger.pk}"' not in html
+    assert "One of the people chosen is not a member of your team" in html
+    assert str(course_date.course.code) in html
+
+
+def test_booking_through_the_form_leads_to_the_group_booking_with_its_places(client, boss, emergency, course_date):
+    people = [member(emergency, first_name="Nia", last_name="Jones"), member(emergency, last_name="Okafor")]
+
+    response = client.post(NEW, post_data(course_date, people, organisation=emergency.pk), follow=True)
+
+    group = GroupBooking.objects.get()
+    assert response.redirect_chain == [(f"/portal/team/group-bookings/{group.pk}/", 302)]
+    html = response.content.decode()
+    assert "PO-2026-0042" in html and "Nia Jones" in html
+    assert "2 with a seat" in html
+    assert set(group.bookings.values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_an_id_no_account_could_have_names_nobody(client, boss, emergency):
+    response = client.get(f"{NEW}?participants={'9' * 40}")
+
+    assert response.status_code == 200
+    assert "Choose the members to book" in response.content.decode()
+
+
+def test_a_posted_id_outside_the_team_refuses_the_whole_booking(client, boss, emergency, elsewhere, course_date):
+    nurse = member(emergency)
+    stranger = member(elsewhere)
+
+    response = client.post(NEW, post_data(course_date, [nurse, stranger], organisation=emergency.pk))
+
+    assert response.status_code == 400
+    assert "Someone chosen is not a member of your team: nothing was booked." in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_the_form_requires_a_purchase_order_number_and_books_nobody_without_it(client, boss, emergency, course_date):
+    response = client.post(
+        NEW, post_data(course_date, [member(emergency)], organisation=emergency.pk, purchase_order="")
+    )
+
+    assert response.status_code == 400
+    assert "A purchase-order number is required: it is printed on the invoice." in response.content.decode()
+    assert not Booking.objects.exists()
+
+
+def test_the_form_lists_each_persons_refusal(client, boss, emergency, als1, als2, today):
+    als2_date = make_course_date(als2, starts_in_days=40, today=today)
+    ready = member(emergency, first_name="Ann", last_name="Ames")
+    certify(ready, als1, expires_in=300, today=today)
+    never = member(emergency, first_name="Cal", last_name="Cole")
+
+    response = client.post(NEW, post_data(als2_date, [ready, never], organisation=emergency.pk))
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Nothing was booked." in html
+    assert f'data-testid="refused-{never.pk}"><strong>Cal Cole</strong>: no ALS1 certification' in html
+    assert f'data-testid="refused-{ready.pk}"' not in html
+
+
+def test_a_department_manager_is_not_offered_the_trusts_purchase_order(client, boss, trust, emergency, course_date):
+    response = client.post(NEW, post_data(course_date, [member(emergency)], organisation=trust.pk))
+
+    assert response.status_code == 400
+    assert not Booking.objects.exists()
+
+
+def test_the_group_bookings_list_links_each_to_its_invoice(client, boss, emergency, course_date):
+    group = book_group(boss, emergency, course_date, [member(emergency)])
+
+    html = client.get("/portal/team/group-bookings/").content.decode()
+
+    assert f"/portal/team/group-bookings/{group.pk}/invoice.pdf" in html
+    assert "PO-2026-0042" in html and "Awaiting payment" in html
+
+
+# --- The invoice ----------------------------------------------------------------------------------------
+
+
+def test_the_invoice_names_the_organisation_purchase_order_course_date_attendees_and_fee(
+    client, boss, trust, emergency, course_date
+):
+    trust.invoice_address = "Finance Department\nRiverside General Hospital\nRV1 2AB"
+    trust.purchase_order_contact = "Lee Carter"
+    trust.save()
+    course = course_date.course
+    course.fee_text = "£450 per participant"
+    course.save()
+    people = [
+        member(emergency, first_name="Nia", last_name="Jones"),
+        member(emergency, first_name="Ola", last_name="Okafor"),
+    ]
+    group = book_group(boss, emergency, course_date, people)
+
+    text = invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf"))
+
+    assert f"Invoice {group.invoice_number}" in text
+    assert "Emergency Department" in text
+    # the department is invoiced at its trust's address, for the attention of the trust's purchase-order contact
+    assert "Finance Department" in text and "RV1 2AB" in text and "For the attention of Lee Carter" in text
+    assert "PO-2026-0042" in text
+    assert "ALS1" in text and f"{course_date.starts_on:%-d %B %Y}" in text and "Riverside Training Centre" in text
+    assert "Nia Jones" in text and "Ola Okafor" in text
+    assert "£450 per participant" in text and "£900.00" in text
+    assert "Awaiting payment" in text
+
+
+def test_an_invoice_without_a_fee_on_the_course_page_says_to_contact_us(client, boss, emergency, course_date):
+    group = book_group(boss, emergency, course_date, [member(emergency)])
+
+    text = invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf"))
+
+    assert "Contact us for the fee" in text
+
+
+def test_the_invoice_counts_only_confirmed_places_towards_the_total(client, boss, emergency, course_date):
+    course = course_date.course
+    course.fee_text = "£1,200"
+    course.save()
+    for _ in range(5):  # 1 of 6 seats left
+        BookingFactory(course_date=course_date)
+    group = book_group(boss, emergency, course_date, [member(emergency), member(emergency)], seating="waiting_list")
+
+    text = invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf"))
+
+    assert "1 confirmed (1 on the waiting list" in text
+    assert "£1,200.00" in text
+
+
+def test_a_paid_invoice_says_when_it_was_paid(client, boss, emergency, course_date, admin_user):
+    from learning.organisations.services import group_booking_mark_paid
+
+    group = book_group(boss, emergency, course_date, [member(emergency)])
+    group_booking_mark_paid(group_booking=group, by=admin_user, now=timezone.now())
+
+    text = invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf"))
+
+    assert f"Paid on {timezone.localdate():%-d %B %Y}" in text
+
+
+# --- The admin ------------------------------------------------------------------------------------------
+
+
+def test_administrators_list_group_bookings_and_download_the_invoice(admin_client, emergency, course_date):
+    group = book_group(manager(emergency), emergency, course_date, [member(emergency)])
+
+    listing = admin_client.get("/admin/group_bookings/").content.decode()
+    invoice = admin_client.get(f"/admin/group-bookings/{group.pk}/invoice.pdf")
+
+    assert group.invoice_number in listing and "PO-2026-0042" in listing
+    assert "Awaiting payment" in listing
+    assert group.invoice_number in invoice_text(invoice)
+
+
+def test_an_administrator_marks_a_group_booking_paid_after_confirming(admin_client, admin_user, emergency, course_date):
+    group = book_group(manager(emergency), emergency, course_date, [member(emergency)])
+    url = f"/admin/group-bookings/{group.pk}/mark-paid/"
+
+    assert "cannot be undone" in admin_client.get(url).content.decode()
+    group.refresh_from_db()
+    assert group.paid_at is None
+
+    response = admin_client.post(url)
+
+    group.refresh_from_db()
+    assert response.status_code == 302
+    assert group.paid_by == admin_user and group.paid_at is not None
+
+
+def test_an_administrator_corrects_a_purchase_order_number(admin_client, emergency, course_date):
+    group = book_group(manager(emergency), emergency, course_date, [member(emergency)])
+
+    assert admin_client.get(f"/admin/group_bookings/inspect/{group.pk}/").status_code == 200
+    response = admin_client.post(f"/admin/group_bookings/edit/{group.pk}/", {"purchase_order": "PO-2026-0043"})
+
+    group.refresh_from_db()
+    assert response.status_code == 302
+    assert group.purchase_order == "PO-2026-0043"
+
+
+def test_the_admin_neither_adds_nor_deletes_group_bookings(admin_client, emergency, course_date):
+    group = book_group(manager(emergency), emergency, course_date, [member(emergency)])
+
+    listing = admin_client.get("/admin/group_bookings/").content.decode()
+
+    assert "/admin/group_bookings/new/" not in listing
+    assert admin_client.get("/admin/group_bookings/new/").status_code != 200
+    assert admin_client.post(f"/admin/group_bookings/delete/{group.pk}/").status_code != 200
+    assert GroupBooking.objects.filter(pk=group.pk).exists()
+
+
+def test_only_administrators_open_a_group_bookings_invoice_in_the_admin(client, boss, emergency, course_date):
+    group = book_group(boss, emergency, course_date, [member(emergency)])
+
+    response = client.get(f"/admin/group-bookings/{group.pk}/invoice.pdf")
+
+    assert response.status_code in (302, 403)
+    assert response.get("Content-Type") != "application/pdf"
