@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from learning.common.words import long_date
 from learning.models import Booking, GroupBooking
 from learning.organisations.services import GroupBookingRefused, group_booking_mark_paid
 from tests.conftest import at_once, require
@@ -89,9 +90,9 @@ def test_prerequisite_refusals_are_listed_per_person_and_nothing_is_booked(boss,
     with pytest.raises(GroupBookingRefused) as refused:
         book_group(boss, emergency, als2_date, [ready, lapsing, never])
 
-    first_day = f"needed on {als2_date.starts_on:%-d %B %Y}, the first day"
+    first_day = f"needed on {long_date(als2_date.starts_on)}, the first day"
     assert refused.value.people == [
-        (lapsing, [f"ALS1 certification expired on {day(10).isoformat()} ({first_day})"]),
+        (lapsing, [f"ALS1 certification expired on {long_date(day(10))} ({first_day})"]),
         (never, [f"no ALS1 certification ({first_day})"]),
     ]
     assert not Booking.objects.exists()
