@@ -26,8 +26,8 @@ from learning.materials.models import (
 from learning.organisations.models import ManagerRole, Membership, Organisation, RequiredCourse
 from learning.register.models import (
     Certification,
-    CertificationImportRun,
     CertificationQuerySet,
+    ImportRun,
     RejectedImportRow,
 )
 
@@ -35,7 +35,6 @@ __all__ = [
     "Booking",
     "CaseStudyPage",
     "Certification",
-    "CertificationImportRun",
     "CertificationQuerySet",
     "ContinuingEducationActivity",
     "ContinuingEducationIndexPage",
@@ -46,6 +45,7 @@ __all__ = [
     "CoursePrerequisite",
     "GuidelineNotification",
     "GuidelineUpdatePage",
+    "ImportRun",
     "LibraryIndexPage",
     "ManagerRole",
     "ManualPage",
