@@ -1,7 +1,8 @@
 """The participants a CSV import names by email, first_name and last_name (learning.common.csv_import), with the
 rules every import keeps: an address is one person, named the same on every line and as the register names them
 (differing only in case, spacing or accent encoding is the same name); an unknown address becomes a participant
-without a password, whose id the report keeps so that the caller may invite them."""
+without a password, whose id the report keeps so that the caller may invite them. An import whose rows name
+participants is a ParticipantImport."""
 
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.db.models.functions import Lower
 
 from learning.accounts.models import User
-from learning.common.csv_import import ImportReport, Problems, comparable_name, digest
+from learning.common.csv_import import CsvImport, ImportReport, Problems, comparable_name, digest, email_problems
 
 NAME_COLUMNS = ("first_name", "last_name")
 # The participant's columns, and the User fields that hold them (whose max_length bounds them).
@@ -52,6 +53,29 @@ class NamesSeen:
 
     def remember(self, row) -> None:
         self.names.setdefault(row.email, (row.line, *name_digests(row)))
+
+
+class ParticipantImport(CsvImport):
+    """An import whose rows name a participant: the address is one, each address has one name in the file, and a
+    known address has the register's name. A subclass adds its own checks to each step, after these (a row's
+    `email` is set here, in lower case), and creates the participants with `participants_for`."""
+
+    def __init__(self):
+        self.names = NamesSeen()
+
+    def value_problems(self, row, clean: dict[str, str], failed: set[str]) -> Problems:
+        row.email = clean["email"].lower()
+        return email_problems(clean, failed=failed)
+
+    def earlier_problems(self, row) -> Problems:
+        return self.names.disagreement(row)
+
+    def remember(self, row) -> None:
+        self.names.remember(row)
+
+    def register_problems(self, rows: list):
+        participants = registered_names(rows)
+        return lambda row: register_name_problems(row, participants.get(row.email))
 
 
 def registered_names(rows: list) -> dict[str, tuple[str, str]]:

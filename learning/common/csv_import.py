@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -206,7 +207,8 @@ def column_holding_control_byte(path: Path, line: int) -> str:
     for index, value in enumerate(values):
         if CONTROL_CHARACTER.search(value):
             name = header[index] if index < len(header) else "beyond the header"
-            return f", in column {index + 1} ({name})"
+            # A header of binary data is shown escaped: the message is stored, and PostgreSQL refuses a NUL.
+            return f", in column {index + 1} ({shown(name) if CONTROL_CHARACTER.search(name) else name})"
     return ""
 
 
@@ -358,41 +360,90 @@ def comparable_name(name: str) -> str:
 # --- Checking, then writing -----------------------------------------------------------------------------------
 
 
-class RowChecks:
-    """What an import checks in one pass over its file: each row on its own and against the file's earlier rows
-    (`row`), then each batch of rows that passed against the database (`batch`). A new one is made for each pass,
-    since it remembers what the earlier rows said. Rows are the import's own; they have a `line`."""
+class CsvImport:
+    """An import of one kind: what it is called in a refusal ("another import of {subject} is running"), its
+    columns, and the steps a subclass fills in. A new instance checks each pass over the file, since it
+    remembers what the file's earlier rows said: each row's values on their own (the checks every column has,
+    then `value_problems`, which reads them into a row of the import's own made by `new_row`); the row against the
+    file's earlier good rows (`earlier_problems`, then `remember`); each batch of rows that passed against the
+    database (`register_problems`); and, on the writing pass, `write_batch`. Rows have a `line` and `values`."""
+
+    subject: str
+    columns: CsvColumns
+    # How values are written, for the upload form's help (which lists the columns itself).
+    values_help = ""
+    # The columns that tell a reader which row a rejection is about (the admin shows them beside each reason).
+    identifying_columns: tuple[str, ...] = ("email",)
+
+    @classmethod
+    def file_help(cls) -> str:
+        names = ", ".join(name if name in cls.columns.required else f"{name} (optional)" for name in cls.columns.names)
+        return f"CSV (UTF-8, or Excel's CSV) with the columns {names}. {cls.values_help}".strip()
+
+    @classmethod
+    def example_row(cls) -> dict[str, str]:
+        """The template's example row: values as the import takes them, naming what the database holds."""
+        raise NotImplementedError
+
+    def new_row(self, line: int, values: dict):
+        raise NotImplementedError
+
+    def value_problems(self, row, clean: dict[str, str], failed: set[str]) -> Problems:
+        """Reads the values (without surrounding spaces) into `row`; what is wrong with those not already
+        `failed`."""
+        return []
+
+    def earlier_problems(self, row) -> Problems:
+        return []
+
+    def remember(self, row) -> None:
+        """Keeps what later rows are compared with: only what that takes, so that memory stays small."""
+
+    def register_problems(self, rows: list) -> Callable[..., Problems]:
+        """What is wrong with a row of `rows` against the database, looked up for the batch at once."""
+        return lambda row: []
+
+    def write_batch(self, rows: list, report: ImportReport) -> None:
+        """Writes a batch of good rows, counting in `report` what it created, updated and left unchanged."""
+        raise NotImplementedError
 
     def row(self, line: int, values: dict, report: ImportReport):
         """The typed row, or None with the rejection recorded in `report`."""
-        raise NotImplementedError
+        row = self.new_row(line, values)
+        rejected = checked_values(line, values, self.columns, partial(self.value_problems, row))
+        if rejected is None and (problems := self.earlier_problems(row)):
+            rejected = rejection(line, problems, values)
+        if rejected:
+            report.rejected.append(rejected)
+            return None
+        self.remember(row)
+        return row
 
     def batch(self, rows: list, report: ImportReport) -> list:
         """The rows that agree with the database; the others' rejections recorded in `report`."""
-        return rows
+        problems_of, kept = self.register_problems(rows), []
+        for row in rows:
+            if problems := problems_of(row):
+                report.rejected.append(rejection(row.line, problems, row.values))
+            else:
+                kept.append(row)
+        return kept
 
-
-@dataclass(frozen=True)
-class CsvImport:
-    """An import: its columns, what it is called in a refusal ("another import of {subject} is running"), the
-    name its lock is derived from, how its rows are checked (a RowChecks made new for each pass), and how a batch
-    of good rows is written (counting what it did in the report)."""
-
-    columns: CsvColumns
-    subject: str
-    lock_name: str
-    checks: Callable[[], RowChecks]
-    write_batch: Callable[[list, ImportReport], None]
-
-    @property
-    def lock_key(self) -> int:
+    @classmethod
+    def lock_key(cls) -> int:
         """The PostgreSQL advisory lock one import of this kind holds while it checks and writes: a 64-bit number
-        derived from a name, so that it is not a magic constant to collide with."""
-        return int.from_bytes(hashlib.blake2b(self.lock_name.encode(), digest_size=8).digest(), "big", signed=True)
+        derived from the subject, so that it is not a magic constant to collide with."""
+        name = f"learning: import of {cls.subject}".encode()
+        return int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+
+    @classmethod
+    def run(cls, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
+        """Imports the file. Without `skip_invalid`, any rejected row means nothing is written."""
+        return run_import(cls, path, skip_invalid=skip_invalid, progress=progress)
 
 
 def run_import(
-    kind: CsvImport, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
+    kind: type[CsvImport], path: Path, *, skip_invalid: bool = False, progress: Progress | None = None
 ) -> ImportReport:
     """Imports the file. Without `skip_invalid`, any rejected row means nothing is written."""
     path = Path(path)
@@ -416,14 +467,14 @@ def run_import(
         ) from None
 
 
-def hold_import_lock(kind: CsvImport, path: Path) -> None:
+def hold_import_lock(kind: type[CsvImport], path: Path) -> None:
     """Takes the import's lock for the current transaction, or refuses at once when another import of the kind
     holds it: an administrator waiting on an upload page is better told plainly than left hanging for minutes."""
     if connection.vendor != "postgresql":
         # SQLite lets one writing transaction in at a time (transaction_mode IMMEDIATE): the second waits.
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [kind.lock_key])
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [kind.lock_key()])
         if not cursor.fetchone()[0]:
             raise ImportBusy(ANOTHER_IMPORT_RUNNING.format(path=path, subject=kind.subject))
 
@@ -433,11 +484,11 @@ def first_line(error: Exception) -> str:
 
 
 def checked_rows(
-    kind: CsvImport, path: Path, facts: FileFacts, report: ImportReport, progress: Progress | None
+    checks: CsvImport, path: Path, facts: FileFacts, report: ImportReport, progress: Progress | None
 ) -> Iterator[list]:
     """Yields batches of good rows, read from the file a batch at a time; records rejected ones in `report`."""
-    checks, total, done = kind.checks(), max(facts.lines - 1, 0), 0
-    for raw_batch in batches(read_rows(path, kind.columns, facts.encoding), BATCH_SIZE):
+    total, done = max(facts.lines - 1, 0), 0
+    for raw_batch in batches(read_rows(path, checks.columns, facts.encoding), BATCH_SIZE):
         good = [row for line, values in raw_batch if (row := checks.row(line, values, report)) is not None]
         done += len(raw_batch)
         if progress:
@@ -446,12 +497,12 @@ def checked_rows(
 
 
 def check_and_write(
-    kind: CsvImport, path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None
+    kind: type[CsvImport], path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None
 ) -> ImportReport:
     report = ImportReport(encoding=facts.encoding)
 
     # First pass: check every row (reads the file once; nothing is written).
-    for batch in checked_rows(kind, path, facts, report, progress):
+    for batch in checked_rows(kind(), path, facts, report, progress):
         report.rows += len(batch)
     report.rows += len(report.rejected)
     if report.rejected and not skip_invalid:
@@ -463,13 +514,14 @@ def check_and_write(
     rejected_lines = {rejected.line for rejected in report.rejected}
     written = 0
     scratch = ImportReport()
-    for batch in checked_rows(kind, path, facts, scratch, None):
+    checks = kind()
+    for batch in checked_rows(checks, path, facts, scratch, None):
         changed = next((rejected for rejected in scratch.rejected if rejected.line not in rejected_lines), None)
         if changed is not None:
             raise ImportRefused(REGISTER_CHANGED.format(path=path, what=changed))
         scratch.rejected.clear()
         batch = [row for row in batch if row.line not in rejected_lines]
-        kind.write_batch(batch, report)
+        checks.write_batch(batch, report)
         written += len(batch)
         if progress:
             progress("writing", written, report.rows - len(report.rejected))

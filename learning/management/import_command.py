@@ -37,7 +37,7 @@ class ProgressBar:
 
 
 class ImportCommand(BaseCommand):
-    """A command importing one CSV file with `csv_import` (learning.common.csv_import.CsvImport)."""
+    """A command importing one CSV file with `csv_import` (a learning.common.csv_import.CsvImport)."""
 
     csv_import = None
 

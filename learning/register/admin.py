@@ -17,10 +17,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
 
 from learning.accounts.models import User
-from learning.catalogue.models import CoursePage
 from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
-from learning.register.certification_import import COLUMNS, example_row
+from learning.register.certification_import import CertificationImport
 from learning.register.import_admin import ImportScreen
 from learning.register.models import (
     NUMBER_FORMAT_TEXT,
@@ -222,23 +221,8 @@ class CertificationViewSet(RecordViewSet):
     )
 
 
-def certification_template_row() -> dict[str, str]:
-    """The template's example row, for a course the catalogue has."""
-    course_code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
-    return example_row(course_code=course_code)
-
-
 CERTIFICATION_IMPORT_SCREEN = ImportScreen(
-    kind=ImportKind.CERTIFICATIONS,
-    title="Import certifications",
-    permission="learning.add_certification",
-    columns=COLUMNS,
-    shown_columns=(("email", "Email"), ("number", "Number")),
-    file_help="CSV (UTF-8, or Excel's CSV) with the columns email, first_name, last_name, course_code, number, "
-    "issued_on, expires_on (optional). Dates as 2026-03-02 or 02/03/2026.",
-    task=import_certifications_task,
-    template_file_name="certifications-template.csv",
-    example_row=certification_template_row,
+    ImportKind.CERTIFICATIONS, "learning.add_certification", CertificationImport, import_certifications_task
 )
 
 

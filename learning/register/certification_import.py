@@ -16,32 +16,17 @@ holds an import lock, so two imports at once never interleave: the second is ref
 """
 
 import datetime
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from django.db.models.functions import Upper
 
-from learning.accounts.participant_import import (
-    PARTICIPANT_COLUMNS,
-    NamesSeen,
-    participants_for,
-    register_name_problems,
-    registered_names,
-)
+from learning.accounts.participant_import import PARTICIPANT_COLUMNS, ParticipantImport, participants_for
 from learning.catalogue.models import CoursePage
 from learning.common.csv_import import (
     CsvColumns,
-    CsvImport,
     ImportReport,
     Problems,
-    Progress,
-    RejectedRow,
-    RowChecks,
-    checked_values,
     digest,
-    email_problems,
-    rejection,
-    run_import,
     shown,
 )
 from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certification_number
@@ -84,25 +69,10 @@ def parse_date(text: str) -> datetime.date:
     raise ValueError(f"{shown(text)} is not a date (use 2026-03-02 or 02/03/2026)")
 
 
-def check_row(line: int, values: dict, courses: dict[str, CoursePage]) -> tuple[Row | None, RejectedRow | None]:
-    """Checks what a row says on its own; returns the typed row, or every reason to reject it."""
-    row = Row(line=line, values=values)
-
-    def problems_of(clean: dict[str, str], failed: set[str]) -> Problems:
-        row.email, row.number = clean["email"].lower(), clean["number"]
-        problems = value_problems(row, clean, courses, failed=failed)
-        if not failed and not problems and row.expires_on is None:
-            problems += default_expiry_problems(row)
-        return problems
-
-    rejected = checked_values(line, values, COLUMNS, problems_of)
-    return (None, rejected) if rejected else (row, None)
-
-
 def value_problems(row: Row, clean: dict[str, str], courses: dict[str, CoursePage], *, failed: set[str]) -> Problems:
-    """Reads the course and the dates into `row`; (column, reason) for each value, not already `failed`, that is
-    not what its column holds, and for an expiry that is not after the issue."""
-    problems = email_problems(clean, failed=failed)
+    """Reads the number, the course and the dates into `row`; (column, reason) for each value, not already
+    `failed`, that is not what its column holds, and for an expiry that is not after the issue."""
+    row.number, problems = clean["number"], []
     if "number" not in failed and not is_certification_number(clean["number"]):
         problems.append(("number", f"{shown(clean['number'])} is not a certification number ({NUMBER_FORMAT_TEXT})"))
     if "course_code" not in failed:
@@ -140,56 +110,72 @@ def fingerprint(row: Row) -> bytes:
     return digest(text)
 
 
-@dataclass
-class CertificationChecks(RowChecks):
-    """One pass's checks: each row on its own; against the file's earlier rows (a number already on an earlier
-    line, an address named differently there); then a batch against the register (a number held by someone else
-    or for another course, an address the register names differently)."""
+# The template's example row, its course and the number's prefix filled in from the catalogue.
+EXAMPLE_ROW = {
+    "email": "ann.lee@example.org",
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "number": "{course_code}-2025-000123",
+    "issued_on": "2025-03-02",
+    "expires_on": "",
+}
 
-    courses: dict[str, CoursePage] = field(
-        default_factory=lambda: {course.code.upper(): course for course in CoursePage.objects.all()}
-    )
-    # NUMBER IN CAPITALS -> (line, fingerprint): numbers are the same in any case; 8 bytes a detail, never the row.
-    numbers: dict[str, tuple[int, bytes]] = field(default_factory=dict)
-    names: NamesSeen = field(default_factory=NamesSeen)
 
-    def row(self, line: int, values: dict, report: ImportReport) -> Row | None:
-        row, rejected = check_row(line, values, self.courses)
-        if rejected:
-            report.rejected.append(rejected)
-            return None
-        problems = [*self.number_disagreement(row), *self.names.disagreement(row)]
-        if problems:
-            report.rejected.append(rejection(line, problems, values))
-            return None
-        self.numbers[row.number.upper()] = (row.line, fingerprint(row))
-        self.names.remember(row)
-        return row
+class CertificationImport(ParticipantImport):
+    """A participant's checks (learning.accounts.participant_import), then each row's number, course and dates; a
+    number already on an earlier line; a number held by someone else or for another course. Writes the
+    certifications, a number already held by the same person for the same course updating its dates."""
 
-    def number_disagreement(self, row: Row) -> Problems:
+    subject = "certifications"
+    columns = COLUMNS
+    values_help = "Dates as 2026-03-02 or 02/03/2026."
+    identifying_columns = ("email", "number")
+
+    def __init__(self):
+        super().__init__()
+        self.courses = {course.code.upper(): course for course in CoursePage.objects.all()}
+        # NUMBER IN CAPITALS -> (line, fingerprint): numbers are the same in any case; 8 bytes a detail.
+        self.numbers: dict[str, tuple[int, bytes]] = {}
+
+    @classmethod
+    def example_row(cls) -> dict[str, str]:
+        """The example row, for a course the catalogue has (an expiry left empty is the issue date plus the
+        course's validity)."""
+        code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
+        return {**EXAMPLE_ROW, "course_code": code, "number": EXAMPLE_ROW["number"].format(course_code=code)}
+
+    def new_row(self, line: int, values: dict) -> Row:
+        return Row(line=line, values=values)
+
+    def value_problems(self, row: Row, clean: dict[str, str], failed: set[str]) -> Problems:
+        problems = super().value_problems(row, clean, failed)
+        problems += value_problems(row, clean, self.courses, failed=failed)
+        # Only a row whose course and issue date are sound has an expiry to compute.
+        if not failed and not problems and row.expires_on is None:
+            problems += default_expiry_problems(row)
+        return problems
+
+    def earlier_problems(self, row: Row) -> Problems:
         first = self.numbers.get(row.number.upper())
         if first is None:
-            return []
-        if first[1] == fingerprint(row):
-            return [("number", f"duplicate row in the file (same as line {first[0]})")]
-        return [("number", f"number {row.number} is also on line {first[0]} with other details")]
+            numbers = []
+        elif first[1] == fingerprint(row):
+            numbers = [("number", f"duplicate row in the file (same as line {first[0]})")]
+        else:
+            numbers = [("number", f"number {row.number} is also on line {first[0]} with other details")]
+        return numbers + super().earlier_problems(row)
 
-    def batch(self, rows: list[Row], report: ImportReport) -> list[Row]:
-        """The rows that agree with the register: a number already held is held by the same person for the same
-        course (then the row updates it), and a known address belongs to a participant of the same name."""
-        holders = number_holders(rows)
-        participants = registered_names(rows)
-        kept = []
-        for row in rows:
-            problems = [
-                *holder_problems(row, holders.get(row.number.upper())),
-                *register_name_problems(row, participants.get(row.email)),
-            ]
-            if problems:
-                report.rejected.append(rejection(row.line, problems, row.values))
-            else:
-                kept.append(row)
-        return kept
+    def remember(self, row: Row) -> None:
+        self.numbers[row.number.upper()] = (row.line, fingerprint(row))
+        super().remember(row)
+
+    def register_problems(self, rows: list[Row]):
+        """A number already held is held by the same person for the same course (then the row updates it)."""
+        holders, names = number_holders(rows), super().register_problems(rows)
+        return lambda row: holder_problems(row, holders.get(row.number.upper())) + names(row)
+
+    def write_batch(self, rows: list[Row], report: ImportReport) -> None:
+        write_certifications(rows, report)
 
 
 def number_holders(rows: list[Row]) -> dict[str, tuple[str, int, str]]:
@@ -225,7 +211,7 @@ def with_numbers(numbers: list[str]):
     )
 
 
-def write_batch(rows: list[Row], report: ImportReport) -> None:
+def write_certifications(rows: list[Row], report: ImportReport) -> None:
     users = participants_for(rows, report)
     existing = {c.number.upper(): c for c in with_numbers([row.number for row in rows])}
     to_create, to_update = [], []
@@ -253,33 +239,5 @@ def write_batch(rows: list[Row], report: ImportReport) -> None:
     report.updated += len(to_update)
 
 
-CERTIFICATION_IMPORT = CsvImport(
-    columns=COLUMNS,
-    subject="certifications",
-    # The lock's name predates the other imports: kept, so that its key stays what it was.
-    lock_name="learning.certification_import",
-    checks=CertificationChecks,
-    write_batch=write_batch,
-)
-
-
-def import_certifications(path: Path, *, skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Imports the file. Without `skip_invalid`, any rejected row means nothing is written."""
-    return run_import(CERTIFICATION_IMPORT, path, skip_invalid=skip_invalid, progress=progress)
-
-
-# The template offered for download: the header the import expects, and one row showing how values are written
-# (an expiry left empty is the issue date plus the course's validity).
-EXAMPLE_ROW = {
-    "email": "ann.lee@example.org",
-    "first_name": "Ann",
-    "last_name": "Lee",
-    "number": "{course_code}-2025-000123",
-    "issued_on": "2025-03-02",
-    "expires_on": "",
-}
-
-
-def example_row(*, course_code: str) -> dict[str, str]:
-    """The template's example row, for the course `course_code`."""
-    return {**EXAMPLE_ROW, "course_code": course_code, "number": EXAMPLE_ROW["number"].format(course_code=course_code)}
+# The name the command, the admin's runs and the benchmark have imported files by from the start.
+import_certifications = CertificationImport.run

@@ -15,7 +15,7 @@ from django.urls import path
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 
-from learning.common.csv_import import CsvColumns, write_rejected_rows, write_template
+from learning.common.csv_import import CsvImport, write_rejected_rows, write_template
 from learning.common.spreadsheets import csv_download
 from learning.register.import_runs import import_run_start
 from learning.register.models import ImportKind, ImportRun
@@ -27,19 +27,22 @@ REJECTED_ROWS_SHOWN = 500
 
 @dataclass(frozen=True)
 class ImportScreen:
-    """One kind of import in the admin: its title, who may use it, its columns (and which of them a run's page
-    shows beside each rejected row, as (column, heading)), the upload field's help, the Celery task that runs it,
-    and its template: a file name and a callable giving the example row."""
+    """One kind of import in the admin: the kind its runs record, who may start and see them, the import
+    (learning.common.csv_import.CsvImport: its columns, help, example row), and the Celery task that runs it."""
 
     kind: ImportKind
-    title: str
     permission: str
-    columns: CsvColumns
-    shown_columns: tuple[tuple[str, str], ...]
-    file_help: str
+    csv_import: type[CsvImport]
     task: object
-    template_file_name: str
-    example_row: object  # () -> dict of the example row's values
+
+    @property
+    def title(self) -> str:
+        return f"Import {self.csv_import.subject}"
+
+    @property
+    def shown_columns(self) -> list[tuple[str, str]]:
+        """(column, heading) of what a run's page shows beside each rejected row's reason."""
+        return [(name, name.replace("_", " ").capitalize()) for name in self.csv_import.identifying_columns]
 
     def require_permission(self, request) -> None:
         if not request.user.has_perm(self.permission):
@@ -68,8 +71,12 @@ def upload_view(request, *, screen: ImportScreen, namespace: str):
     """Upload a CSV: it is kept, and a worker imports it as `manage.py import_<kind>` does; the run's own page
     follows it. Below the form, the latest runs of this kind."""
     screen.require_permission(request)
-    form = ImportUploadForm(request.POST or None, request.FILES or None, file_help=screen.file_help)
-    if request.method == "POST" and form.is_valid():
+    # Bound on any POST, an empty one too, so that a post without a file says so on the field.
+    posted = request.method == "POST"
+    form = ImportUploadForm(
+        request.POST if posted else None, request.FILES if posted else None, file_help=screen.csv_import.file_help()
+    )
+    if posted and form.is_valid():
         run = import_run_start(
             kind=screen.kind,
             task=screen.task,
@@ -136,15 +143,15 @@ def rejected_view(request, run_id: int, *, screen: ImportScreen, namespace: str)
     screen.require_permission(request)
     run = screen_run(screen, run_id)
     response = csv_download(f"{Path(run.file_name).stem or 'import'}.rejected.csv")
-    write_rejected_rows(response, run.rejected_rows.all().iterator(chunk_size=2000), screen.columns)
+    write_rejected_rows(response, run.rejected_rows.all().iterator(chunk_size=2000), screen.csv_import.columns)
     return response
 
 
 def template_view(request, *, screen: ImportScreen, namespace: str):
     """The CSV template: the header the import expects and one example row."""
     screen.require_permission(request)
-    response = csv_download(screen.template_file_name)
-    write_template(response, screen.columns, screen.example_row())
+    response = csv_download(f"{screen.kind}-template.csv")
+    write_template(response, screen.csv_import.columns, screen.csv_import.example_row())
     return response
 
 

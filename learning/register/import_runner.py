@@ -36,7 +36,7 @@ UNEXPECTED_ERROR = (
 )
 
 
-def import_run_perform(*, run_id: int, csv_import: CsvImport, clock: Callable[[], datetime]) -> str:
+def import_run_perform(*, run_id: int, csv_import: type[CsvImport], clock: Callable[[], datetime]) -> str:
     """Runs a queued import with `csv_import` (the import of the run's kind) and records its outcome; returns the
     run's status. A run already finished is left alone, so that a task delivered twice imports once. `clock`
     gives the moments it starts and finishes."""
@@ -63,7 +63,7 @@ def import_run_perform(*, run_id: int, csv_import: CsvImport, clock: Callable[[]
 
 
 def import_stored_file(
-    run: ImportRun, csv_import: CsvImport, progress: "RunProgress"
+    run: ImportRun, csv_import: type[CsvImport], progress: "RunProgress"
 ) -> tuple[ImportReport | None, str]:
     """(the report, "") when the import ran; (None, why) when it refused the file, said with the uploaded name."""
     with stored_copy(run) as path:

@@ -3,7 +3,6 @@ it, with which options, how far it has got and what came of it; its page follows
 offers the rejected rows as CSV, and only those who may add certifications start or see runs."""
 
 import csv
-import dataclasses
 import io
 import threading
 
@@ -15,7 +14,7 @@ from django.db import connection, connections
 from django.test import TestCase
 
 from learning.models import Certification, ImportRun, User
-from learning.register.certification_import import CERTIFICATION_IMPORT
+from learning.register.certification_import import CertificationImport
 from learning.register.import_runner import PROGRESS_EVERY_ROWS, RunProgress, import_run_perform
 from learning.register.import_runs import import_run_start
 from learning.register.models import ImportKind, ImportRunStatus
@@ -213,7 +212,7 @@ def queued_run(body: str, *, started_by: User) -> ImportRun:
     return run
 
 
-def perform(run_id: int, csv_import=CERTIFICATION_IMPORT) -> str:
+def perform(run_id: int, csv_import=CertificationImport) -> str:
     from django.utils import timezone
 
     return import_run_perform(run_id=run_id, csv_import=csv_import, clock=timezone.now)
@@ -341,7 +340,7 @@ def test_an_unexpected_error_refuses_the_run_in_plain_words_and_is_raised_for_th
         run = start_certification_import(started_by=admin_user)
 
     with pytest.raises(RuntimeError):
-        perform(run.pk, csv_import=dataclasses.replace(CERTIFICATION_IMPORT, checks=broken))
+        perform(run.pk, csv_import=type("Broken", (CertificationImport,), {"__init__": broken}))
 
     run.refresh_from_db()
     assert run.status == ImportRunStatus.REFUSED and "unexpected error; nothing was imported" in run.refusal
