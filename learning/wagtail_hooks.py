@@ -18,7 +18,7 @@ from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
-from learning.organisations.admin import MembershipViewSet, OrganisationViewSet
+from learning.organisations.admin import MEMBERS_IMPORT_SCREEN, MembershipViewSet, OrganisationViewSet
 from learning.register.admin import CERTIFICATION_IMPORT_SCREEN, CertificationViewSet, ExpiryChartPanel
 from learning.register.import_admin import ImportViewSet
 
@@ -41,7 +41,12 @@ def register_register_menu():
 def register_organisation_menu():
     # The employers' screens, after the register's.
     return MenuGroup(
-        "Organisations", "home", 210, OrganisationViewSet("organisations"), MembershipViewSet("organisation_members")
+        "Organisations",
+        "home",
+        210,
+        OrganisationViewSet("organisations"),
+        MembershipViewSet("organisation_members"),
+        ImportViewSet("members_import", screen=MEMBERS_IMPORT_SCREEN, url_prefix="organisation_members/import"),
     )
 
 

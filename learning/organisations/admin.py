@@ -1,5 +1,6 @@
 """Organisations in the Wagtail admin: employers and their departments with their required courses and managers,
-and the memberships of participants (filtered by organisation, exported as CSV)."""
+the memberships of participants (filtered by organisation, exported as CSV), and the import of members from CSV
+(the certification import's screens, learning.register.import_admin)."""
 
 from django.contrib import messages
 from django.db.models import Count
@@ -9,7 +10,11 @@ from wagtail.admin.views.generic import DeleteView, IndexView
 
 from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
+from learning.organisations.members_import import MembersImport
 from learning.organisations.models import Membership, Organisation
+from learning.organisations.tasks import import_members_task
+from learning.register.import_admin import ImportScreen
+from learning.register.models import ImportKind
 
 
 class MembersColumn(Column):
@@ -89,3 +94,7 @@ class MembershipViewSet(RecordViewSet):
     list_filter = ["organisation", "employer_verified"]
     search_fields = ["participant__first_name", "participant__last_name", "participant__email", "organisation__name"]
     form_fields = ["organisation", "participant", "employer_verified"]
+
+
+# Whoever may add memberships by hand may add them by file; managers and participants never can.
+MEMBERS_IMPORT_SCREEN = ImportScreen(ImportKind.MEMBERS, "learning.add_membership", MembersImport, import_members_task)

@@ -27,7 +27,11 @@ def menu_labels(menu, user):
 def test_the_organisation_screens_have_a_menu_of_their_own(admin_user):
     top_level = menu_labels(admin_menu, admin_user)
 
-    assert list(menu_labels(top_level["Organisations"].menu, admin_user)) == ["Organisations", "Members"]
+    assert list(menu_labels(top_level["Organisations"].menu, admin_user)) == [
+        "Organisations",
+        "Members",
+        "Import members",
+    ]
 
 
 def add_data(**fields):
