@@ -2,10 +2,9 @@
 import pages, the dashboard chart, the public document collections, and the gate every document download passes."""
 
 from django.templatetags.static import static
-from django.urls import include, path, reverse
+from django.urls import include, path
 from django.utils.html import format_html
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from learning.accounts.admin import ParticipantViewSet
 from learning.bookings.admin import (
@@ -20,21 +19,15 @@ from learning.continuing_education.admin import ContinuingEducationViewSet, ce_e
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
 from learning.organisations.admin import (
+    MEMBERS_IMPORT_SCREEN,
     GroupBookingViewSet,
     MembershipViewSet,
     OrganisationViewSet,
     group_booking_invoice_view,
     group_booking_mark_paid_view,
 )
-from learning.register.admin import (
-    CertificationViewSet,
-    ExpiryChartPanel,
-    certification_import_progress_view,
-    certification_import_rejected_view,
-    certification_import_run_view,
-    certification_import_template_view,
-    certification_import_view,
-)
+from learning.register.admin import CERTIFICATION_IMPORT_SCREEN, CertificationViewSet, ExpiryChartPanel
+from learning.register.import_admin import ImportViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -61,18 +54,24 @@ def register_organisation_menu():
         OrganisationViewSet("organisations"),
         MembershipViewSet("organisation_members"),
         GroupBookingViewSet("group_bookings"),
+        ImportViewSet("members_import", screen=MEMBERS_IMPORT_SCREEN, url_prefix="organisation_members/import"),
     )
 
 
-# Each package's admin pages beyond its viewset: the import's runs, a date's roster and results, CE evidence, a
-# group booking's invoice and its payment.
-IMPORT_URLS = [
-    path("", certification_import_view, name="certification_import"),
-    path("template.csv", certification_import_template_view, name="certification_import_template"),
-    path("<int:run_id>/", certification_import_run_view, name="certification_import_run"),
-    path("<int:run_id>/progress/", certification_import_progress_view, name="certification_import_progress"),
-    path("<int:run_id>/rejected.csv", certification_import_rejected_view, name="certification_import_rejected"),
-]
+@hooks.register("register_admin_viewset")
+def register_certification_import():
+    # A menu item of its own, after the Register and Organisations menus.
+    return ImportViewSet(
+        "certification_import",
+        screen=CERTIFICATION_IMPORT_SCREEN,
+        url_prefix="certifications/import",
+        add_to_admin_menu=True,
+        menu_order=220,
+    )
+
+
+# Each package's admin pages beyond its viewset: a date's roster and results, CE evidence, a group booking's
+# invoice and its payment.
 COURSE_DATE_URLS = [
     path("roster/", course_date_roster_view, name="course_date_roster"),
     path("roster.csv", course_date_roster_csv_view, name="course_date_roster_csv"),
@@ -88,21 +87,10 @@ GROUP_BOOKING_URLS = [
 @hooks.register("register_admin_urls")
 def register_urls():
     return [
-        path("certifications/import/", include(IMPORT_URLS)),
         path("course-dates/<int:date_id>/", include(COURSE_DATE_URLS)),
         path("continuing-education/<int:activity_id>/evidence/", ce_evidence_view, name="ce_evidence"),
         path("group-bookings/<int:group_booking_id>/", include(GROUP_BOOKING_URLS)),
     ]
-
-
-class StaffMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("learning.add_certification")
-
-
-@hooks.register("register_admin_menu_item")
-def register_import_menu_item():
-    return StaffMenuItem("Import certifications", reverse("certification_import"), icon_name="upload", order=220)
 
 
 @hooks.register("insert_global_admin_css")

@@ -33,8 +33,8 @@ from learning.organisations.models import (
 )
 from learning.register.models import (
     Certification,
-    CertificationImportRun,
     CertificationQuerySet,
+    ImportRun,
     RejectedImportRow,
 )
 
@@ -42,7 +42,6 @@ __all__ = [
     "Booking",
     "CaseStudyPage",
     "Certification",
-    "CertificationImportRun",
     "CertificationQuerySet",
     "ContinuingEducationActivity",
     "ContinuingEducationIndexPage",
@@ -55,6 +54,7 @@ __all__ = [
     "GroupBookingPlace",
     "GuidelineNotification",
     "GuidelineUpdatePage",
+    "ImportRun",
     "LibraryIndexPage",
     "ManagerRole",
     "ManualPage",

@@ -1,6 +1,7 @@
 """Organisations in the Wagtail admin: employers and their departments with their required courses and managers,
-the memberships of participants (filtered by organisation, exported as CSV), and the group bookings managers made
-on purchase orders, with their invoices, marked paid here."""
+the memberships of participants (filtered by organisation, exported as CSV), the import of members from CSV
+(the certification import's screens, learning.register.import_admin), and the group bookings managers made on
+purchase orders, with their invoices, marked paid here."""
 
 import django_filters
 from django.contrib import messages
@@ -18,8 +19,12 @@ from wagtail.permissions import register_permission_policy
 from learning.common.admin import RecordViewSet, row_action
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.organisations.invoices import invoice_response
+from learning.organisations.members_import import MembersImport
 from learning.organisations.models import GroupBooking, Membership, Organisation
 from learning.organisations.services import group_booking_mark_paid
+from learning.organisations.tasks import import_members_task
+from learning.register.import_admin import ImportScreen
+from learning.register.models import ImportKind
 
 
 class MembersColumn(Column):
@@ -198,3 +203,7 @@ def group_booking_mark_paid_view(request, group_booking_id):
             )
         return redirect("group_bookings:index")
     return render(request, "learning/admin/group_booking_mark_paid.html", {"group": group})
+
+
+# Whoever may add memberships by hand may add them by file; managers and participants never can.
+MEMBERS_IMPORT_SCREEN = ImportScreen(ImportKind.MEMBERS, "learning.add_membership", MembersImport, import_members_task)

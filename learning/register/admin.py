@@ -1,17 +1,13 @@
 """The register in the Wagtail admin: certifications (filters, search, CSV export, validated forms), the CSV import
-(its upload, the run's page with its progress and rejected rows, the template), and the expiry chart on the
-dashboard."""
+of certifications (its screen: columns, template, permission; shown by learning.register.import_admin like every
+import's), and the expiry chart on the dashboard."""
 
 import datetime
-from pathlib import Path
 
 import django_filters
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -21,23 +17,19 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
 
 from learning.accounts.models import User
-from learning.catalogue.models import CoursePage
 from learning.common.admin import RecordViewSet, TableByTableSearchMixin
-from learning.common.spreadsheets import FormulaSafeExportMixin, csv_download
-from learning.register.certification_import import write_rejected_rows, write_template
-from learning.register.import_runs import import_run_start
+from learning.common.spreadsheets import FormulaSafeExportMixin
+from learning.register.certification_import import CertificationImport
+from learning.register.import_admin import ImportScreen
 from learning.register.models import (
     NUMBER_FORMAT_TEXT,
     STATUS_CHOICES,
     Certification,
-    CertificationImportRun,
+    ImportKind,
     is_certification_number,
 )
 from learning.register.services import add_months, certification_issue, certification_revoke, default_expiry
-
-# How many runs the import page lists, and how many rejected rows a run's page shows (the CSV has them all).
-RECENT_RUNS = 10
-REJECTED_ROWS_SHOWN = 500
+from learning.register.tasks import import_certifications_task
 
 
 class CertificationFilterSet(WagtailFilterSet):
@@ -229,87 +221,9 @@ class CertificationViewSet(RecordViewSet):
     )
 
 
-class CertificationImportForm(forms.Form):
-    # An empty upload reaches the import, which refuses it with the columns it expected.
-    file = forms.FileField(
-        allow_empty_file=True,
-        help_text="CSV (UTF-8, or Excel's CSV) with the columns email, first_name, last_name, course_code, number, "
-        "issued_on, expires_on (optional). Dates as 2026-03-02 or 02/03/2026.",
-    )
-    skip_invalid = forms.BooleanField(
-        required=False, help_text="Import the good rows and list the rejected ones (otherwise: all or nothing)."
-    )
-    invite = forms.BooleanField(required=False, help_text="Email new participants a link to set a password.")
-
-
-def require_import_permission(request) -> None:
-    """Starting an import, and seeing any run and its rows, is for whoever may add certifications."""
-    if not request.user.has_perm("learning.add_certification"):
-        raise PermissionDenied
-
-
-def certification_import_view(request):
-    """Upload a CSV: it is kept, and a worker imports it as `manage.py import_certifications` does; the run's own
-    page follows it. Below the form, the latest runs."""
-    require_import_permission(request)
-    form = CertificationImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        run = import_run_start(
-            upload=form.cleaned_data["file"],
-            skip_invalid=form.cleaned_data["skip_invalid"],
-            invite=form.cleaned_data["invite"],
-            started_by=request.user,
-        )
-        return redirect("certification_import_run", run.pk)
-    runs = CertificationImportRun.objects.select_related("started_by")[:RECENT_RUNS]
-    return render(request, "learning/admin/certification_import.html", {"form": form, "runs": runs})
-
-
-def certification_import_run_view(request, run_id: int):
-    """One run: its progress while it runs (the page polls `certification_import_progress_view`, or reloads
-    itself without JavaScript), then its report and rejected rows."""
-    require_import_permission(request)
-    run = get_object_or_404(CertificationImportRun.objects.select_related("started_by"), pk=run_id)
-    return render(
-        request,
-        "learning/admin/certification_import_run.html",
-        {"run": run, "rejected": run.rejected_rows.all()[:REJECTED_ROWS_SHOWN], "shown": REJECTED_ROWS_SHOWN},
-    )
-
-
-def certification_import_progress_view(request, run_id: int):
-    """How far a run has got, for its page to move the bar without reloading."""
-    require_import_permission(request)
-    run = get_object_or_404(CertificationImportRun, pk=run_id)
-    return JsonResponse(
-        {
-            "status": run.status,
-            "finished": run.finished,
-            "stage": run.stage,
-            "rows_done": run.rows_done,
-            "rows_total": run.rows_total,
-            "percent": run.percent,
-            "progress_text": run.progress_text,
-        }
-    )
-
-
-def certification_import_rejected_view(request, run_id: int):
-    """A run's rejected rows as CSV, to correct in a spreadsheet: line, columns at fault, reasons, then the row."""
-    require_import_permission(request)
-    run = get_object_or_404(CertificationImportRun, pk=run_id)
-    response = csv_download(f"{Path(run.file_name).stem or 'import'}.rejected.csv")
-    write_rejected_rows(response, run.rejected_rows.all().iterator(chunk_size=2000))
-    return response
-
-
-def certification_import_template_view(request):
-    """The CSV template: the header the import expects and one example row, for a course the catalogue has."""
-    require_import_permission(request)
-    course_code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
-    response = csv_download("certifications-template.csv")
-    write_template(response, course_code=course_code)
-    return response
+CERTIFICATION_IMPORT_SCREEN = ImportScreen(
+    ImportKind.CERTIFICATIONS, "learning.add_certification", CertificationImport, import_certifications_task
+)
 
 
 class ExpiryChartPanel(Component):

@@ -1,6 +1,6 @@
-"""What a worker does with a certification import started in the admin (learning.register.import_runs): it runs
-the same `import_certifications` as `manage.py import_certifications` on the stored upload (all or nothing unless
-`skip_invalid`), records its progress on the run as it goes, then what came of it.
+"""What a worker does with an import started in the admin (learning.register.import_runs): it runs the import of
+the run's kind (learning.common.csv_import.CsvImport) on the stored upload, as `manage.py import_<kind>` does (all
+or nothing unless `skip_invalid`), records its progress on the run as it goes, then what came of it.
 
 While the import runs, its checks and writes are one transaction, which nobody else sees until it commits. The
 progress is therefore written on a connection of its own, committed at once, so that the run's page sees the
@@ -19,8 +19,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from learning.accounts.services import participants_invite
-from learning.register.certification_import import ImportRefused, ImportReport, import_certifications
-from learning.register.models import CertificationImportRun, ImportRunStatus, RejectedImportRow
+from learning.common.csv_import import CsvImport, ImportRefused, ImportReport, run_import
+from learning.register.models import ImportRun, ImportRunStatus, RejectedImportRow
 
 UNFINISHED = (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING)
 # The progress is written when the import has gone this many rows, or a hundredth of its rows, further (the
@@ -28,7 +28,7 @@ UNFINISHED = (ImportRunStatus.QUEUED, ImportRunStatus.RUNNING)
 PROGRESS_EVERY_ROWS = 500
 TOO_LONG = (
     "The import took longer than a worker may run a task (CELERY_TASK_TIME_LIMIT_SECONDS); nothing was imported. "
-    "Import the file in parts, or with manage.py import_certifications on the server."
+    "Import the file in parts, or with manage.py import_{kind} on the server."
 )
 UNEXPECTED_ERROR = (
     "The import stopped on an unexpected error; nothing was imported. Try again, and tell the portal's "
@@ -36,20 +36,21 @@ UNEXPECTED_ERROR = (
 )
 
 
-def import_run_perform(*, run_id: int, clock: Callable[[], datetime]) -> str:
-    """Runs a queued import and records its outcome; returns the run's status. A run already finished is left
-    alone, so that a task delivered twice imports once. `clock` gives the moments it starts and finishes."""
-    claimed = CertificationImportRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
+def import_run_perform(*, run_id: int, csv_import: type[CsvImport], clock: Callable[[], datetime]) -> str:
+    """Runs a queued import with `csv_import` (the import of the run's kind) and records its outcome; returns the
+    run's status. A run already finished is left alone, so that a task delivered twice imports once. `clock`
+    gives the moments it starts and finishes."""
+    claimed = ImportRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
         status=ImportRunStatus.RUNNING, started_at=clock(), stage="", rows_done=0, rows_total=0
     )
-    run = CertificationImportRun.objects.get(pk=run_id)
+    run = ImportRun.objects.get(pk=run_id)
     if not claimed:
         return run.status
     progress = RunProgress(run_id)
     try:
-        report, refusal = import_stored_file(run, progress)
+        report, refusal = import_stored_file(run, csv_import, progress)
     except SoftTimeLimitExceeded:
-        report, refusal = None, TOO_LONG
+        report, refusal = None, TOO_LONG.format(kind=run.kind)
     except Exception:
         # Raised on for the worker's log; the run says plainly that nothing was imported (the import is one
         # transaction, rolled back).
@@ -61,17 +62,19 @@ def import_run_perform(*, run_id: int, clock: Callable[[], datetime]) -> str:
     return run.status
 
 
-def import_stored_file(run: CertificationImportRun, progress: "RunProgress") -> tuple[ImportReport | None, str]:
+def import_stored_file(
+    run: ImportRun, csv_import: type[CsvImport], progress: "RunProgress"
+) -> tuple[ImportReport | None, str]:
     """(the report, "") when the import ran; (None, why) when it refused the file, said with the uploaded name."""
     with stored_copy(run) as path:
         try:
-            return import_certifications(path, skip_invalid=run.skip_invalid, progress=progress), ""
+            return run_import(csv_import, path, skip_invalid=run.skip_invalid, progress=progress), ""
         except ImportRefused as refusal:
             return None, str(refusal).replace(str(path), run.file_name)
 
 
 @contextmanager
-def stored_copy(run: CertificationImportRun) -> Iterator[Path]:
+def stored_copy(run: ImportRun) -> Iterator[Path]:
     """The upload as a local file for the import to read, whatever storage keeps it; removed afterwards."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
@@ -80,9 +83,7 @@ def stored_copy(run: CertificationImportRun) -> Iterator[Path]:
         yield path
 
 
-def record_outcome(
-    run: CertificationImportRun, *, report: ImportReport | None, refusal: str, now: datetime
-) -> CertificationImportRun:
+def record_outcome(run: ImportRun, *, report: ImportReport | None, refusal: str, now: datetime) -> ImportRun:
     """Records the report (or the refusal) on the run with its rejected rows, and queues the invitations of a
     run that imported and was asked to invite, all at once."""
     with transaction.atomic():
@@ -129,7 +130,7 @@ class RunProgress:
         if self.side_connection is None:
             self.side_connection = connections.create_connection(DEFAULT_DB_ALIAS)
         quote = self.side_connection.ops.quote_name
-        meta = CertificationImportRun._meta
+        meta = ImportRun._meta
         assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields)
         with self.side_connection.cursor() as cursor:
             cursor.execute(

@@ -1,6 +1,6 @@
-"""Certification imports started in the admin: the upload is kept in private storage, a run records who started
-it, with which options, and how far it has got, and a Celery worker runs it (learning.register.import_runner)
-once the run is committed, so that a long file never holds a page open."""
+"""Imports started in the admin (certifications, organisation members): the upload is kept in private storage, a
+run records what it imports, who started it, with which options, and how far it has got, and a Celery worker runs
+it (learning.register.import_runner) once the run is committed, so that a long file never holds a page open."""
 
 from pathlib import Path
 
@@ -8,16 +8,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from learning.accounts.models import User
-from learning.register.models import CertificationImportRun
-from learning.register.tasks import import_certifications_task
+from learning.register.models import ImportKind, ImportRun
 
 
 def import_run_start(
-    *, upload: UploadedFile, skip_invalid: bool, invite: bool, started_by: User | None
-) -> CertificationImportRun:
-    """Keeps the upload and queues its import for a worker once the run is committed."""
+    *, kind: ImportKind, task, upload: UploadedFile, skip_invalid: bool, invite: bool, started_by: User | None
+) -> ImportRun:
+    """Keeps the upload and queues `task` (the Celery task that runs imports of `kind`) for a worker once the run
+    is committed."""
     with transaction.atomic():
-        run = CertificationImportRun(
+        run = ImportRun(
+            kind=kind,
             file_name=Path(upload.name or "upload.csv").name[:255],
             skip_invalid=skip_invalid,
             invite=invite,
@@ -25,5 +26,5 @@ def import_run_start(
         )
         run.file.save("upload.csv", upload, save=False)
         run.save()
-        import_certifications_task.delay_on_commit(run.pk)
+        task.delay_on_commit(run.pk)
     return run

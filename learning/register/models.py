@@ -160,10 +160,21 @@ class Certification(models.Model):
         return (self.expires_on - today).days
 
 
+class ImportKind(models.TextChoices):
+    """What an import run imports; each kind is imported by the command of its name, manage.py import_<kind>."""
+
+    CERTIFICATIONS = "certifications", "Certifications"
+    MEMBERS = "members", "Organisation members"
+
+
+# Where each kind's uploads are kept, under private/.
+UPLOAD_FOLDERS = {ImportKind.CERTIFICATIONS: "certification-imports", ImportKind.MEMBERS: "member-imports"}
+
+
 def import_upload_path(run, filename):
     """Uploads are kept under private/, which nothing serves: the file holds people's names and addresses. The
     stored name is random (the administrator's file name is kept on the run) so that no two uploads collide."""
-    return f"private/certification-imports/{uuid.uuid4().hex}.csv"
+    return f"private/{UPLOAD_FOLDERS[run.kind]}/{uuid.uuid4().hex}.csv"
 
 
 class ImportRunStatus(models.TextChoices):
@@ -173,12 +184,14 @@ class ImportRunStatus(models.TextChoices):
     REFUSED = "refused", "Nothing imported"
 
 
-class CertificationImportRun(models.Model):
-    """One CSV import started in the admin and run by a worker: who started it, with which file and options, how
-    far it has got, and what came of it (the report's summary, or why nothing was imported)."""
+class ImportRun(models.Model):
+    """One CSV import started in the admin and run by a worker: what it imports (certifications, organisation
+    members), who started it, with which file and options, how far it has got, and what came of it (the report's
+    summary, or why nothing was imported)."""
 
     Status = ImportRunStatus
 
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -202,7 +215,7 @@ class CertificationImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "certification import"
+        verbose_name = "import"
 
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display().lower()})"
@@ -238,7 +251,7 @@ class CertificationImportRun(models.Model):
 class RejectedImportRow(models.Model):
     """A row of an import's file that was refused: its line, the columns at fault, why, and what it held."""
 
-    run = models.ForeignKey(CertificationImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
     line = models.PositiveIntegerField()
     column = models.CharField(max_length=255)
     reason = models.TextField()

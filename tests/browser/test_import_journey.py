@@ -3,8 +3,8 @@ run while it goes (its bar moves, then the page reloads itself) and ends on the 
 
 import pytest
 
-from learning.models import CertificationImportRun, CourseIndexPage
-from learning.register.models import ImportRunStatus
+from learning.models import CourseIndexPage, ImportRun
+from learning.register.models import ImportKind, ImportRunStatus
 from tests.browser.conftest import sign_in_to_the_admin
 from tests.factories import make_course
 
@@ -30,7 +30,7 @@ def test_an_upload_with_a_bad_row_ends_on_its_report_with_the_rejected_rows(page
     page.set_input_files("input[name=file]", str(upload))
     page.get_by_role("button", name="Import").click()
 
-    run = CertificationImportRun.objects.get()
+    run = ImportRun.objects.get()
     page.wait_for_url(f"**/admin/certifications/import/{run.pk}/")
     assert "Nothing was imported" in page.get_by_test_id("import-summary").inner_text()
     assert "is not a date" in page.locator("main table").inner_text()
@@ -39,7 +39,8 @@ def test_an_upload_with_a_bad_row_ends_on_its_report_with_the_rejected_rows(page
 
 
 def test_a_running_imports_page_moves_its_bar_then_shows_the_report(page, live_server, artifacts_dir):
-    run = CertificationImportRun.objects.create(
+    run = ImportRun.objects.create(
+        kind=ImportKind.CERTIFICATIONS,
         file_name="big.csv",
         file="private/certification-imports/big.csv",
         status=ImportRunStatus.RUNNING,
@@ -52,13 +53,13 @@ def test_a_running_imports_page_moves_its_bar_then_shows_the_report(page, live_s
     bar = page.locator("progress")
     assert bar.get_attribute("value") == "5"
 
-    CertificationImportRun.objects.filter(pk=run.pk).update(stage="writing", rows_done=500, rows_total=1000)
+    ImportRun.objects.filter(pk=run.pk).update(stage="writing", rows_done=500, rows_total=1000)
     page.wait_for_function("document.querySelector('progress').value === 75")
     assert page.get_by_text("Writing the good rows: 500 of 1000.").is_visible()
     page.screenshot(path=artifacts_dir / "import-running.png", full_page=True)
 
     summary = "1000 rows: 1000 created, 0 updated, 0 unchanged, 0 rejected; 1000 new participants"
-    CertificationImportRun.objects.filter(pk=run.pk).update(status=ImportRunStatus.DONE, summary=summary)
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRunStatus.DONE, summary=summary)
     page.get_by_test_id("import-summary").wait_for()
     assert summary in page.get_by_test_id("import-summary").inner_text()
     assert page.locator("progress").count() == 0

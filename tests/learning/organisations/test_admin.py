@@ -31,6 +31,7 @@ def test_the_organisation_screens_have_a_menu_of_their_own(admin_user):
         "Organisations",
         "Members",
         "Group bookings",
+        "Import members",
     ]
 
 

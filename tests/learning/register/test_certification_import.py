@@ -3,19 +3,19 @@
 
 import csv
 import datetime
-import threading
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test import TestCase
 
 from learning.models import Certification, User
-from learning.register.certification_import import import_certifications
+from learning.register.certification_import import CertificationImport
 from tests.conftest import at_once, require
 from tests.factories import CertificationFactory, UserFactory
+from tests.imports import PausedImport, run_import_command
 
 pytestmark = pytest.mark.django_db
 HEADER = "email,first_name,last_name,course_code,number,issued_on,expires_on\n"
@@ -42,12 +42,7 @@ def upload_in_admin(client, data):
 
 
 def run(path, *args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_certifications", str(path), *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return out.getvalue() + err.getvalue() + str(error), False
-    return out.getvalue() + err.getvalue(), True
+    return run_import_command("import_certifications", path, *args)
 
 
 def register_state():
@@ -731,41 +726,12 @@ def many_rows(count: int) -> str:
     return "".join(f"p{n}@example.org,Pat,Number{n},ALS1,ALS1-2025-{n:06d},2025-03-02,\n" for n in range(1, count + 1))
 
 
-class PausedImport:
-    """An import running in another thread, held still inside its checks until `resume()`."""
-
-    def __init__(self, path):
-        self.checking, self.resumed, self.errors = threading.Event(), threading.Event(), []
-        self.thread = threading.Thread(target=self.run, args=(path,))
-
-    def run(self, path):
-        def progress(stage, done, total):
-            self.checking.set()
-            self.resumed.wait(timeout=60)
-
-        try:
-            self.report = import_certifications(path, progress=progress)
-        except Exception as error:  # reported by the test's assertions
-            self.errors.append(error)
-        finally:
-            connections.close_all()
-
-    def __enter__(self):
-        self.thread.start()
-        assert self.checking.wait(timeout=60), "the first import never started checking"
-        return self
-
-    def __exit__(self, *exc):
-        self.resumed.set()
-        self.thread.join()
-
-
 def test_an_import_while_another_is_running_is_refused_plainly(tmp_path, courses_on_committed_db):
     require(connection.vendor == "postgresql", "the import lock is tested on PostgreSQL (DATABASE_URL)")
     first = write(tmp_path, GOOD, name="first.csv")
     second = write(tmp_path, "cat@example.org,Cat,Fox,ALS1,ALS1-2025-000099,2025-03-02,\n", name="second.csv")
 
-    with PausedImport(first) as running:
+    with PausedImport(CertificationImport, first) as running:
         output, ok = run(second)
         during = register_state()
 
@@ -783,7 +749,7 @@ def test_the_admin_upload_while_an_import_is_running_says_so(courses_on_committe
 
     # Made here, not by the admin_user fixture: the committed database is restored after fixtures that come first.
     client.force_login(User.objects.create_superuser("admin@example.org", "a-long-enough-password"))
-    with PausedImport(write(tmp_path, GOOD, name="first.csv")):
+    with PausedImport(CertificationImport, write(tmp_path, GOOD, name="first.csv")):
         second = HEADER + "cat@example.org,Cat,Fox,ALS1,ALS1-2025-000099,2025-03-02,\n"
         response = upload_in_admin(client, {"file": SimpleUploadedFile("second.csv", second.encode())})
 

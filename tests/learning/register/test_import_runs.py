@@ -13,11 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import TestCase
 
-from learning.models import Certification, CertificationImportRun, User
-from learning.register import import_runner
+from learning.models import Certification, ImportRun, User
+from learning.register.certification_import import CertificationImport
 from learning.register.import_runner import PROGRESS_EVERY_ROWS, RunProgress, import_run_perform
 from learning.register.import_runs import import_run_start
-from learning.register.models import ImportRunStatus
+from learning.register.models import ImportKind, ImportRunStatus
+from learning.register.tasks import import_certifications_task
 from tests.conftest import celery_worker, require
 from tests.factories import UserFactory
 
@@ -34,6 +35,18 @@ def csv_upload(body: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("records.csv", (HEADER + body).encode(), content_type="text/csv")
 
 
+def start_certification_import(*, started_by: User) -> ImportRun:
+    """A run started as the upload page starts one, its import queued for after the commit."""
+    return import_run_start(
+        kind=ImportKind.CERTIFICATIONS,
+        task=import_certifications_task,
+        upload=csv_upload(GOOD),
+        skip_invalid=False,
+        invite=False,
+        started_by=started_by,
+    )
+
+
 def start(client, body: str, *, header: str = HEADER, **options):
     """Uploads `header` and `body` on the import page as an administrator does; returns the response (the way to
     the run) and the run, whose import is queued for after the commit and has run by the time this returns."""
@@ -41,7 +54,7 @@ def start(client, body: str, *, header: str = HEADER, **options):
     data = {"file": upload, **{name: "on" for name, chosen in options.items() if chosen}}
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post("/admin/certifications/import/", data)
-    return response, CertificationImportRun.objects.get()
+    return response, ImportRun.objects.get()
 
 
 def register_state():
@@ -85,7 +98,7 @@ def test_the_upload_is_kept_under_private_and_never_served(admin_client, als1, a
 
 def test_the_import_waits_for_the_commit_and_the_run_is_queued_until_then(admin_user, als1):
     with TestCase.captureOnCommitCallbacks(execute=False) as queued:
-        run = import_run_start(upload=csv_upload(GOOD), skip_invalid=False, invite=False, started_by=admin_user)
+        run = start_certification_import(started_by=admin_user)
 
     assert run.status == ImportRunStatus.QUEUED
     assert len(queued) == 1
@@ -140,7 +153,7 @@ def test_progress_of_a_large_file_is_recorded_at_least_every_few_hundred_rows():
 
 
 def test_the_bar_is_halfway_once_the_rows_are_checked_even_with_none_left_to_write():
-    run = CertificationImportRun(status=ImportRunStatus.RUNNING, stage="writing", rows_done=0, rows_total=0)
+    run = ImportRun(status=ImportRunStatus.RUNNING, stage="writing", rows_done=0, rows_total=0)
 
     assert run.percent == 50
 
@@ -192,22 +205,26 @@ def test_the_progress_is_seen_by_others_while_the_import_is_still_running(course
     assert run.status == ImportRunStatus.DONE and Certification.objects.count() == 2500
 
 
-def queued_run(body: str, *, started_by: User) -> CertificationImportRun:
+def queued_run(body: str, *, started_by: User) -> ImportRun:
     """A run as an upload leaves it, without its task: the test decides who runs it, and when."""
-    run = CertificationImportRun(file_name="records.csv", started_by=started_by)
+    run = ImportRun(kind=ImportKind.CERTIFICATIONS, file_name="records.csv", started_by=started_by)
     run.file.save("upload.csv", csv_upload(body))
     return run
 
 
-def perform(run_id: int) -> str:
+def perform(run_id: int, csv_import=CertificationImport) -> str:
     from django.utils import timezone
 
-    return import_run_perform(run_id=run_id, clock=timezone.now)
+    return import_run_perform(run_id=run_id, csv_import=csv_import, clock=timezone.now)
 
 
-def running_run(**fields) -> CertificationImportRun:
-    return CertificationImportRun.objects.create(
-        file_name="big.csv", status=ImportRunStatus.RUNNING, file="private/certification-imports/x.csv", **fields
+def running_run(**fields) -> ImportRun:
+    return ImportRun.objects.create(
+        kind=ImportKind.CERTIFICATIONS,
+        file_name="big.csv",
+        status=ImportRunStatus.RUNNING,
+        file="private/certification-imports/x.csv",
+        **fields,
     )
 
 
@@ -301,7 +318,7 @@ def test_new_participants_are_invited_after_a_run_that_imported_when_asked(admin
 
 def test_nobody_is_invited_after_a_refused_run_or_when_not_asked(admin_client, als1, als2):
     start(admin_client, GOOD + BAD, invite=True)
-    CertificationImportRun.objects.all().delete()
+    ImportRun.objects.all().delete()
     start(admin_client, GOOD)
 
     assert mail.outbox == []
@@ -319,12 +336,11 @@ def test_an_unexpected_error_refuses_the_run_in_plain_words_and_is_raised_for_th
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(import_runner, "import_certifications", broken)
     with TestCase.captureOnCommitCallbacks(execute=False):
-        run = import_run_start(upload=csv_upload(GOOD), skip_invalid=False, invite=False, started_by=admin_user)
+        run = start_certification_import(started_by=admin_user)
 
     with pytest.raises(RuntimeError):
-        perform(run.pk)
+        perform(run.pk, csv_import=type("Broken", (CertificationImport,), {"__init__": broken}))
 
     run.refresh_from_db()
     assert run.status == ImportRunStatus.REFUSED and "unexpected error; nothing was imported" in run.refusal
@@ -405,7 +421,7 @@ def test_staff_who_may_not_add_certifications_neither_start_nor_see_runs(client,
     for address in run_addresses(run):
         assert refused(client.get(address)), address
     assert refused(client.post("/admin/certifications/import/", {"file": csv_upload(GOOD)}))
-    assert CertificationImportRun.objects.count() == 1
+    assert ImportRun.objects.count() == 1
 
 
 def test_staff_who_may_add_certifications_start_and_see_runs(client, als1, als2):
