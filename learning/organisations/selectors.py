@@ -9,6 +9,7 @@ loaded whole, and the members' certifications and bookings are fetched together.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 
@@ -31,19 +32,29 @@ from learning.register.models import Certification, expiring_window
 PATH_SEPARATOR = " \u203a "
 
 
+class OrganisationNode(NamedTuple):
+    """An organisation as the tree holds it: read as plain values, since a model instance of each of a trust's
+    hundreds of departments, on every request and in every digest, costs more than the rest of the read."""
+
+    pk: int
+    name: str
+    parent_id: int | None
+
+
 @dataclass
 class OrganisationTree:
     """Every organisation with its parent, loaded in one query: there are tens or hundreds, never many more."""
 
-    by_id: dict[int, Organisation]
+    by_id: dict[int, OrganisationNode]
     children: dict[int | None, list[int]]
 
     @classmethod
     def load(cls) -> "OrganisationTree":
         by_id, children = {}, defaultdict(list)
-        for organisation in Organisation.objects.only("pk", "name", "parent_id").order_by("name", "pk"):
-            by_id[organisation.pk] = organisation
-            children[organisation.parent_id].append(organisation.pk)
+        for values in Organisation.objects.order_by("name", "pk").values_list("pk", "name", "parent_id"):
+            node = OrganisationNode(*values)
+            by_id[node.pk] = node
+            children[node.parent_id].append(node.pk)
         return cls(by_id, dict(children))
 
     def with_departments(self, ids) -> set[int]:
@@ -56,7 +67,7 @@ class OrganisationTree:
                 stack.extend(self.children.get(current, ()))
         return found
 
-    def lineage(self, pk: int) -> list[Organisation]:
+    def lineage(self, pk: int) -> list[OrganisationNode]:
         """The organisation and those above it, the top one first."""
         line, seen = [], set()
         while pk is not None and pk in self.by_id and pk not in seen:

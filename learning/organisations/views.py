@@ -21,7 +21,7 @@ from learning.organisations.access import team_scope_for
 from learning.organisations.compliance import TeamFilter, compliance_rates
 from learning.organisations.forms import GroupBookingForm, TeamFilterForm
 from learning.organisations.invoices import invoice_response
-from learning.organisations.models import GroupBooking, Membership
+from learning.organisations.models import GroupBooking, Membership, Organisation
 from learning.organisations.selectors import (
     Team,
     chosen_members,
@@ -248,7 +248,8 @@ def group_booking_new(request, scope):
 def book_group(request, scope, cleaned: dict) -> GroupBooking:
     group = group_booking_create(
         manager=request.user,
-        organisation=scope.tree.by_id[cleaned["organisation"]],
+        # One of the manager's own: the form offers and accepts no other.
+        organisation=Organisation.objects.get(pk=cleaned["organisation"]),
         course_date=cleaned["course_date"],
         participant_ids=cleaned["participants"],
         purchase_order=cleaned["purchase_order"],
