@@ -56,9 +56,8 @@ def main() -> None:
         from reminders.scan import local_today
 
         fill(certifications, make_courses(), local_today())
-        User.objects.filter(pk__in=User.objects.order_by("pk").values("pk")[:3]).update(
-            last_name="Okafor", email="ada.okafor@riverside.example"
-        )
+        for n, pk in enumerate(User.objects.order_by("pk").values_list("pk", flat=True)[:3]):
+            User.objects.filter(pk=pk).update(last_name="Okafor", email=f"okafor{n}@riverside.example")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"{Certification.objects.count():,} certifications, {User.objects.count():,} participants")
