@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("learning", "0018_organisations"),
+        ("learning", "0022_import_runs_of_members"),
     ]
 
     operations = [
