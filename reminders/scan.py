@@ -4,18 +4,34 @@ the outbox; the unique (certification, stage) constraint makes a second or concu
 Due means the provider's local date has reached the stage's date (expiry + the stage's days): a window, not an
 exact day, so a scan that did not run for a few days catches up. Each certification gets only its most urgent
 reached stage; pending rows of earlier stages are marked skipped.
+
+The scan is incremental: ScanProgress records the last day scanned, and the next scan looks only at the stage dates
+reached after it (a day's worth, or the missed days' after a gap), so its cost follows the rows it creates, not the
+register's size. What became eligible again since (a booking cancelled or ended, a suppression removed, reminders
+turned back on, an expiry changed …) comes through its own path: the participants marked for a recheck
+(reminders.rechecks) and those whose booking ended, whose certifications are looked at with every stage window. A
+scan with no progress yet, after the stages or the catch-up setting changed, for a day before the last one scanned,
+or asked for (`full=True`, `send_reminders --full`) looks at everything, and all of them insert the same rows.
 """
 
+import contextlib
 import datetime
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from learning.common.batching import batches
 from learning.models import Booking, Certification
-from reminders.models import Reminder, ReminderStage, Suppression
+from reminders import rechecks
+from reminders.models import Reminder, ReminderStage, ScanProgress, Suppression
+
+# Ids per statement when the scan names rows one by one (rechecked participants, certifications given a new row):
+# well under any database's limit on parameters, and large enough that the number of statements stays small.
+IDS_PER_STATEMENT = 5000
 
 
 def local_today(now: datetime.datetime | None = None) -> datetime.date:
@@ -54,19 +70,76 @@ def eligible_certifications(today: datetime.date):
     )
 
 
-def due_for_stage(stage: ReminderStage, next_stage: ReminderStage | None, today: datetime.date):
-    """The eligible certifications for which `stage` is the most urgent stage reached today. An indexed range on
-    expires_on does the work."""
-    reached = today - datetime.timedelta(days=stage.days_from_expiry)
-    window = eligible_certifications(today).filter(expires_on__lte=reached)
-    if next_stage is not None:
-        window = window.filter(expires_on__gt=today - datetime.timedelta(days=next_stage.days_from_expiry))
-    else:
-        # The last stage has no next one to bound it: do not write to people whose certification lapsed long ago.
-        window = window.filter(expires_on__gte=reached - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS))
-    # Pairs already in the outbox are not filtered out here: the INSERT's ON CONFLICT DO NOTHING skips them by the
-    # unique index. (An anti-join with the outbox inside the INSERT re-scans the table it is growing.)
-    return window
+@dataclass(frozen=True)
+class Window:
+    """The expiry dates for which `stage` is a certification's most urgent stage reached on a day: after `after`,
+    up to `upto` (a date range on the indexed expires_on)."""
+
+    stage: ReminderStage
+    after: datetime.date
+    upto: datetime.date
+
+    @property
+    def dates(self) -> Q:
+        return Q(expires_on__gt=self.after, expires_on__lte=self.upto)
+
+
+@dataclass
+class Stages:
+    """The active stages, from the earliest to the most urgent, and the rules a scan's progress is recorded under."""
+
+    stages: list[ReminderStage] = field(default_factory=list)
+    rules: str = ""
+
+    @classmethod
+    def active(cls) -> "Stages":
+        stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
+        rules = ",".join(f"{stage.pk}:{stage.days_from_expiry}" for stage in stages)
+        return cls(stages=stages, rules=f"{rules};catch-up {settings.REMINDER_CATCH_UP_DAYS}")
+
+    def windows(self, today: datetime.date, *, reached_after: datetime.date | None = None) -> list[Window]:
+        """Each stage's window on `today`: from the day the next stage is reached (excluded) to its own day. With
+        `reached_after`, only the dates whose stage day came after that day: a certification whose most urgent
+        stage was reached on or before it was looked at by that day's scan. Empty windows are left out."""
+        windows = []
+        for stage, next_stage in zip(self.stages, [*self.stages[1:], None], strict=True):
+            upto = today - datetime.timedelta(days=stage.days_from_expiry)
+            if next_stage is not None:
+                after = today - datetime.timedelta(days=next_stage.days_from_expiry)
+            else:
+                # The last stage has no next one to bound it: nobody whose certification lapsed long ago.
+                after = upto - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS + 1)
+            if reached_after is not None:
+                after = max(after, reached_after - datetime.timedelta(days=stage.days_from_expiry))
+            if after < upto:
+                windows.append(Window(stage, after, upto))
+        return windows
+
+
+def due(today: datetime.date, windows: list[Window]):
+    """The eligible certifications inside any of the windows, each with its stage (`due_stage`) and the shift from
+    its expiry to its due day (`due_shift`): one query for every stage, so each table the eligibility rule reads
+    is read once, not once a stage. Pairs already in the outbox are not filtered out: the INSERT's ON CONFLICT DO
+    NOTHING skips them by the unique index (an anti-join with the outbox would re-scan the table it is growing)."""
+    dates = Q()
+    for window in windows:
+        dates |= window.dates
+    return (
+        eligible_certifications(today)
+        .filter(dates)
+        .annotate(
+            due_stage=Case(*(When(window.dates, then=Value(window.stage.pk)) for window in windows)),
+            due_shift=Case(*(When(window.dates, then=Value(shift(window.stage))) for window in windows)),
+        )
+    )
+
+
+def shift(stage: ReminderStage) -> int | str:
+    """What turns an expiry date into the stage's due day in SQL: days to add (PostgreSQL), or SQLite's date()
+    modifier."""
+    if connection.vendor == "postgresql":
+        return stage.days_from_expiry
+    return f"{stage.days_from_expiry:+d} days"
 
 
 @dataclass
@@ -74,30 +147,107 @@ class ScanResult:
     today: datetime.date
     created: int = 0
     skipped: int = 0
+    # The last day scanned before this scan, for an incremental one; None for a full scan.
+    since: datetime.date | None = None
+    rechecked: int = 0  # participants whose certifications were looked at again
+
+    @property
+    def full(self) -> bool:
+        return self.since is None
 
 
-def scan(*, today: datetime.date, now: datetime.datetime | None = None) -> ScanResult:
+def scan(*, today: datetime.date, now: datetime.datetime | None = None, full: bool = False) -> ScanResult:
     """Inserts the reminders due on `today`; `now` stamps the rows written (by default the start of `today`, so a
-    scan for a given day writes the same whatever the clock says)."""
+    scan for a given day writes the same whatever the clock says). Incremental unless `full` or it cannot be (see
+    the module's docstring); one transaction, so a scan that fails records no progress and keeps its marks."""
     now = now or start_of(today)
-    result = ScanResult(today=today)
-    stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
-    for index, stage in enumerate(stages):
-        next_stage = stages[index + 1] if index + 1 < len(stages) else None
-        result.created += insert_due(due_for_stage(stage, next_stage, today), stage, now)
-    result.skipped = skip_superseded(now)
+    with transaction.atomic():
+        progress = locked_progress()
+        stages = Stages.active()
+        incremental = not full and progress.rules == stages.rules and progress.last_day is not None
+        since = progress.last_day if incremental and progress.last_day <= today else None
+        rechecks.claim()
+        result = ScanResult(today=today, since=since)
+        if since is None:
+            windows = stages.windows(today)
+            result.created = insert_due(due(today, windows), now, returning=False) if windows else 0
+            result.skipped = skip_superseded(now)
+        else:
+            scan_since(result, stages, now)
+        rechecks.release()
+        # Every stage date up to `today` has now been looked at under these rules (after a full scan for an
+        # earlier day, the next scan covers again the days after it: more than needed, never less).
+        progress.last_day, progress.rules, progress.finished_at, progress.full = today, stages.rules, now, since is None
+        progress.save()
     return result
 
 
-def insert_due(due, stage: ReminderStage, now: datetime.datetime) -> int:
+def locked_progress() -> ScanProgress:
+    """The progress row, created on first use and locked, so that concurrent scans run one after the other: the
+    second finds the first's day recorded and has nothing left to do."""
+    ScanProgress.objects.bulk_create([ScanProgress(pk=ScanProgress.ROW)], ignore_conflicts=True)
+    return ScanProgress.objects.select_for_update().get(pk=ScanProgress.ROW)
+
+
+def scan_since(result: ScanResult, stages: Stages, now: datetime.datetime) -> None:
+    """The incremental scan: the stage dates reached after `result.since`, then every stage window for the
+    participants to look at again; then the rows the new ones supersede."""
+    today, since = result.today, result.since
+    given_a_row: list[tuple[int, int]] = []
+    with index_probes():
+        windows = stages.windows(today, reached_after=since)
+        if windows:
+            given_a_row += insert_due(due(today, windows), now)
+        participants = sorted(participants_to_recheck(since, today))
+        all_windows = stages.windows(today)
+        for chunk in batches(participants if all_windows else [], IDS_PER_STATEMENT):
+            given_a_row += insert_due(due(today, all_windows).filter(participant_id__in=chunk), now)
+    result.skipped = skip_superseded_by(given_a_row, now)
+    result.rechecked, result.created = len(participants), len(given_a_row)
+
+
+@contextlib.contextmanager
+def index_probes():
+    """Has PostgreSQL answer the incremental scan's joins (the holder's flags, the newer certification, the
+    booking, the suppression, the outbox's rows) with index probes for each certification in its windows, never
+    by hashing whole tables. Its default costs price a probe as a disk read, so for a few thousand certifications
+    it would rather read every participant and certification: the cost the incremental scan exists to avoid.
+    Local to the transaction and put back afterwards (a failure rolls the setting back with the rest)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        saved = cursor.fetchone()
+        cursor.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)", saved
+        )
+
+
+def participants_to_recheck(since: datetime.date, today: datetime.date) -> set[int]:
+    """The participants marked since the last scan, and those whose confirmed booking ended after it: on `since`
+    the booking still stood in the way of their reminders (it does while its course date has not ended)."""
+    ended = Booking.objects.filter(
+        status=Booking.CONFIRMED, course_date__ends_on__gte=since, course_date__ends_on__lt=today
+    ).values_list("participant_id", flat=True)
+    return rechecks.claimed_participants() | set(ended)
+
+
+def insert_due(due_rows, now: datetime.datetime, *, returning: bool = True) -> list[tuple[int, int]] | int:
     """INSERT … SELECT: the due pairs go into the outbox in one statement, never through Python objects. ON
-    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted."""
-    columns = due.values(due_certification=F("pk"), due_expires_on=F("expires_on")).order_by()
+    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first. Returns the (certification, stage) of the
+    rows really inserted, or without `returning` (the full scan, which may insert a great many) their number."""
+    columns = due_rows.values(
+        due_certification=F("pk"), due_expires_on=F("expires_on"), stage=F("due_stage"), shift=F("due_shift")
+    ).order_by()
     select_sql, params = columns.query.sql_with_params()
     if connection.vendor == "postgresql":
-        due_on, offset = "due.due_expires_on + %s", stage.days_from_expiry
+        due_on = "due.due_expires_on + due.shift"
     else:
-        due_on, offset = "date(due.due_expires_on, %s)", f"{stage.days_from_expiry:+d} days"
+        due_on = "date(due.due_expires_on, due.shift)"
     stamp = connection.ops.adapt_datetimefield_value(now)
     table = Reminder._meta.db_table
     # Only Django's own SQL and constant names are interpolated; every value is a parameter. "WHERE true" is
@@ -105,13 +255,21 @@ def insert_due(due, stage: ReminderStage, now: datetime.datetime) -> int:
     sql = (
         f"INSERT INTO {table} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
         f"skipped_reason, story, retried_uncertain, created_at, updated_at) "
-        f"SELECT due.due_certification, %s, {due_on}, %s, 0, '', '', '', '', %s, %s, %s "
+        f"SELECT due.due_certification, due.stage, {due_on}, %s, 0, '', '', '', '', %s, %s, %s "
         f"FROM ({select_sql}) AS due WHERE true "
         f"ON CONFLICT (certification_id, stage_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, False, stamp, stamp, *params])
-        return max(cursor.rowcount, 0)
+        cursor.execute(
+            sql + (" RETURNING certification_id, stage_id" if returning else ""),
+            [Reminder.PENDING, False, stamp, stamp, *params],
+        )
+        if not returning:
+            return max(cursor.rowcount, 0)
+        return [(certification_id, stage_id) for certification_id, stage_id in cursor.fetchall()]
+
+
+SUPERSEDED = "a more urgent stage is due"
 
 
 def skip_superseded(now: datetime.datetime) -> int:
@@ -121,5 +279,29 @@ def skip_superseded(now: datetime.datetime) -> int:
     )
     superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(later)).values("pk")
     return Reminder.objects.filter(pk__in=superseded).update(
-        status=Reminder.SKIPPED, skipped_reason="a more urgent stage is due", updated_at=now
+        status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
     )
+
+
+def skip_superseded_by(new_rows: list[tuple[int, int]], now: datetime.datetime) -> int:
+    """skip_superseded's rule for the (certification, stage) rows just inserted: only a new row changes what is
+    superseded, so the rows to skip are the pending ones of the same certifications at a less urgent stage (active
+    or not), and a new row itself when its certification already has one at a more urgent stage (its expiry was
+    moved later). Named by certification and stage, the unique index's columns, with no join to the stages."""
+    days = dict(ReminderStage.objects.values_list("pk", "days_from_expiry"))
+    skipped = 0
+    for chunk in batches(new_rows, IDS_PER_STATEMENT):
+        certifications_by_stage = defaultdict(list)
+        for certification_id, stage_id in chunk:
+            certifications_by_stage[stage_id].append(certification_id)
+        superseded = Q(pk__in=[])
+        for stage_id, certification_ids in certifications_by_stage.items():
+            earlier = [pk for pk, stage_days in days.items() if stage_days < days[stage_id]]
+            later = [pk for pk, stage_days in days.items() if stage_days > days[stage_id]]
+            more_urgent = Reminder.objects.filter(certification=OuterRef("certification"), stage_id__in=later)
+            superseded |= Q(certification_id__in=certification_ids, stage_id__in=earlier)
+            superseded |= Q(Exists(more_urgent), certification_id__in=certification_ids, stage_id=stage_id)
+        skipped += Reminder.objects.filter(superseded, status=Reminder.PENDING).update(
+            status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
+        )
+    return skipped
