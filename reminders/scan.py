@@ -16,7 +16,6 @@ or asked for (`full=True`, `send_reminders --full`) looks at everything, and all
 
 import contextlib
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -29,8 +28,8 @@ from learning.models import Booking, Certification
 from reminders import rechecks
 from reminders.models import Reminder, ReminderStage, ScanProgress, Suppression
 
-# Ids per statement when the scan names rows one by one (rechecked participants, certifications given a new row):
-# well under any database's limit on parameters, and large enough that the number of statements stays small.
+# Participants per statement when the scan looks again at the marked ones: well under any database's limit on
+# parameters, and large enough that the number of statements stays small.
 IDS_PER_STATEMENT = 5000
 
 
@@ -73,15 +72,27 @@ def eligible_certifications(today: datetime.date):
 @dataclass(frozen=True)
 class Window:
     """The expiry dates for which `stage` is a certification's most urgent stage reached on a day: after `after`,
-    up to `upto` (a date range on the indexed expires_on)."""
+    up to `upto` (a date range on the indexed expires_on). `later`: the stages more urgent than it, active or not."""
 
     stage: ReminderStage
     after: datetime.date
     upto: datetime.date
+    later: tuple[int, ...] = ()
 
     @property
     def dates(self) -> Q:
         return Q(expires_on__gt=self.after, expires_on__lte=self.upto)
+
+    @property
+    def outdone(self):
+        """Whether the certification has a row at a more urgent stage already (its expiry was moved later): a probe
+        of the outbox's (certification, stage) index, correlated on the stage's days so that PostgreSQL cannot
+        turn it into a hash of the whole outbox."""
+        if not self.later:
+            return Value(False)
+        return Exists(
+            Reminder.objects.filter(certification=OuterRef("pk"), stage__days_from_expiry__gt=OuterRef("due_days"))
+        )
 
 
 @dataclass
@@ -89,13 +100,19 @@ class Stages:
     """The active stages, from the earliest to the most urgent, and the rules a scan's progress is recorded under."""
 
     stages: list[ReminderStage] = field(default_factory=list)
+    days: dict[int, int] = field(default_factory=dict)  # of every stage, active or not
     rules: str = ""
 
     @classmethod
     def active(cls) -> "Stages":
-        stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
+        every = list(ReminderStage.objects.order_by("days_from_expiry"))
+        stages = [stage for stage in every if stage.active]
         rules = ",".join(f"{stage.pk}:{stage.days_from_expiry}" for stage in stages)
-        return cls(stages=stages, rules=f"{rules};catch-up {settings.REMINDER_CATCH_UP_DAYS}")
+        return cls(
+            stages=stages,
+            days={stage.pk: stage.days_from_expiry for stage in every},
+            rules=f"{rules};catch-up {settings.REMINDER_CATCH_UP_DAYS}",
+        )
 
     def windows(self, today: datetime.date, *, reached_after: datetime.date | None = None) -> list[Window]:
         """Each stage's window on `today`: from the day the next stage is reached (excluded) to its own day. With
@@ -111,25 +128,34 @@ class Stages:
                 after = upto - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS + 1)
             if reached_after is not None:
                 after = max(after, reached_after - datetime.timedelta(days=stage.days_from_expiry))
+            later = tuple(pk for pk, days in self.days.items() if days > stage.days_from_expiry)
             if after < upto:
-                windows.append(Window(stage, after, upto))
+                windows.append(Window(stage, after, upto, later))
         return windows
 
 
-def due(today: datetime.date, windows: list[Window]):
-    """The eligible certifications inside any of the windows, each with its stage (`due_stage`) and the shift from
-    its expiry to its due day (`due_shift`): one query for every stage, so each table the eligibility rule reads
-    is read once, not once a stage. Pairs already in the outbox are not filtered out: the INSERT's ON CONFLICT DO
-    NOTHING skips them by the unique index (an anti-join with the outbox would re-scan the table it is growing)."""
+def due(today: datetime.date, windows: list[Window], *, outdone: bool = True):
+    """The eligible certifications inside any of the windows, each with its stage (`due_stage`, `due_days`), the
+    shift from its expiry to its due day (`due_shift`) and whether a more urgent row outdoes it already
+    (`due_outdone`; without `outdone`, never: the full scan settles that afterwards for every row at once): one
+    query for every stage, so each table the eligibility rule reads is read once, not once a stage. Pairs already
+    in the outbox are not filtered out: the INSERT's ON CONFLICT DO NOTHING skips them by the unique index (an
+    anti-join with the outbox would re-scan the table it is growing)."""
     dates = Q()
     for window in windows:
         dates |= window.dates
+
+    def by_window(value):
+        return Case(*(When(window.dates, then=value(window)) for window in windows))
+
     return (
         eligible_certifications(today)
         .filter(dates)
         .annotate(
-            due_stage=Case(*(When(window.dates, then=Value(window.stage.pk)) for window in windows)),
-            due_shift=Case(*(When(window.dates, then=Value(shift(window.stage))) for window in windows)),
+            due_stage=by_window(lambda window: Value(window.stage.pk)),
+            due_days=by_window(lambda window: Value(window.stage.days_from_expiry)),
+            due_shift=by_window(lambda window: Value(shift(window.stage))),
+            due_outdone=by_window(lambda window: window.outdone if outdone else Value(False)),
         )
     )
 
@@ -170,7 +196,7 @@ def scan(*, today: datetime.date, now: datetime.datetime | None = None, full: bo
         result = ScanResult(today=today, since=since)
         if since is None:
             windows = stages.windows(today)
-            result.created = insert_due(due(today, windows), now, returning=False) if windows else 0
+            result.created = insert_due(due(today, windows, outdone=False), now) if windows else 0
             result.skipped = skip_superseded(now)
         else:
             scan_since(result, stages, now)
@@ -191,25 +217,25 @@ def locked_progress() -> ScanProgress:
 
 def scan_since(result: ScanResult, stages: Stages, now: datetime.datetime) -> None:
     """The incremental scan: the stage dates reached after `result.since`, then every stage window for the
-    participants to look at again; then the rows the new ones supersede."""
+    participants to look at again."""
     today, since = result.today, result.since
-    given_a_row: list[tuple[int, int]] = []
     with index_probes():
         windows = stages.windows(today, reached_after=since)
-        if windows:
-            given_a_row += insert_due(due(today, windows), now)
+        looked_at = [due(today, windows)] if windows else []
         participants = sorted(participants_to_recheck(since, today))
         all_windows = stages.windows(today)
         for chunk in batches(participants if all_windows else [], IDS_PER_STATEMENT):
-            given_a_row += insert_due(due(today, all_windows).filter(participant_id__in=chunk), now)
-    result.skipped = skip_superseded_by(given_a_row, now)
-    result.rechecked, result.created = len(participants), len(given_a_row)
+            looked_at.append(due(today, all_windows).filter(participant_id__in=chunk))
+        # Every skip first: each starts from the pending rows, and the INSERTs add many the statistics do not know.
+        result.skipped = sum(skip_superseded_by(due_rows, now) for due_rows in looked_at)
+        result.created = sum(insert_due(due_rows, now) for due_rows in looked_at)
+    result.rechecked = len(participants)
 
 
 @contextlib.contextmanager
 def index_probes():
     """Has PostgreSQL answer the incremental scan's joins (the holder's flags, the newer certification, the
-    booking, the suppression, the outbox's rows) with index probes for each certification in its windows, never
+    booking, the suppression) with index probes for each certification in its windows, never
     by hashing whole tables. Its default costs price a probe as a disk read, so for a few thousand certifications
     it would rather read every participant and certification: the cost the incremental scan exists to avoid.
     Local to the transaction and put back afterwards (a failure rolls the setting back with the rest)."""
@@ -236,12 +262,17 @@ def participants_to_recheck(since: datetime.date, today: datetime.date) -> set[i
     return rechecks.claimed_participants() | set(ended)
 
 
-def insert_due(due_rows, now: datetime.datetime, *, returning: bool = True) -> list[tuple[int, int]] | int:
+def insert_due(due_rows, now: datetime.datetime) -> int:
     """INSERT … SELECT: the due pairs go into the outbox in one statement, never through Python objects. ON
-    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first. Returns the (certification, stage) of the
-    rows really inserted, or without `returning` (the full scan, which may insert a great many) their number."""
+    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted. A
+    row outdone by a more urgent one (its certification's expiry was moved later) is born skipped, as
+    skip_superseded would leave it."""
     columns = due_rows.values(
-        due_certification=F("pk"), due_expires_on=F("expires_on"), stage=F("due_stage"), shift=F("due_shift")
+        due_certification=F("pk"),
+        due_expires_on=F("expires_on"),
+        stage=F("due_stage"),
+        shift=F("due_shift"),
+        outdone=F("due_outdone"),
     ).order_by()
     select_sql, params = columns.query.sql_with_params()
     if connection.vendor == "postgresql":
@@ -255,18 +286,14 @@ def insert_due(due_rows, now: datetime.datetime, *, returning: bool = True) -> l
     sql = (
         f"INSERT INTO {table} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
         f"skipped_reason, story, retried_uncertain, created_at, updated_at) "
-        f"SELECT due.due_certification, due.stage, {due_on}, %s, 0, '', '', '', '', %s, %s, %s "
+        f"SELECT due.due_certification, due.stage, {due_on}, CASE WHEN due.outdone THEN %s ELSE %s END, 0, "
+        f"'', '', CASE WHEN due.outdone THEN %s ELSE '' END, '', %s, %s, %s "
         f"FROM ({select_sql}) AS due WHERE true "
         f"ON CONFLICT (certification_id, stage_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql + (" RETURNING certification_id, stage_id" if returning else ""),
-            [Reminder.PENDING, False, stamp, stamp, *params],
-        )
-        if not returning:
-            return max(cursor.rowcount, 0)
-        return [(certification_id, stage_id) for certification_id, stage_id in cursor.fetchall()]
+        cursor.execute(sql, [Reminder.SKIPPED, Reminder.PENDING, SUPERSEDED, False, stamp, stamp, *params])
+        return max(cursor.rowcount, 0)
 
 
 SUPERSEDED = "a more urgent stage is due"
@@ -283,25 +310,12 @@ def skip_superseded(now: datetime.datetime) -> int:
     )
 
 
-def skip_superseded_by(new_rows: list[tuple[int, int]], now: datetime.datetime) -> int:
-    """skip_superseded's rule for the (certification, stage) rows just inserted: only a new row changes what is
-    superseded, so the rows to skip are the pending ones of the same certifications at a less urgent stage (active
-    or not), and a new row itself when its certification already has one at a more urgent stage (its expiry was
-    moved later). Named by certification and stage, the unique index's columns, with no join to the stages."""
-    days = dict(ReminderStage.objects.values_list("pk", "days_from_expiry"))
-    skipped = 0
-    for chunk in batches(new_rows, IDS_PER_STATEMENT):
-        certifications_by_stage = defaultdict(list)
-        for certification_id, stage_id in chunk:
-            certifications_by_stage[stage_id].append(certification_id)
-        superseded = Q(pk__in=[])
-        for stage_id, certification_ids in certifications_by_stage.items():
-            earlier = [pk for pk, stage_days in days.items() if stage_days < days[stage_id]]
-            later = [pk for pk, stage_days in days.items() if stage_days > days[stage_id]]
-            more_urgent = Reminder.objects.filter(certification=OuterRef("certification"), stage_id__in=later)
-            superseded |= Q(certification_id__in=certification_ids, stage_id__in=earlier)
-            superseded |= Q(Exists(more_urgent), certification_id__in=certification_ids, stage_id=stage_id)
-        skipped += Reminder.objects.filter(superseded, status=Reminder.PENDING).update(
-            status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
-        )
-    return skipped
+def skip_superseded_by(due_rows, now: datetime.datetime) -> int:
+    """skip_superseded's rule for the rows about to be inserted: only a new row supersedes, so the rows to skip are
+    the pending ones whose certification is due at a more urgent stage. Run before the INSERT, it starts from the
+    pending rows (few, as the day's deliveries leave the outbox) while the outbox's statistics still say so."""
+    due_later = due_rows.filter(pk=OuterRef("certification_id"), due_days__gt=OuterRef("stage__days_from_expiry"))
+    superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(due_later)).values("pk")
+    return Reminder.objects.filter(pk__in=superseded).update(
+        status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
+    )
