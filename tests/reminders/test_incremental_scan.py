@@ -5,6 +5,7 @@ reactivated or at a new address, an expiry edited in the admin or by an import, 
 certification revoked or a renewal deleted."""
 
 import datetime
+from functools import partial
 from unittest import mock
 
 import pytest
@@ -143,160 +144,137 @@ def test_the_days_scan_runs_as_many_statements_whatever_the_size_of_the_register
 # --- What becomes due again ------------------------------------------------------------------------------------
 
 
-def test_a_cancelled_booking_lets_the_reminder_through(als1):
-    certification = expiring(als1, DAYS_LEFT)
-    course_date = make_course_date(als1, today=TODAY, starts_in_days=10)
-    booking = Booking.objects.create(course_date=course_date, participant=certification.participant, status="confirmed")
+def due_after(certification, change) -> list:
+    """Scans on TODAY (no reminder: something stands in the way), makes the change, scans the next day, and
+    returns the certification's outbox rows."""
     scan(today=TODAY)
     assert stages_of(certification) == []
-
-    booking_cancel(booking=booking, now=at(day(1)), by_administrator=True)
+    change()
     scan(today=day(1))
+    return stages_of(certification)
 
-    assert stages_of(certification) == DUE
+
+def booked(certification, **course_date):
+    course_date = make_course_date(certification.course, today=TODAY, **course_date)
+    return Booking.objects.create(course_date=course_date, participant=certification.participant, status="confirmed")
+
+
+def saved(instance, **fields):
+    """The change an administrator makes in the admin: fields set, the whole row saved."""
+
+    def change():
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.save()
+
+    return change
+
+
+def test_a_cancelled_booking_lets_the_reminder_through(als1):
+    certification = expiring(als1, DAYS_LEFT)
+    booking = booked(certification, starts_in_days=10)
+
+    cancel = partial(booking_cancel, booking=booking, now=at(day(1)), by_administrator=True)
+
+    assert due_after(certification, cancel) == DUE
 
 
 def test_a_booking_that_ended_lets_the_reminder_through_with_nothing_marked(als1):
     certification = expiring(als1, DAYS_LEFT)
-    course_date = make_course_date(als1, today=TODAY, starts_in_days=-1, days=2)  # its last day is TODAY
-    Booking.objects.create(course_date=course_date, participant=certification.participant, status="confirmed")
-    scan(today=TODAY)
-    assert stages_of(certification) == []
-    assert not Recheck.objects.exists()
+    booked(certification, starts_in_days=-1, days=2)  # its last day is TODAY
 
-    scan(today=day(1))
+    def nothing_marked():
+        assert not Recheck.objects.exists()
 
-    assert stages_of(certification) == DUE
+    assert due_after(certification, nothing_marked) == DUE
 
 
 def test_a_course_date_moved_to_another_course_lets_the_reminder_through(als1, als2):
     certification = expiring(als1, DAYS_LEFT)
-    course_date = make_course_date(als1, today=TODAY, starts_in_days=10)
-    Booking.objects.create(course_date=course_date, participant=certification.participant, status="confirmed")
-    scan(today=TODAY)
+    booking = booked(certification, starts_in_days=10)
 
-    course_date.course = als2
-    course_date.save()
-    scan(today=day(1))
-
-    assert stages_of(certification) == DUE
+    assert due_after(certification, saved(booking.course_date, course=als2)) == DUE
 
 
 def test_a_removed_suppression_lets_the_reminder_through(als1):
     certification = expiring(als1, DAYS_LEFT, participant=UserFactory(email="fixed@example.org"))
     suppression = Suppression.objects.create(email="Fixed@Example.org", reason=Suppression.BOUNCED)
-    scan(today=TODAY)
-    assert stages_of(certification) == []
 
-    suppression.delete()  # as the admin's delete button does
-    scan(today=day(1))
-
-    assert stages_of(certification) == DUE
+    assert due_after(certification, suppression.delete) == DUE  # as the admin's delete button does
 
 
 def test_reminders_turned_back_on_let_the_reminder_through(als1):
     certification = expiring(als1, DAYS_LEFT)
     reminders_off(certification.participant)
-    scan(today=TODAY)
-    assert stages_of(certification) == []
 
-    reminders_on(certification.participant)
-    scan(today=day(1))
-
-    assert stages_of(certification) == DUE
+    assert due_after(certification, partial(reminders_on, certification.participant)) == DUE
 
 
 def test_a_reactivated_participant_gets_the_reminder(als1):
     certification = expiring(als1, DAYS_LEFT, participant=UserFactory(is_active=False))
-    scan(today=TODAY)
 
-    participant = certification.participant
-    participant.is_active = True
-    participant.save()
-    scan(today=day(1))
-
-    assert stages_of(certification) == DUE
+    assert due_after(certification, saved(certification.participant, is_active=True)) == DUE
 
 
 def test_a_participant_who_moved_away_from_a_suppressed_address_gets_the_reminder(als1):
     certification = expiring(als1, DAYS_LEFT, participant=UserFactory(email="old@example.org"))
     Suppression.objects.create(email="old@example.org", reason=Suppression.BOUNCED)
-    scan(today=TODAY)
 
-    participant = certification.participant
-    participant.email = "new@example.org"
-    participant.save()
-    scan(today=day(1))
-
-    assert stages_of(certification) == DUE
+    assert due_after(certification, saved(certification.participant, email="new@example.org")) == DUE
 
 
 def test_an_expiry_edited_in_the_admin_is_looked_at_with_every_stage(als1):
     certification = expiring(als1, 200)
-    scan(today=TODAY)
 
-    certification.expires_on = day(DAYS_LEFT)
-    certification.save()
-    scan(today=day(1))
-
-    assert stages_of(certification) == DUE
+    assert due_after(certification, saved(certification, expires_on=day(DAYS_LEFT))) == DUE
 
 
-def write_import(tmp_path, participant, number, expires_on) -> None:
-    path = tmp_path / "records.csv"
-    path.write_text(
-        "email,first_name,last_name,course_code,number,issued_on,expires_on\n"
-        f"{participant.email},{participant.first_name},{participant.last_name},ALS1,{number},"
-        f"{(expires_on - datetime.timedelta(days=700)).isoformat()},{expires_on.isoformat()}\n"
-    )
-    report = import_certifications(path)
-    assert report.written, report.rejected
+def imported(tmp_path, participant, number, expires_on):
+    """The import of one line: `number` for `participant`, expiring on `expires_on`."""
+
+    def change():
+        path = tmp_path / "records.csv"
+        path.write_text(
+            "email,first_name,last_name,course_code,number,issued_on,expires_on\n"
+            f"{participant.email},{participant.first_name},{participant.last_name},ALS1,{number},"
+            f"{(expires_on - datetime.timedelta(days=700)).isoformat()},{expires_on.isoformat()}\n"
+        )
+        report = import_certifications(path)
+        assert report.written, report.rejected
+
+    return change
 
 
 def test_an_expiry_changed_by_an_import_is_looked_at_with_every_stage(als1, tmp_path):
     certification = expiring(als1, 200)
-    scan(today=TODAY)
+    change = imported(tmp_path, certification.participant, certification.number, day(DAYS_LEFT))
 
-    write_import(tmp_path, certification.participant, certification.number, day(DAYS_LEFT))
-    scan(today=day(1))
-
-    certification.refresh_from_db()
-    assert certification.expires_on == day(DAYS_LEFT)
-    assert stages_of(certification) == DUE
+    assert due_after(certification, change) == DUE
 
 
 def test_an_old_record_imported_gets_the_reminder_its_stage_already_called_for(als1, tmp_path):
     scan(today=TODAY)
 
-    write_import(tmp_path, UserFactory(), "ALS1-2024-000777", day(DAYS_LEFT))
+    imported(tmp_path, UserFactory(), "ALS1-2024-000777", day(DAYS_LEFT))()
     scan(today=day(1))
 
-    imported = als1.certifications.get(number="ALS1-2024-000777")
-    assert stages_of(imported) == DUE
+    assert stages_of(als1.certifications.get(number="ALS1-2024-000777")) == DUE
 
 
 def test_a_revoked_newer_certification_lets_the_older_ones_reminder_through(als1):
     older = expiring(als1, DAYS_LEFT)
     newer = expiring(als1, 700, participant=older.participant)  # imported later, without the renewal link
-    scan(today=TODAY)
-    assert stages_of(older) == []
 
-    certification_revoke(certification=newer, reason="Issued in error", now=at(day(1)))
-    scan(today=day(1))
+    revoke = partial(certification_revoke, certification=newer, reason="Issued in error", now=at(day(1)))
 
-    assert stages_of(older) == DUE
+    assert due_after(older, revoke) == DUE
 
 
 def test_a_deleted_renewal_lets_the_renewed_ones_reminder_through(als1):
     older = expiring(als1, DAYS_LEFT)
     renewal = certification_renew(previous=older, issued_on=day(-2))
-    scan(today=TODAY)
-    assert stages_of(older) == []
 
-    renewal.delete()
-    scan(today=day(1))
-
-    assert stages_of(older) == DUE
+    assert due_after(older, renewal.delete) == DUE
 
 
 # --- What marks nobody -----------------------------------------------------------------------------------------
