@@ -30,10 +30,11 @@ import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.scratch import django_on_scratch  # noqa: E402
+
 SCRATCH = os.environ.get("BENCH_DATABASE", "resus_bench_reminders")
 RECHECKS = 100
 TIMED_RUNS = 3
@@ -60,16 +61,6 @@ class FakePostmark(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def with_database(server_url: str, name: str, create: bool) -> str:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        if create:
-            connection.execute(f"CREATE DATABASE {name}")
-    return urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
 
 
 def fill(n: int, courses, today: datetime.date) -> None:
@@ -370,44 +361,23 @@ def measure(n: int, sends: int, courses, today: datetime.date) -> None:
 def main() -> None:
     sizes = [int(n) for n in (sys.argv[1] if len(sys.argv) > 1 else "10000,100000,1000000").split(",")]
     sends = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     fake = ThreadingHTTPServer(("127.0.0.1", 0), FakePostmark)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
-    os.environ.update(
-        {
-            "DATABASE_URL": with_database(server_url, SCRATCH, create=True),
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "EMAIL_ESP": "postmark",
-            "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench",
-            "ANYMAIL_WEBHOOK_SECRET": "bench:bench",
-            "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{fake.server_port}/",
-            "LOG_LEVEL": "WARNING",
-            # As in production: with DEBUG on, Django keeps every query's SQL in memory and distorts the figures.
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "ALLOWED_HOSTS": "localhost",
-        }
-    )
+    postmark = {
+        "EMAIL_ESP": "postmark",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench",
+        "ANYMAIL_WEBHOOK_SECRET": "bench:bench",
+        "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{fake.server_port}/",
+    }
     try:
-        import django
+        with django_on_scratch(SCRATCH, **postmark):
+            from bench.catalogue import make_courses
+            from reminders.scan import local_today
 
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        from bench.catalogue import make_courses
-        from reminders.scan import local_today
-
-        courses = make_courses()
-        for n in sizes:
-            measure(n, sends, courses, local_today())
+            courses = make_courses()
+            for n in sizes:
+                measure(n, sends, courses, local_today())
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        with_database(server_url, SCRATCH, create=False)
         fake.shutdown()
 
 
