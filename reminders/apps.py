@@ -9,8 +9,12 @@ class RemindersConfig(AppConfig):
         from anymail.signals import tracking
         from wagtail.signals import page_published
 
+        from reminders import rechecks
         from reminders.receivers import on_page_published, on_tracking
 
         tracking.connect(on_tracking, dispatch_uid="reminders.tracking")
         # Guideline updates are announced by email, which this app owns; learning knows nothing of it.
         page_published.connect(on_page_published, dispatch_uid="reminders.guideline_notifications")
+        # The incremental scan's marks: changes in the register, bookings and preferences that can make a
+        # certification due again; learning sends its signals without knowing who listens.
+        rechecks.connect()

@@ -24,11 +24,13 @@ def daily_run(
     dispatch: Callable[[int], object],
     dispatch_digest: Callable[[int], object] | None = None,
     drain_now: datetime.datetime | None = None,
+    full_scan: bool = False,
 ) -> DailyRun:
     """`dispatch_digest`: what is done with each manager whose digest the drain found waiting (without it, the
     next drain hands them on). `drain_now`: the moment the drain ages claims and uncertain sends by, when the run is
-    for another day than the clock's (send_reminders --today); by default `now`."""
-    scanned = scan(today=today, now=now)
+    for another day than the clock's (send_reminders --today); by default `now`. `full_scan`: look at every
+    certification (the scan is otherwise incremental, see reminders.scan)."""
+    scanned = scan(today=today, now=now, full=full_scan)
     drained = drain(today=today, now=drain_now or now)
     for participant_id in drained.dispatched:
         dispatch(participant_id)

@@ -1,7 +1,9 @@
 """The reminder pipeline's data: the stages administrators edit, the outbox (one row per certification and
-stage, and one per manager and period for the managers' digests), the ESP's tracking events, and the addresses
-that must get no more reminders."""
+stage, and one per manager and period for the managers' digests), the ESP's tracking events, the addresses that
+must get no more reminders, and the daily scan's bookkeeping (how far it has got, and whose certifications it must
+look at again)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
@@ -101,8 +103,14 @@ class Reminder(OutboxRow):
     metadata_key = "reminders"
     message_id_word = "reminder"
 
-    certification = models.ForeignKey("learning.Certification", on_delete=models.CASCADE, related_name="reminders")
+    # Fewer indexes than other rows of the outbox, since the daily scan inserts thousands: none of its own for the
+    # certification (the unique (certification, stage) index serves lookups by it), and the ESP's message id only
+    # in a partial index (a row has one once sent, so the rows the scan inserts are not in it).
+    certification = models.ForeignKey(
+        "learning.Certification", on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
+    message_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,6 +122,7 @@ class Reminder(OutboxRow):
         indexes = [
             models.Index(fields=["status", "due_on"], name="reminder_status_due"),
             models.Index(fields=["status", "claimed_at"], name="reminder_status_claimed"),
+            models.Index(fields=["message_id"], condition=~Q(message_id=""), name="reminder_message_id"),
         ]
 
     def __str__(self):
@@ -211,3 +220,37 @@ class Suppression(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.get_reason_display()})"
+
+
+class ScanProgress(models.Model):
+    """How far the daily scan has got: one row. The next scan considers only the stage dates reached after
+    `last_day` (and the participants marked for a recheck); with no row, or when the stage rules it was made under
+    have changed since, it scans everything."""
+
+    ROW = 1
+
+    last_day = models.DateField(null=True, blank=True, help_text="The latest day a scan finished for.")
+    # The active stages (id and days) and the catch-up setting the last scan used: a change to any of them moves
+    # windows the incremental scan has already passed, so the next scan is a full one.
+    rules = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    full = models.BooleanField(default=False, help_text="Whether the last scan was a full one.")
+
+    class Meta:
+        verbose_name_plural = "scan progress"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="scan_progress_is_one_row")]
+
+    def __str__(self):
+        return f"scanned to {self.last_day}" if self.last_day else "never scanned"
+
+
+class Recheck(models.Model):
+    """A participant whose certifications the next scan looks at again whatever their dates, because something
+    that decides whether they get a reminder changed (a certification, a booking, an opt-in, a suppression; see
+    reminders.rechecks). A scan claims the marks it reads and deletes them when it commits."""
+
+    participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    claimed = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"recheck participant {self.participant_id}"

@@ -4,18 +4,33 @@ the outbox; the unique (certification, stage) constraint makes a second or concu
 Due means the provider's local date has reached the stage's date (expiry + the stage's days): a window, not an
 exact day, so a scan that did not run for a few days catches up. Each certification gets only its most urgent
 reached stage; pending rows of earlier stages are marked skipped.
+
+The scan is incremental: ScanProgress records the last day scanned, and the next scan looks only at the stage dates
+reached after it (a day's worth, or the missed days' after a gap), so its cost follows the rows it creates, not the
+register's size. What became eligible again since (a booking cancelled or ended, a suppression removed, reminders
+turned back on, an expiry changed …) comes through its own path: the participants marked for a recheck
+(reminders.rechecks) and those whose booking ended, whose certifications are looked at with every stage window. A
+scan with no progress yet, after the stages or the catch-up setting changed, for a day before the last one scanned,
+or asked for (`full=True`, `send_reminders --full`) looks at everything, and all of them insert the same rows.
 """
 
+import contextlib
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from learning.common.batching import batches
 from learning.models import Booking, Certification
-from reminders.models import Reminder, ReminderStage, Suppression
+from reminders import rechecks
+from reminders.models import Reminder, ReminderStage, ScanProgress, Suppression
+
+# Participants per statement when the scan looks again at the marked ones: well under any database's limit on
+# parameters, and large enough that the number of statements stays small.
+IDS_PER_STATEMENT = 5000
 
 
 def local_today(now: datetime.datetime | None = None) -> datetime.date:
@@ -54,19 +69,103 @@ def eligible_certifications(today: datetime.date):
     )
 
 
-def due_for_stage(stage: ReminderStage, next_stage: ReminderStage | None, today: datetime.date):
-    """The eligible certifications for which `stage` is the most urgent stage reached today. An indexed range on
-    expires_on does the work."""
-    reached = today - datetime.timedelta(days=stage.days_from_expiry)
-    window = eligible_certifications(today).filter(expires_on__lte=reached)
-    if next_stage is not None:
-        window = window.filter(expires_on__gt=today - datetime.timedelta(days=next_stage.days_from_expiry))
-    else:
-        # The last stage has no next one to bound it: do not write to people whose certification lapsed long ago.
-        window = window.filter(expires_on__gte=reached - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS))
-    # Pairs already in the outbox are not filtered out here: the INSERT's ON CONFLICT DO NOTHING skips them by the
-    # unique index. (An anti-join with the outbox inside the INSERT re-scans the table it is growing.)
-    return window
+@dataclass(frozen=True)
+class Window:
+    """The expiry dates for which `stage` is a certification's most urgent stage reached on a day: after `after`,
+    up to `upto` (a date range on the indexed expires_on). `later`: the stages more urgent than it, active or not."""
+
+    stage: ReminderStage
+    after: datetime.date
+    upto: datetime.date
+    later: tuple[int, ...] = ()
+
+    @property
+    def dates(self) -> Q:
+        return Q(expires_on__gt=self.after, expires_on__lte=self.upto)
+
+    @property
+    def outdone(self):
+        """Whether the certification has a row at a more urgent stage already (its expiry was moved later): a probe
+        of the outbox's (certification, stage) index, correlated on the stage's days so that PostgreSQL cannot
+        turn it into a hash of the whole outbox."""
+        if not self.later:
+            return Value(False)
+        return Exists(
+            Reminder.objects.filter(certification=OuterRef("pk"), stage__days_from_expiry__gt=OuterRef("due_days"))
+        )
+
+
+@dataclass
+class Stages:
+    """The active stages, from the earliest to the most urgent, and the rules a scan's progress is recorded under."""
+
+    stages: list[ReminderStage] = field(default_factory=list)
+    days: dict[int, int] = field(default_factory=dict)  # of every stage, active or not
+    rules: str = ""
+
+    @classmethod
+    def active(cls) -> "Stages":
+        every = list(ReminderStage.objects.order_by("days_from_expiry"))
+        stages = [stage for stage in every if stage.active]
+        rules = ",".join(f"{stage.pk}:{stage.days_from_expiry}" for stage in stages)
+        return cls(
+            stages=stages,
+            days={stage.pk: stage.days_from_expiry for stage in every},
+            rules=f"{rules};catch-up {settings.REMINDER_CATCH_UP_DAYS}",
+        )
+
+    def windows(self, today: datetime.date, *, reached_after: datetime.date | None = None) -> list[Window]:
+        """Each stage's window on `today`: from the day the next stage is reached (excluded) to its own day. With
+        `reached_after`, only the dates whose stage day came after that day: a certification whose most urgent
+        stage was reached on or before it was looked at by that day's scan. Empty windows are left out."""
+        windows = []
+        for stage, next_stage in zip(self.stages, [*self.stages[1:], None], strict=True):
+            upto = today - datetime.timedelta(days=stage.days_from_expiry)
+            if next_stage is not None:
+                after = today - datetime.timedelta(days=next_stage.days_from_expiry)
+            else:
+                # The last stage has no next one to bound it: nobody whose certification lapsed long ago.
+                after = upto - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS + 1)
+            if reached_after is not None:
+                after = max(after, reached_after - datetime.timedelta(days=stage.days_from_expiry))
+            later = tuple(pk for pk, days in self.days.items() if days > stage.days_from_expiry)
+            if after < upto:
+                windows.append(Window(stage, after, upto, later))
+        return windows
+
+
+def due(today: datetime.date, windows: list[Window], *, outdone: bool = True):
+    """The eligible certifications inside any of the windows, each with its stage (`due_stage`, `due_days`), the
+    shift from its expiry to its due day (`due_shift`) and whether a more urgent row outdoes it already
+    (`due_outdone`; without `outdone`, never: the full scan settles that afterwards for every row at once): one
+    query for every stage, so each table the eligibility rule reads is read once, not once a stage. Pairs already
+    in the outbox are not filtered out: the INSERT's ON CONFLICT DO NOTHING skips them by the unique index (an
+    anti-join with the outbox would re-scan the table it is growing)."""
+    dates = Q()
+    for window in windows:
+        dates |= window.dates
+
+    def by_window(value):
+        return Case(*(When(window.dates, then=value(window)) for window in windows))
+
+    return (
+        eligible_certifications(today)
+        .filter(dates)
+        .annotate(
+            due_stage=by_window(lambda window: Value(window.stage.pk)),
+            due_days=by_window(lambda window: Value(window.stage.days_from_expiry)),
+            due_shift=by_window(lambda window: Value(shift(window.stage))),
+            due_outdone=by_window(lambda window: window.outdone if outdone else Value(False)),
+        )
+    )
+
+
+def shift(stage: ReminderStage) -> int | str:
+    """What turns an expiry date into the stage's due day in SQL: days to add (PostgreSQL), or SQLite's date()
+    modifier."""
+    if connection.vendor == "postgresql":
+        return stage.days_from_expiry
+    return f"{stage.days_from_expiry:+d} days"
 
 
 @dataclass
@@ -74,30 +173,112 @@ class ScanResult:
     today: datetime.date
     created: int = 0
     skipped: int = 0
+    # The last day scanned before this scan, for an incremental one; None for a full scan.
+    since: datetime.date | None = None
+    rechecked: int = 0  # participants whose certifications were looked at again
+
+    @property
+    def full(self) -> bool:
+        return self.since is None
 
 
-def scan(*, today: datetime.date, now: datetime.datetime | None = None) -> ScanResult:
+def scan(*, today: datetime.date, now: datetime.datetime | None = None, full: bool = False) -> ScanResult:
     """Inserts the reminders due on `today`; `now` stamps the rows written (by default the start of `today`, so a
-    scan for a given day writes the same whatever the clock says)."""
+    scan for a given day writes the same whatever the clock says). Incremental unless `full` or it cannot be (see
+    the module's docstring); one transaction, so a scan that fails records no progress and keeps its marks."""
     now = now or start_of(today)
-    result = ScanResult(today=today)
-    stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
-    for index, stage in enumerate(stages):
-        next_stage = stages[index + 1] if index + 1 < len(stages) else None
-        result.created += insert_due(due_for_stage(stage, next_stage, today), stage, now)
-    result.skipped = skip_superseded(now)
+    with transaction.atomic():
+        progress = locked_progress()
+        stages = Stages.active()
+        incremental = not full and progress.rules == stages.rules and progress.last_day is not None
+        since = progress.last_day if incremental and progress.last_day <= today else None
+        rechecks.claim()
+        result = ScanResult(today=today, since=since)
+        if since is None:
+            windows = stages.windows(today)
+            result.created = insert_due(due(today, windows, outdone=False), now) if windows else 0
+            result.skipped = skip_superseded(now)
+        else:
+            scan_since(result, stages, now)
+        rechecks.release()
+        # Every stage date up to `today` has now been looked at under these rules (after a full scan for an
+        # earlier day, the next scan covers again the days after it: more than needed, never less).
+        progress.last_day, progress.rules, progress.finished_at, progress.full = today, stages.rules, now, since is None
+        progress.save()
     return result
 
 
-def insert_due(due, stage: ReminderStage, now: datetime.datetime) -> int:
+def locked_progress() -> ScanProgress:
+    """The progress row, created on first use and locked, so that concurrent scans run one after the other: the
+    second finds the first's day recorded and has nothing left to do."""
+    ScanProgress.objects.bulk_create([ScanProgress(pk=ScanProgress.ROW)], ignore_conflicts=True)
+    return ScanProgress.objects.select_for_update().get(pk=ScanProgress.ROW)
+
+
+def scan_since(result: ScanResult, stages: Stages, now: datetime.datetime) -> None:
+    """The incremental scan: the stage dates reached after `result.since`, then every stage window for the
+    participants to look at again."""
+    today, since = result.today, result.since
+    with index_probes():
+        windows = stages.windows(today, reached_after=since)
+        looked_at = [due(today, windows)] if windows else []
+        participants = sorted(participants_to_recheck(since, today))
+        all_windows = stages.windows(today)
+        for chunk in batches(participants if all_windows else [], IDS_PER_STATEMENT):
+            looked_at.append(due(today, all_windows).filter(participant_id__in=chunk))
+        # Every skip first: each starts from the pending rows, and the INSERTs add many the statistics do not know.
+        result.skipped = sum(skip_superseded_by(due_rows, now) for due_rows in looked_at)
+        result.created = sum(insert_due(due_rows, now) for due_rows in looked_at)
+    result.rechecked = len(participants)
+
+
+@contextlib.contextmanager
+def index_probes():
+    """Has PostgreSQL answer the incremental scan's joins (the holder's flags, the newer certification, the
+    booking, the suppression) with index probes for each certification in its windows, never
+    by hashing whole tables. Its default costs price a probe as a disk read, so for a few thousand certifications
+    it would rather read every participant and certification: the cost the incremental scan exists to avoid.
+    Local to the transaction and put back afterwards (a failure rolls the setting back with the rest)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        saved = cursor.fetchone()
+        cursor.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true)", saved
+        )
+
+
+def participants_to_recheck(since: datetime.date, today: datetime.date) -> set[int]:
+    """The participants marked since the last scan, and those whose confirmed booking ended after it: on `since`
+    the booking still stood in the way of their reminders (it does while its course date has not ended)."""
+    ended = Booking.objects.filter(
+        status=Booking.CONFIRMED, course_date__ends_on__gte=since, course_date__ends_on__lt=today
+    ).values_list("participant_id", flat=True)
+    return rechecks.claimed_participants() | set(ended)
+
+
+def insert_due(due_rows, now: datetime.datetime) -> int:
     """INSERT … SELECT: the due pairs go into the outbox in one statement, never through Python objects. ON
-    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted."""
-    columns = due.values(due_certification=F("pk"), due_expires_on=F("expires_on")).order_by()
+    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted. A
+    row outdone by a more urgent one (its certification's expiry was moved later) is born skipped, as
+    skip_superseded would leave it."""
+    columns = due_rows.values(
+        due_certification=F("pk"),
+        due_expires_on=F("expires_on"),
+        stage=F("due_stage"),
+        shift=F("due_shift"),
+        outdone=F("due_outdone"),
+    ).order_by()
     select_sql, params = columns.query.sql_with_params()
     if connection.vendor == "postgresql":
-        due_on, offset = "due.due_expires_on + %s", stage.days_from_expiry
+        due_on = "due.due_expires_on + due.shift"
     else:
-        due_on, offset = "date(due.due_expires_on, %s)", f"{stage.days_from_expiry:+d} days"
+        due_on = "date(due.due_expires_on, due.shift)"
     stamp = connection.ops.adapt_datetimefield_value(now)
     table = Reminder._meta.db_table
     # Only Django's own SQL and constant names are interpolated; every value is a parameter. "WHERE true" is
@@ -105,13 +286,17 @@ def insert_due(due, stage: ReminderStage, now: datetime.datetime) -> int:
     sql = (
         f"INSERT INTO {table} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
         f"skipped_reason, story, retried_uncertain, created_at, updated_at) "
-        f"SELECT due.due_certification, %s, {due_on}, %s, 0, '', '', '', '', %s, %s, %s "
+        f"SELECT due.due_certification, due.stage, {due_on}, CASE WHEN due.outdone THEN %s ELSE %s END, 0, "
+        f"'', '', CASE WHEN due.outdone THEN %s ELSE '' END, '', %s, %s, %s "
         f"FROM ({select_sql}) AS due WHERE true "
         f"ON CONFLICT (certification_id, stage_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stage.pk, offset, Reminder.PENDING, False, stamp, stamp, *params])
+        cursor.execute(sql, [Reminder.SKIPPED, Reminder.PENDING, SUPERSEDED, False, stamp, stamp, *params])
         return max(cursor.rowcount, 0)
+
+
+SUPERSEDED = "a more urgent stage is due"
 
 
 def skip_superseded(now: datetime.datetime) -> int:
@@ -121,5 +306,16 @@ def skip_superseded(now: datetime.datetime) -> int:
     )
     superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(later)).values("pk")
     return Reminder.objects.filter(pk__in=superseded).update(
-        status=Reminder.SKIPPED, skipped_reason="a more urgent stage is due", updated_at=now
+        status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
+    )
+
+
+def skip_superseded_by(due_rows, now: datetime.datetime) -> int:
+    """skip_superseded's rule for the rows about to be inserted: only a new row supersedes, so the rows to skip are
+    the pending ones whose certification is due at a more urgent stage. Run before the INSERT, it starts from the
+    pending rows (few, as the day's deliveries leave the outbox) while the outbox's statistics still say so."""
+    due_later = due_rows.filter(pk=OuterRef("certification_id"), due_days__gt=OuterRef("stage__days_from_expiry"))
+    superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(due_later)).values("pk")
+    return Reminder.objects.filter(pk__in=superseded).update(
+        status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
     )

@@ -31,6 +31,7 @@ from learning.common.csv_import import (
 )
 from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certification_number
 from learning.register.services import default_expiry
+from learning.register.signals import certifications_written
 
 COLUMNS = CsvColumns(
     names=("email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"),
@@ -235,6 +236,10 @@ def write_certifications(rows: list[Row], report: ImportReport) -> None:
             report.unchanged += 1
     Certification.objects.bulk_create(to_create)
     Certification.objects.bulk_update(to_update, ["issued_on", "expires_on", "updated_at"])
+    if to_create or to_update:
+        # bulk writes send no post_save: say whose certifications changed (a new expiry may be due already).
+        participant_ids = {certification.participant_id for certification in to_create + to_update}
+        certifications_written.send(sender=Certification, participant_ids=participant_ids)
     report.created += len(to_create)
     report.updated += len(to_update)
 

@@ -1,4 +1,4 @@
-"""`manage.py send_reminders [--today YYYY-MM-DD] [--dry-run]`: the daily scan and sending, by hand."""
+"""`manage.py send_reminders [--today YYYY-MM-DD] [--dry-run] [--full]`: the daily scan and sending, by hand."""
 
 import datetime
 
@@ -13,7 +13,7 @@ from reminders.digests import deliver_to_manager
 from reminders.emails import reminder_context
 from reminders.models import Reminder
 from reminders.outbox import TransientSendError
-from reminders.scan import eligible_certifications, local_today, scan
+from reminders.scan import ScanResult, eligible_certifications, local_today, scan
 
 
 def run_day(today: str | None) -> tuple[datetime.date, datetime.datetime]:
@@ -58,13 +58,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--today", help="The local date to run for (YYYY-MM-DD); default: today.")
         parser.add_argument("--dry-run", action="store_true", help="Print who would get what; write nothing.")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Look at every certification, not only what changed since the last scan (after changing the "
+            "register with SQL or a bulk update that bypasses the portal).",
+        )
 
-    def handle(self, *args, today=None, dry_run=False, **options):
+    def handle(self, *args, today=None, dry_run=False, full=False, **options):
         day, now = run_day(today)
         if dry_run:
             try:
                 with transaction.atomic():
-                    self.preview(day, now)
+                    self.preview(day, now, full=full)
                     raise DryRun
             except DryRun:
                 self.stdout.write("Dry run: nothing was written or sent.")
@@ -73,18 +79,21 @@ class Command(BaseCommand):
         deliver = InProcess(self, deliver_to_participant, day=day, now=now, who="participant")
         # Claims and uncertain sends age by the real clock, whatever day the run is for.
         digests = InProcess(self, deliver_to_manager, day=day, now=now, who="manager")
-        run = daily_run(today=day, now=now, dispatch=deliver, dispatch_digest=digests, drain_now=timezone.now())
+        run = daily_run(
+            today=day, now=now, dispatch=deliver, dispatch_digest=digests, drain_now=timezone.now(), full_scan=full
+        )
         deliver.totals["uncertain"] += run.drained.uncertain
         self.stdout.write(
-            f"{day}: {run.scanned.created} reminders queued, {run.scanned.skipped} superseded ones skipped"
+            f"{day}: {run.scanned.created} reminders queued, {run.scanned.skipped} superseded ones skipped "
+            f"({scan_kind(run.scanned)})"
         )
         self.stdout.write("Reminders " + deliver.summary())
         if run.drained.digests_dispatched:
             self.stdout.write("Managers' digests found waiting: " + digests.summary())
 
-    def preview(self, day: datetime.date, now: datetime.datetime) -> None:
-        result = scan(today=day, now=now)
-        self.stdout.write(f"{day}: {result.created} reminders would be queued")
+    def preview(self, day: datetime.date, now: datetime.datetime, *, full: bool) -> None:
+        result = scan(today=day, now=now, full=full)
+        self.stdout.write(f"{day}: {result.created} reminders would be queued ({scan_kind(result)})")
         for participant_id in participants_due(day, now):
             participant = User.objects.get(pk=participant_id)
             rows = list(
@@ -99,3 +108,9 @@ class Command(BaseCommand):
                 f"{item.reminder.certification.course.code} ({item.reminder.stage.name})" for item in context["items"]
             )
             self.stdout.write(f'  {participant.email}: "{context["subject"]}" — {courses}')
+
+
+def scan_kind(result: ScanResult) -> str:
+    if result.full:
+        return "full scan"
+    return f"scanned since {result.since}, {result.rechecked} participants looked at again"
