@@ -16,7 +16,7 @@ from wagtail.admin.views.generic import DeleteView, IndexView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from learning.common.admin import RecordViewSet, row_action
+from learning.common.admin import RecordViewSet, YesNoColumn, row_action
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.organisations.invoices import invoice_response
 from learning.organisations.members_import import MembersImport
@@ -99,7 +99,7 @@ class MembershipViewSet(RecordViewSet):
         Column("participant", label="Participant"),
         Column("participant_email", accessor="participant.email", label="Email"),
         Column("organisation", label="Organisation", sort_key="organisation__name"),
-        Column("employer_verified", label="Confirmed by the employer"),
+        YesNoColumn("employer_verified", label="Confirmed by the employer"),
     ]
     list_filter = ["organisation", "employer_verified"]
     search_fields = ["participant__first_name", "participant__last_name", "participant__email", "organisation__name"]

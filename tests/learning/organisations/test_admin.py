@@ -4,6 +4,7 @@ not) in their own screen, with a formula-safe export; and no organisation under 
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -148,3 +149,14 @@ def test_the_members_export_writes_no_formula(admin_client, emergency):
     [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert row["First name"] == "'=cmd|' /C calc'!A0"
     assert row["Organisation"] == "Emergency Department"
+
+
+def test_the_members_confirmed_column_reads_yes_or_no_to_a_screen_reader(admin_client):
+    MembershipFactory(employer_verified=True)
+    MembershipFactory(employer_verified=False)
+
+    html = admin_client.get("/admin/organisation_members/").content.decode()
+
+    assert html.count('<span class="w-sr-only">Yes</span>') == 1
+    assert html.count('<span class="w-sr-only">No</span>') == 1
+    assert not re.search(r'class="w-sr-only">\s*(True|False)\s*<', html)  # what Wagtail's own cell says
