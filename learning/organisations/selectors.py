@@ -113,13 +113,11 @@ class Team:
 
     rows: list[MemberRow]
     courses: list[CoursePage]
+    records: "TeamRecords"  # what the rows were made from
     organisation_paths: dict[int, str] = field(default_factory=dict)  # the scope's organisations, by path
-    records: "TeamRecords | None" = None
 
     def trend(self, rows: list[MemberRow], today: datetime.date) -> list[CourseTrend]:
         """The compliance trend of `rows` (some of this team's), from the certifications already loaded."""
-        if self.records is None:
-            return []
         return compliance_trend(
             rows,
             self.courses,
