@@ -15,9 +15,12 @@ the incremental pipeline, each against the bare indexed SELECT a scan cannot bea
 - each scan but the first is the best of three runs rolled back and one for real; between days every due row is
   marked sent, as the day's delivery leaves the outbox.
 
-Then the scan's peak Python memory, and the send throughput through anymail's Postmark backend to a fake Postmark
-on loopback with two worker processes (SENDS emails, default 2000; 0 skips it). A scratch database
-(BENCH_DATABASE, default `resus_bench_reminders`) is created on the server and dropped afterwards.
+Then the scan's peak Python memory, and delivery: SENDS participants' emails (default 2000; 0 skips it) through
+anymail's Postmark backend to a fake Postmark on loopback (a process of its own), by 1, 2 and 4 worker processes
+taking batches of REMINDER_BATCH_SIZE participants from one queue, each in emails/s against the plain loop of
+anymail sends of messages of the same size (the limit), in all and per worker, with the duplicates (must be 0).
+A scratch database (BENCH_DATABASE, default `resus_bench_reminders`) is created on the server and dropped
+afterwards.
 """
 
 import datetime
@@ -25,7 +28,6 @@ import json
 import multiprocessing
 import os
 import sys
-import threading
 import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +44,12 @@ BATCH = 5000
 
 
 class FakePostmark(BaseHTTPRequestHandler):
+    """Postmark's /email on loopback, answering at once. HTTP/1.1: a client may keep its connection, as with a
+    real ESP; and without Nagle's algorithm, so that a kept connection does not wait for delayed ACKs (40 ms)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
     def do_POST(self):
         payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         body = json.dumps(
@@ -61,6 +69,13 @@ class FakePostmark(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def serve_fake_postmark(port) -> None:
+    """The fake ESP, in a process of its own so that the workers being measured do not share its interpreter."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakePostmark)
+    port.put(server.server_port)
+    server.serve_forever()
 
 
 def fill(n: int, courses, today: datetime.date) -> None:
@@ -121,17 +136,6 @@ def fill_obstacles(n: int, courses, today: datetime.date) -> None:
             Booking(course_date=dates[(i // 50) % len(dates)], participant_id=first_user + i, status="confirmed")
             for i in range(start + 7, min(start + BATCH * 50, people), 50)
         )
-
-
-def send_worker(participant_ids, today):
-    from django.db import connections
-    from django.utils import timezone
-
-    from reminders.delivery import deliver_to_participant
-
-    connections.close_all()
-    for participant_id in participant_ids:
-        deliver_to_participant(participant_id, today=today, now=timezone.now())
 
 
 class RolledBack(Exception):
@@ -315,27 +319,124 @@ def print_run(label, day, since, seconds, result) -> None:
     )
 
 
-def measure_sends(sends: int, today: datetime.date) -> None:
-    from django.db import connection
+def measure_sends(sends: int, day: datetime.date) -> None:
+    """Delivery of the day's reminders to `sends` participants by 1, 2 and 4 worker processes taking batches from
+    one queue (as Celery workers take tasks), against a plain loop of anymail sends of messages of the same size
+    to the same fake ESP. The same participants each time: their sent rows are put back to pending in between."""
+    from django.conf import settings
+
+    from reminders.delivery import batches, participants_due
+
+    participants = participants_due(day, now_on(day))[:sends]
+    sample = sample_email(participants[0], day)
+    run_workers(batches(participants), 1, day)  # a warm-up: the rows no longer due are skipped once for all
+    size = reset_sent(participants)
+    plain = plain_loop(size, sample)
+    print(
+        f"  delivery of {size:,} emails in batches of {settings.REMINDER_BATCH_SIZE}; plain anymail loop "
+        f"(message.send() each, same ESP, {len(sample.message().as_bytes()):,}-byte messages): {plain:6.1f} emails/s"
+    )
+    for workers in (1, 2, 4):
+        seconds = run_workers(batches(participants), workers, day)
+        sent, duplicates = sent_and_duplicates(participants)
+        rate = sent / seconds
+        print(
+            f"  {workers} worker{'s' if workers > 1 else ' '}: {sent:,} emails in {seconds:5.1f} s = {rate:6.1f} "
+            f"emails/s = {rate / plain:4.2f}x the plain loop, {rate / plain / workers:4.2f}x per worker "
+            f"(goal >= 0.5x); {duplicates} duplicates"
+        )
+        reset_sent(participants)
+
+
+def now_on(day: datetime.date) -> datetime.datetime:
     from django.utils import timezone
 
-    from reminders.delivery import participants_due
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(7)))
+
+
+def run_workers(work: list[list[int]], workers: int, day: datetime.date) -> float:
+    """The seconds `workers` processes take to deliver every batch of `work`, each taking the next batch."""
+    from django.db import connections
+
+    connections.close_all()
+    queue = multiprocessing.Queue()
+    for batch in work:
+        queue.put(batch)
+    for _ in range(workers):
+        queue.put(None)
+    processes = [multiprocessing.Process(target=batch_worker, args=(queue, day)) for _ in range(workers)]
+    began = time.perf_counter()
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    return time.perf_counter() - began
+
+
+def batch_worker(queue, day: datetime.date) -> None:
+    from django.db import connections
+
+    from reminders.delivery import deliver_to_participants
+
+    connections.close_all()
+    while (batch := queue.get()) is not None:
+        deliver_to_participants(batch, today=day, now=now_on(day))
+    connections.close_all()
+
+
+def reset_sent(participants: list[int]) -> int:
+    """The participants' sent rows pending again, as before their delivery; returns how many emails that is (a
+    participant's rows share one)."""
     from reminders.models import Reminder
 
-    participants = participants_due(today, timezone.now())[:sends]
-    halves = [participants[0::2], participants[1::2]]
-    connection.close()
-    began = time.perf_counter()
-    workers = [multiprocessing.Process(target=send_worker, args=(half, today)) for half in halves]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    send_seconds = time.perf_counter() - began
-    sent = Reminder.objects.filter(status="sent").values("message_id").distinct().count()
-    print(
-        f"  send {sent:,} emails in {send_seconds:5.1f} s = {sent / max(send_seconds, 1e-6):6.1f} emails/s (2 workers)"
+    sent = Reminder.objects.filter(certification__participant_id__in=participants, status=Reminder.SENT)
+    emails = sent.values("certification__participant_id").distinct().count()
+    sent.update(status=Reminder.PENDING, claimed_at=None, sent_at=None, message_id="", attempts=0, story="")
+    return emails
+
+
+def sent_and_duplicates(participants: list[int]) -> tuple[int, int]:
+    """Emails the ESP accepted for these participants, and how many participants got more than one."""
+    from django.db.models import Count
+
+    from reminders.models import Reminder
+
+    per_person = (
+        Reminder.objects.filter(certification__participant_id__in=participants, status=Reminder.SENT)
+        .values("certification__participant_id")
+        .annotate(emails=Count("message_id", distinct=True))
     )
+    emails = [row["emails"] for row in per_person]
+    return sum(emails), sum(1 for count in emails if count > 1)
+
+
+def plain_loop(count: int, sample) -> float:
+    """Emails/s of the limit: a loop of anymail sends, message.send() each, of messages as large as `sample` (a
+    real reminder: its subject, text and HTML bodies and headers) to the same fake ESP, in one process."""
+    from django.core.mail import EmailMultiAlternatives
+
+    html = sample.alternatives[0][0]
+    began = time.perf_counter()
+    for i in range(count):
+        message = EmailMultiAlternatives(
+            subject=sample.subject, body=sample.body, to=[f"plain{i}@bench.example"], headers=sample.extra_headers
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+    return count / (time.perf_counter() - began)
+
+
+def sample_email(participant_id: int, day: datetime.date):
+    """A real reminder email of the day, composed and not sent: the size the plain loop sends."""
+    from reminders.emails import compose_reminder_email
+    from reminders.models import Reminder
+
+    rows = list(
+        Reminder.objects.filter(certification__participant_id=participant_id, status=Reminder.PENDING).select_related(
+            "stage", "certification__course", "certification__participant"
+        )
+    )
+    return compose_reminder_email(rows[0].certification.participant, rows, day)
 
 
 def measure(n: int, sends: int, courses, today: datetime.date) -> None:
@@ -361,13 +462,14 @@ def measure(n: int, sends: int, courses, today: datetime.date) -> None:
 def main() -> None:
     sizes = [int(n) for n in (sys.argv[1] if len(sys.argv) > 1 else "10000,100000,1000000").split(",")]
     sends = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakePostmark)
-    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    port = multiprocessing.Queue()
+    fake = multiprocessing.Process(target=serve_fake_postmark, args=(port,), daemon=True)
+    fake.start()
     postmark = {
         "EMAIL_ESP": "postmark",
         "ANYMAIL_POSTMARK_SERVER_TOKEN": "bench",
         "ANYMAIL_WEBHOOK_SECRET": "bench:bench",
-        "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{fake.server_port}/",
+        "ANYMAIL_POSTMARK_API_URL": f"http://127.0.0.1:{port.get(timeout=10)}/",
     }
     try:
         with django_on_scratch(SCRATCH, **postmark):
@@ -378,7 +480,7 @@ def main() -> None:
             for n in sizes:
                 measure(n, sends, courses, local_today())
     finally:
-        fake.shutdown()
+        fake.terminate()
 
 
 if __name__ == "__main__":

@@ -387,6 +387,9 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6)
 REMINDER_CATCH_UP_DAYS = env_int("REMINDER_CATCH_UP_DAYS", 14)
 # How often beat runs the drain: stale claims settled, lost tasks queued again (minutes).
 REMINDER_DRAIN_MINUTES = env_int("REMINDER_DRAIN_MINUTES", 5)
+# Participants handed to one send task: the batch is claimed in one statement, reads what its emails share once and
+# sends over one connection to the ESP.
+REMINDER_BATCH_SIZE = max(1, env_int("REMINDER_BATCH_SIZE", 50))
 # A send claimed longer ago than this belongs to a worker that died; keep it above CELERY_TASK_TIME_LIMIT (seconds).
 REMINDER_SENDING_TIMEOUT_SECONDS = env_int("REMINDER_SENDING_TIMEOUT_SECONDS", 15 * 60)
 if REMINDER_SENDING_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:

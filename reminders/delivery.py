@@ -1,48 +1,58 @@
 """Delivers participants' reminders, and drains the whole outbox, with the machinery every kind of outbox row
 shares (reminders.outbox):
 
-- a send task claims a participant's due rows atomically (any number of workers send each email once), with the
-  participant locked, so two deliveries for one person never overlap and one email a day covers all their due
-  reminders;
+- a send task takes a batch of participants and claims all their due rows in one statement (any number of workers
+  send each email once), with the participants locked, so two deliveries for one person never overlap and one
+  email a day covers all their due reminders; what every email of the day shares (dates with seats, offers,
+  links, prerequisites) is read once per batch, and the batch's emails share one connection to the ESP;
 - the drain, run every few minutes by beat, settles dead and uncertain sends of every kind and picks the
   recipients (participants, managers) whose due rows have no live task.
 
 Each message carries its rows' ids as anymail metadata and a Message-ID made from them, the same on every attempt, so
 a tracking event settles an uncertain row (reminders.tracking)."""
 
+import contextlib
 import datetime
+import logging
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
 
 from learning.models import User
 from reminders.digests import managers_due
-from reminders.emails import compose_reminder_email
+from reminders.emails import ReminderDay, compose_reminder_email
 from reminders.esp_search import accepted_uncertain_emails
 from reminders.models import ManagerDigest, Reminder
 from reminders.outbox import (
     Delivery,
+    TransientSendError,
     due_recipients,
     due_rows,
     label,
-    mark_claimed,
     mark_dispatched,
-    mark_skipped,
     record_sent,
     retry_unsettled,
     send_claimed,
     settle_stale_claims,
     undispatched_since,
+    without_waiting_for_disk,
 )
 from reminders.scan import eligible_certifications, start_of
+from reminders.story import with_story
 from reminders.tracking import apply_waiting_events
 
+logger = logging.getLogger(__name__)
 
-def emailed_on(day: datetime.date):
-    """Participants who got an email on `day`, or have one on its way or possibly delivered."""
+
+def emailed_on(day: datetime.date, *, recipient: str = "pk"):
+    """Participants who got an email on `day`, or have one on its way or possibly delivered: a subquery on the
+    outer query's `recipient` (a user's pk, or a reminder's participant)."""
     return Reminder.objects.filter(
-        certification__participant=OuterRef("pk"),
+        certification__participant=OuterRef(recipient),
         status__in=Reminder.EMAILED,
         claimed_at__gte=start_of(day),
         claimed_at__lt=start_of(day + datetime.timedelta(days=1)),
@@ -57,50 +67,195 @@ def participants_due(today: datetime.date, now: datetime.datetime, *, undispatch
     return list(waiting.values_list("pk", flat=True).order_by("pk"))
 
 
-def claim(participant_id: int, *, today: datetime.date, now: datetime.datetime) -> tuple[list[Reminder], int]:
-    """Takes the participant's due pending rows, with the participant locked so that two deliveries for one person
-    never overlap; nothing when they were already emailed today (the rest waits for tomorrow). Rows no longer due
-    (renewed, booked, opted out, suppressed) are marked skipped."""
+@dataclass
+class Claim:
+    """What a batch's claim took: each participant's claimed rows (oldest first), and how many of each
+    participant's rows it found no longer due."""
+
+    rows: dict[int, list[Reminder]] = field(default_factory=dict)
+    skipped: dict[int, int] = field(default_factory=dict)
+
+
+def claim(participant_ids: list[int], *, today: datetime.date, now: datetime.datetime) -> Claim:
+    """Takes the due pending rows of every participant in `participant_ids` at once, with those participants
+    locked so that two deliveries for one person never overlap; a participant already emailed today gets nothing
+    (the rest waits for tomorrow). Rows no longer due (renewed, booked, opted out, suppressed) are marked skipped."""
     with transaction.atomic():
-        # FOR NO KEY UPDATE: it serialises claims for this person without blocking rows that merely refer to them
-        # (a certification or booking inserted meanwhile).
-        User.objects.select_for_update(no_key=True).filter(pk=participant_id).first()
-        if User.objects.filter(pk=participant_id).filter(Exists(emailed_on(today))).exists():
-            return [], 0
+        # FOR NO KEY UPDATE, in id order (two batches never wait for each other in a circle): it serialises claims
+        # for these people without blocking rows that merely refer to them (a certification or booking inserted
+        # meanwhile).
+        locked = list(
+            User.objects.select_for_update(no_key=True)
+            .filter(pk__in=participant_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        claimed_ids = claim_rows(locked, today, now)
         rows = list(
-            due_rows(Reminder, today, now)
-            .select_for_update(of=("self",))
-            .filter(certification__participant_id=participant_id)
+            Reminder.objects.filter(pk__in=claimed_ids)
             .select_related("stage", "certification__course", "certification__participant")
             .order_by("pk")
         )
-        if not rows:
-            return [], 0
         still_due = set(
             eligible_certifications(today)
-            .filter(pk__in=[row.certification_id for row in rows])
+            .filter(pk__in={row.certification_id for row in rows})
             .values_list("pk", flat=True)
         )
-        claimed = [row for row in rows if row.certification_id in still_due]
-        skipped = [row for row in rows if row.certification_id not in still_due]
-        mark_claimed(claimed, now)
-        mark_skipped(skipped, "no longer due (renewed, booked or opted out)", now)
-    return claimed, len(skipped)
+        result = Claim()
+        for row in rows:
+            participant_id = row.certification.participant_id
+            if row.certification_id in still_due:
+                result.rows.setdefault(participant_id, []).append(row)
+            else:
+                result.skipped[participant_id] = result.skipped.get(participant_id, 0) + 1
+        unclaim_as_skipped([row.pk for row in rows if row.certification_id not in still_due], now)
+    return result
+
+
+def claim_rows(participant_ids: list[int], today: datetime.date, now: datetime.datetime) -> list[int]:
+    """One UPDATE … RETURNING: the due pending rows of these participants (none of a participant emailed today)
+    become "sending", claimed now, one attempt more; rows another transaction holds are skipped (SKIP LOCKED), not
+    waited for. Returns the ids it claimed. The participants must be locked by the caller's transaction: the
+    statement then sees every claim committed before it."""
+    if not participant_ids:
+        return []
+    emailed_today = emailed_on(today, recipient="certification__participant_id")
+    due = (
+        due_rows(Reminder, today, now)
+        .filter(certification__participant_id__in=participant_ids)
+        .exclude(Exists(emailed_today))
+        .select_for_update(skip_locked=True, of=("self",))
+        .values("pk")
+    )
+    subquery, params = due.query.sql_with_params()
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Reminder._meta.db_table} AS claimed "  # noqa: S608 (names from the model, values as parameters)
+            "SET status = %s, claimed_at = %s, attempts = attempts + 1, updated_at = %s "
+            f"WHERE claimed.id IN ({subquery}) RETURNING id",
+            [Reminder.SENDING, at, at, *params],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def unclaim_as_skipped(ids: list[int], now: datetime.datetime) -> None:
+    """Rows the claim took that turned out no longer due: skipped, and never attempted."""
+    if ids:
+        Reminder.objects.filter(pk__in=ids).update(
+            status=Reminder.SKIPPED,
+            skipped_reason="no longer due (renewed, booked or opted out)",
+            claimed_at=None,
+            attempts=F("attempts") - 1,
+            updated_at=now,
+        )
+
+
+def release(rows: list[Reminder], now: datetime.datetime) -> None:
+    """Claimed rows the batch never got to (its task ran out of time): back in the queue, not attempted, for the
+    drain to dispatch again."""
+    Reminder.objects.filter(pk__in=[row.pk for row in rows], status=Reminder.SENDING).update(
+        **with_story(
+            now,
+            "its batch ran out of time before sending it: back in the queue",
+            status=Reminder.PENDING,
+            claimed_at=None,
+            dispatched_at=None,
+            attempts=F("attempts") - 1,
+        )
+    )
+
+
+@dataclass
+class Batch:
+    """What one batch of participants got: a delivery each (in the order given), and the participants whose rows
+    wait for another attempt after a transient error, with that error (its retry_at says when)."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    waiting: dict[int, TransientSendError] = field(default_factory=dict)
+
+
+def deliver_to_participants(participant_ids: list[int], *, today: datetime.date, now: datetime.datetime) -> Batch:
+    """Sends each participant their due reminders as one email, for a whole batch at once: one claim, the day's
+    shared facts read once (reminders.emails.ReminderDay), one connection to the ESP. A transient error leaves that
+    participant's rows for a later attempt and the batch goes on; the task running out of time puts the rows it
+    never attempted back in the queue."""
+    claimed = claim(participant_ids, today=today, now=now)
+    batch = Batch()
+    day = shared_day(claimed, today)
+    with mail_connection() as esp, without_waiting_for_disk():
+        for position, participant_id in enumerate(participant_ids):
+            delivery = Delivery(recipient_id=participant_id, skipped=claimed.skipped.get(participant_id, 0))
+            batch.deliveries.append(delivery)
+            rows = claimed.rows.get(participant_id)
+            if not rows:
+                continue
+            try:
+                send_claimed(delivery, rows, partial(compose, rows, today, day, esp), now, batched=True)
+            except TransientSendError as error:
+                batch.waiting[participant_id] = error
+            if delivery.out_of_time:
+                release([row for pid in participant_ids[position + 1 :] for row in claimed.rows.get(pid, [])], now)
+                break
+    sent = [delivery.message_id for delivery in batch.deliveries if delivery.sent]
+    if sent:
+        apply_waiting_events(now=now, message_ids=sent)
+    return batch
 
 
 def deliver_to_participant(participant_id: int, *, today: datetime.date, now: datetime.datetime) -> Delivery:
-    """Sends the participant's due reminders as one email. Raises TransientSendError when the rows wait for a
-    later attempt."""
-    delivery = Delivery(recipient_id=participant_id)
-    rows, delivery.skipped = claim(participant_id, today=today, now=now)
+    """Sends one participant's due reminders as one email (a batch of one). Raises TransientSendError when the
+    rows wait for a later attempt."""
+    batch = deliver_to_participants([participant_id], today=today, now=now)
+    if participant_id in batch.waiting:
+        raise batch.waiting[participant_id]
+    return batch.deliveries[0]
+
+
+def shared_day(claimed: Claim, today: datetime.date) -> ReminderDay | None:
+    """The batch's shared facts; None when there is nothing to send, or when reading them failed (each email then
+    reads its own, and one that fails is recorded against its rows)."""
+    rows = [row for rows in claimed.rows.values() for row in rows]
     if not rows:
-        return delivery
-    return send_claimed(delivery, rows, lambda: compose(participant_id, rows, today), now)
+        return None
+    try:
+        return ReminderDay.load(rows, today)
+    except Exception:
+        logger.exception("could not read the shared facts of a batch of reminders")
+        return None
 
 
-def compose(participant_id: int, rows: list[Reminder], today: datetime.date):
-    """The email for the claimed rows, carrying their ids as metadata and a Message-ID made from them."""
-    return label(compose_reminder_email(User.objects.get(pk=participant_id), rows, today), rows)
+@contextlib.contextmanager
+def mail_connection():
+    """One connection to the ESP for a whole batch (anymail keeps its HTTP session open between messages)."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception:
+        logger.exception("could not open the email connection; each message opens its own")
+        connection = None
+    try:
+        yield connection
+    finally:
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def compose(rows: list[Reminder], today: datetime.date, day: ReminderDay | None = None, esp=None):
+    """The email for one participant's claimed rows, carrying their ids as metadata and a Message-ID made from
+    them."""
+    participant = rows[0].certification.participant
+    message = label(compose_reminder_email(participant, rows, today, day), rows)
+    if esp is not None:
+        message.connection = esp
+    return message
+
+
+def batches(participant_ids: list[int], size: int | None = None) -> list[list[int]]:
+    """The participants in send batches of `size` (REMINDER_BATCH_SIZE), each for one task."""
+    size = size or settings.REMINDER_BATCH_SIZE
+    return [participant_ids[start : start + size] for start in range(0, len(participant_ids), size)]
 
 
 @dataclass

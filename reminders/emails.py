@@ -3,18 +3,20 @@ book (the course page and its next dates with seats), continuing-education optio
 one-click unsubscribe (RFC 8058)."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
 from learning.bookings.selectors import next_bookable_dates, renewal_gap
 from learning.common.emails import render_email
-from learning.models import ContinuingEducationIndexPage, CourseDate, User
-from learning.register.services import prerequisites_check
+from learning.common.models import portal_settings
+from learning.models import Certification, ContinuingEducationIndexPage, CourseDate, CoursePage, User
+from learning.register.services import prerequisites_met
 from reminders.models import Reminder
 
 # One salt per kind of email, so that a reminder's link can only stop reminders, an update's only updates and a
@@ -87,30 +89,89 @@ def fill(text: str, course: str, days: int, date: datetime.date) -> str:
     )
 
 
-def reminder_context(participant: User, reminders: list[Reminder], today: datetime.date) -> dict:
-    next_dates = next_bookable_dates({reminder.certification.course_id for reminder in reminders}, today)
+@dataclass
+class ReminderDay:
+    """What the reminder emails of one day have in common, read once for a batch of participants rather than once
+    per email: the next dates with seats of their courses, the continuing-education offers, the links, each
+    course's prerequisites, and the participants' certifications of those prerequisite courses."""
+
+    today: datetime.date
+    next_dates: dict[int, list[CourseDate]]
+    course_urls: dict[int, str]
+    required: dict[int, list[CoursePage]]
+    held: dict[int, list[Certification]]  # participant id -> their prerequisite certifications, latest first
+    offers: list[tuple] = field(default_factory=list)
+    ce_url: str = ""
+    dashboard_url: str = ""
+    preferences_url: str = ""
+    office: object = None  # the portal settings (the training office's contact details)
+
+    @classmethod
+    def load(cls, reminders: list[Reminder], today: datetime.date) -> "ReminderDay":
+        """The day's shared facts for `reminders` (of any number of participants), in a constant number of
+        queries."""
+        courses = {reminder.certification.course_id: reminder.certification.course for reminder in reminders}
+        prefetch_related_objects(list(courses.values()), "prerequisites__prerequisite")
+        required = {pk: course.prerequisite_courses() for pk, course in courses.items()}
+        listing = ContinuingEducationIndexPage.objects.live().first()
+        offers = list(listing.upcoming_offers(today)[:3]) if listing else []
+        return cls(
+            today=today,
+            next_dates=next_bookable_dates(set(courses), today),
+            course_urls={pk: settings.PORTAL_BASE_URL + course.url + "#dates" for pk, course in courses.items()},
+            required=required,
+            held=prerequisite_certifications(reminders, required),
+            offers=[(offer, settings.PORTAL_BASE_URL + offer.url) for offer in offers],
+            ce_url=settings.PORTAL_BASE_URL + listing.url if listing else "",
+            dashboard_url=settings.PORTAL_BASE_URL + reverse("dashboard"),
+            preferences_url=settings.PORTAL_BASE_URL + reverse("reminder_preferences"),
+            office=portal_settings(),
+        )
+
+
+def prerequisite_certifications(
+    reminders: list[Reminder], required: dict[int, list[CoursePage]]
+) -> dict[int, list[Certification]]:
+    """Participant id -> their certifications of every course some reminded course requires, latest first."""
+    prerequisites = {course.pk for courses in required.values() for course in courses}
+    held: dict[int, list[Certification]] = defaultdict(list)
+    if not prerequisites:
+        return held
+    participants = {reminder.certification.participant_id for reminder in reminders}
+    for certification in Certification.objects.filter(
+        participant_id__in=participants, course_id__in=prerequisites
+    ).order_by("-expires_on", "-pk"):
+        held[certification.participant_id].append(certification)
+    return held
+
+
+def reminder_context(
+    participant: User, reminders: list[Reminder], today: datetime.date, day: ReminderDay | None = None
+) -> dict:
+    """The reminder template's context; `day`, the shared facts of the batch this email belongs to (read for
+    these reminders alone when not given)."""
+    day = day or ReminderDay.load(reminders, today)
     items = [
-        due_item(participant, reminder, next_dates.get(reminder.certification.course_id, []), today)
-        for reminder in sorted(reminders, key=lambda r: r.certification.expires_on)
+        due_item(participant, reminder, day) for reminder in sorted(reminders, key=lambda r: r.certification.expires_on)
     ]
-    listing = ContinuingEducationIndexPage.objects.live().first()
-    offers = list(listing.upcoming_offers(today)[:3]) if listing else []
     return {
         "participant": participant,
         "items": items,
-        "offers": [(offer, settings.PORTAL_BASE_URL + offer.url) for offer in offers],
-        "ce_url": settings.PORTAL_BASE_URL + listing.url if listing else "",
-        "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
-        "preferences_url": settings.PORTAL_BASE_URL + reverse("reminder_preferences"),
+        "offers": day.offers,
+        "ce_url": day.ce_url,
+        "dashboard_url": day.dashboard_url,
+        "preferences_url": day.preferences_url,
+        "office": day.office,
         "unsubscribe_url": unsubscribe_url(participant),
         "subject": items[0].subject if len(items) == 1 else f"{len(items)} of your certifications need renewing",
     }
 
 
-def due_item(participant: User, reminder: Reminder, next_dates: list[CourseDate], today: datetime.date) -> DueItem:
+def due_item(participant: User, reminder: Reminder, day: ReminderDay) -> DueItem:
     """What the email says of one due certification: its stage's words, where to book, and what blocks booking."""
-    certification, stage = reminder.certification, reminder.stage
+    certification, stage, today = reminder.certification, reminder.stage, day.today
     course = certification.course
+    next_dates = day.next_dates.get(course.pk, [])
     days_left = (certification.expires_on - today).days
     subject, opening = stage.subject, stage.opening
     if days_left < 0 and not stage.lapsed:
@@ -123,7 +184,7 @@ def due_item(participant: User, reminder: Reminder, next_dates: list[CourseDate]
         opening=fill(opening, course.code, days_left, certification.expires_on),
         subject=fill(subject, course.code, days_left, certification.expires_on),
         lapsed=stage.lapsed or days_left < 0,
-        course_url=settings.PORTAL_BASE_URL + course.url + "#dates",
+        course_url=day.course_urls[course.pk],
         next_dates=[
             (course_date, settings.PORTAL_BASE_URL + reverse("book", kwargs={"date_id": course_date.pk}))
             for course_date in next_dates
@@ -133,16 +194,14 @@ def due_item(participant: User, reminder: Reminder, next_dates: list[CourseDate]
         item.gap_from = renewal_gap(expires_on=certification.expires_on, starts_on=next_dates[0].starts_on)
     # A renewal needs its prerequisites on the day it starts: warn if one has lapsed or will lapse first.
     on = next_dates[0].starts_on if next_dates else max(certification.expires_on, today)
-    item.warnings = prerequisite_warnings(participant, course, on=on)
-    return item
-
-
-def prerequisite_warnings(participant: User, course, *, on: datetime.date) -> list[str]:
-    check = prerequisites_check(participant=participant, course=course, on=on)
-    return [
+    check = prerequisites_met(
+        course=course, required=day.required[course.pk], held=day.held.get(participant.pk, []), on=on
+    )
+    item.warnings = [
         f"{reason}: you need a current {missing.code} to book {course.code}. Renew {missing.code} first."
         for reason, missing in zip(check.reasons, check.missing, strict=True)
     ]
+    return item
 
 
 def email_as_sent(reminder: Reminder):
@@ -161,8 +220,11 @@ def email_as_sent(reminder: Reminder):
     return compose_reminder_email(reminder.certification.participant, rows, timezone.localdate(attempted_at))
 
 
-def compose_reminder_email(participant: User, reminders: list[Reminder], today: datetime.date):
-    context = reminder_context(participant, reminders, today)
+def compose_reminder_email(
+    participant: User, reminders: list[Reminder], today: datetime.date, day: ReminderDay | None = None
+):
+    """One participant's reminder email for `reminders`; `day` as for reminder_context."""
+    context = reminder_context(participant, reminders, today, day)
     return render_email(
         "reminder",
         context,

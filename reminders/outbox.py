@@ -12,6 +12,7 @@ not the broker's tasks, are the queue's truth:
 Each message carries its rows' ids as anymail metadata (under the kind's key) and a Message-ID made from them, the
 same on every attempt, so a tracking event settles an uncertain row (reminders.tracking)."""
 
+import contextlib
 import datetime
 import logging
 from collections.abc import Callable
@@ -21,12 +22,12 @@ import requests
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from urllib3.exceptions import NewConnectionError
 
 from reminders.models import OUTBOX_MODELS, OutboxRow, Reminder
-from reminders.story import with_story
+from reminders.story import story_line, with_story
 from reminders.tracking import apply_waiting_events
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Delivery:
     failed: int = 0
     uncertain: int = 0
     message_id: str = ""
+    out_of_time: bool = False  # the task's soft time limit struck while sending: a batch stops there
 
 
 def is_transient(error: Exception) -> bool:
@@ -213,9 +215,12 @@ def label(message, rows: list[OutboxRow]):
     return message
 
 
-def send_claimed(delivery: Delivery, rows: list[OutboxRow], compose: Callable, now: datetime.datetime) -> Delivery:
+def send_claimed(
+    delivery: Delivery, rows: list[OutboxRow], compose: Callable, now: datetime.datetime, *, batched: bool = False
+) -> Delivery:
     """Sends the email `compose()` makes for the claimed rows, once, and records what the ESP answered. Raises
-    TransientSendError when the rows wait for a later attempt."""
+    TransientSendError when the rows wait for a later attempt. `batched`: the caller applies the tracking events
+    that waited for the batch's message ids once, after its last send (apply_waiting_events)."""
     try:
         message = compose()
     except Exception as error:
@@ -227,7 +232,7 @@ def send_claimed(delivery: Delivery, rows: list[OutboxRow], compose: Callable, n
     except Exception as error:
         return after_failure(delivery, rows, error, now)
     delivery.message_id = esp_message_id(message, message.to[0]) or message.extra_headers["Message-ID"]
-    record_sent([row.pk for row in rows], delivery.message_id, now, model=type(rows[0]))
+    record_sent([row.pk for row in rows], delivery.message_id, now, model=type(rows[0]), apply_waiting=not batched)
     delivery.sent = len(rows)
     return delivery
 
@@ -239,15 +244,45 @@ def record_sent(
     how: str = "accepted by the ESP",
     *,
     model: type[OutboxRow] = Reminder,
+    apply_waiting: bool = True,
 ) -> None:
     """The ESP accepted the message. A tracking event may have arrived first and moved a row further on: it keeps
-    its status. Events that waited for this message id are applied now."""
-    with transaction.atomic():
-        model.objects.filter(pk__in=ids).update(sent_at=now, message_id=message_id, last_error="", updated_at=now)
-        model.objects.filter(pk__in=ids, status__in=[model.SENDING, model.UNCERTAIN]).update(
-            **with_story(now, f"{how} as {message_id}", status=model.SENT)
+    its status. Events that waited for this message id are applied now (unless the caller does it for several
+    message ids at once). One UPDATE, written in SQL: it runs once per email, and the ORM's compilation of its two
+    CASEs cost more than running it."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)
+    settling = f"status IN ('{model.SENDING}', '{model.UNCERTAIN}')"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET sent_at = %s, message_id = %s, last_error = '', updated_at = %s, "  # noqa: S608
+            f"story = CASE WHEN {settling} THEN story || %s ELSE story END, "
+            f"status = CASE WHEN {settling} THEN %s ELSE status END "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            [at, message_id, at, story_line(now, f"{how} as {message_id}"), model.SENT, *ids],
         )
-    apply_waiting_events(now=now, message_id=message_id)
+    if apply_waiting:
+        apply_waiting_events(now=now, message_id=message_id)
+
+
+@contextlib.contextmanager
+def without_waiting_for_disk():
+    """Within it, this connection's commits do not wait for the disk (PostgreSQL's synchronous_commit off): for
+    the record of what the ESP answered to a batch's sends, where the flush to disk cost as much as the send
+    itself, once per email. What it risks: should the database server itself crash, the last fraction of a second
+    of these records may be lost, and their rows are "sending" again; the drain turns them uncertain and tracking
+    events settle them, as after a worker that died mid-send. Nothing is sent twice silently. Claims are not made
+    within it: a lost claim would put a sent row back to pending."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:  # a broken connection is discarded
+            cursor.execute("RESET synchronous_commit")
 
 
 def after_failure(
@@ -258,6 +293,7 @@ def after_failure(
     model = type(rows[0])
     claimed = model.objects.filter(pk__in=[row.pk for row in rows], status=model.SENDING)
     reason = f"{type(error).__name__}: {error}"[:2000]
+    delivery.out_of_time = isinstance(error, SoftTimeLimitExceeded)
     if not permanent and may_have_been_accepted(error):
         claimed.update(
             **with_story(

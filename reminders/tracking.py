@@ -142,12 +142,17 @@ def is_participant(address: str) -> bool:
 WAITING_EVENTS_PER_RUN = 500
 
 
-def apply_waiting_events(*, now: datetime.datetime, message_id: str | None = None) -> int:
+def apply_waiting_events(
+    *, now: datetime.datetime, message_id: str | None = None, message_ids: list[str] | None = None
+) -> int:
     """Events that arrived before their message id was recorded, applied now that it is: those of `message_id`
-    right after a send records it, or (the drain) every waiting event whose message id an outbox row now has."""
+    right after a send records it (of `message_ids` after a batch's sends), or (the drain) every waiting event
+    whose message id an outbox row now has."""
     waiting = TrackingEvent.objects.filter(applied_at__isnull=True).exclude(message_id="")
     if message_id is not None:
         waiting = waiting.filter(message_id=message_id)
+    elif message_ids is not None:
+        waiting = waiting.filter(message_id__in=message_ids)
     else:
         recorded = Q()
         for model in OUTBOX_MODELS:

@@ -16,9 +16,10 @@ def render_email(name: str, context: dict, *, to: list[str], headers: dict | Non
     context = {
         "site_name": settings.PORTAL_NAME,
         "base_url": settings.PORTAL_BASE_URL,
-        "office": portal_settings(),
         **context,
     }
+    if "office" not in context:  # a batch of emails passes the settings it read once
+        context["office"] = portal_settings()
     subject = " ".join(render_to_string(f"email/{name}/subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,

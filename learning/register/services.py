@@ -139,14 +139,23 @@ class PrerequisiteCheck:
 
 def prerequisites_check(*, participant, course: CoursePage, on: datetime.date) -> PrerequisiteCheck:
     """Whether `participant` holds, on the day `on`, a valid certification for each prerequisite course of
-    `course`; when not, one reason per missing course ("ALS1 certification expired on 2026-03-02")."""
-    check = PrerequisiteCheck(course=course, on=on)
+    `course`; when not, one reason per missing course ("ALS1 certification expired on 2 March 2026")."""
     required = course.prerequisite_courses()
     if not required:
-        return check
+        return PrerequisiteCheck(course=course, on=on)
     held = list(
         Certification.objects.filter(participant=participant, course__in=required).order_by("-expires_on", "-pk")
     )
+    return prerequisites_met(course=course, required=required, held=held, on=on)
+
+
+def prerequisites_met(
+    *, course: CoursePage, required: list[CoursePage], held: list[Certification], on: datetime.date
+) -> PrerequisiteCheck:
+    """The check of prerequisites_check on what was read already: `required`, the course's prerequisite courses;
+    `held`, the participant's certifications of those courses (any others are ignored), latest expiry first. A
+    batch of reminders reads both once for all its participants."""
+    check = PrerequisiteCheck(course=course, on=on)
     for prerequisite in required:
         own = [c for c in held if c.course_id == prerequisite.pk]
         if any(c.is_valid_on(on) for c in own):

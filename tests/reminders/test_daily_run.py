@@ -14,7 +14,7 @@ def test_the_run_queues_what_is_due_and_dispatches_its_holder(als1):
     certification = expiring(als1, 30)
     dispatched = []
 
-    run = daily_run(today=TODAY, now=at(), dispatch=dispatched.append)
+    run = daily_run(today=TODAY, now=at(), dispatch=dispatched.extend)
 
     assert run.scanned.created == 1
     assert dispatched == [certification.participant_id]
@@ -26,7 +26,7 @@ def test_a_participant_with_two_due_certifications_is_dispatched_once(als1, als2
     expiring(als2, 7, participant=person)
     dispatched = []
 
-    daily_run(today=TODAY, now=at(), dispatch=dispatched.append)
+    daily_run(today=TODAY, now=at(), dispatch=dispatched.extend)
 
     assert dispatched == [person.pk]
 
@@ -35,6 +35,6 @@ def test_nothing_due_dispatches_no_one(als1):
     expiring(als1, 200)
     dispatched = []
 
-    run = daily_run(today=TODAY, now=at(), dispatch=dispatched.append)
+    run = daily_run(today=TODAY, now=at(), dispatch=dispatched.extend)
 
     assert (run.scanned.created, dispatched) == (0, [])

@@ -434,8 +434,8 @@ def test_an_event_that_settles_a_row_during_its_send_is_not_undone_by_the_sends_
     person = due_participant(als1, 30, email="raced@example.org")
     compose = delivery.compose
 
-    def composed_then_raced(participant_id, rows, today):
-        message = compose(participant_id, rows, today)
+    def composed_then_raced(rows, today, *args):
+        message = compose(rows, today, *args)
 
         def send():
             # The ESP's webhook beats its own answer to the portal, and then the answer is an error.

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from learning.models import User
 from reminders.daily import daily_run
-from reminders.delivery import deliver_to_participant, participants_due
+from reminders.delivery import deliver_to_participants, participants_due
 from reminders.digests import deliver_to_manager
 from reminders.emails import reminder_context
 from reminders.models import Reminder
@@ -38,11 +38,26 @@ class InProcess:
         try:
             delivery = self.deliver(recipient_id, today=self.day, now=self.now)
         except TransientSendError as error:
-            self.totals["retry later"] += 1
-            self.command.stderr.write(f"{self.who} {recipient_id}: will retry ({error})")
+            self.will_retry(recipient_id, error)
             return
+        self.count(delivery)
+
+    def batch(self, recipient_ids: list[int]) -> None:
+        """A batch of participants, delivered as a worker delivers it (`self.deliver` takes the list)."""
+        batch = self.deliver(recipient_ids, today=self.day, now=self.now)
+        for delivery in batch.deliveries:
+            if delivery.recipient_id in batch.waiting:
+                self.will_retry(delivery.recipient_id, batch.waiting[delivery.recipient_id])
+            else:
+                self.count(delivery)
+
+    def count(self, delivery) -> None:
         for name in ("sent", "skipped", "failed", "uncertain"):
             self.totals[name] += getattr(delivery, name)
+
+    def will_retry(self, recipient_id: int, error: TransientSendError) -> None:
+        self.totals["retry later"] += 1
+        self.command.stderr.write(f"{self.who} {recipient_id}: will retry ({error})")
 
     def summary(self) -> str:
         return ", ".join(f"{name}: {count}" for name, count in self.totals.items())
@@ -76,11 +91,16 @@ class Command(BaseCommand):
                 self.stdout.write("Dry run: nothing was written or sent.")
             return
         # The same run as beat's daily job, with the sending done here instead of by workers.
-        deliver = InProcess(self, deliver_to_participant, day=day, now=now, who="participant")
+        deliver = InProcess(self, deliver_to_participants, day=day, now=now, who="participant")
         # Claims and uncertain sends age by the real clock, whatever day the run is for.
         digests = InProcess(self, deliver_to_manager, day=day, now=now, who="manager")
         run = daily_run(
-            today=day, now=now, dispatch=deliver, dispatch_digest=digests, drain_now=timezone.now(), full_scan=full
+            today=day,
+            now=now,
+            dispatch=deliver.batch,
+            dispatch_digest=digests,
+            drain_now=timezone.now(),
+            full_scan=full,
         )
         deliver.totals["uncertain"] += run.drained.uncertain
         self.stdout.write(
