@@ -212,3 +212,24 @@ def test_the_batch_task_with_a_real_worker(committed_db, httpserver, catalogue_w
     assert recipients(httpserver) == sorted(person.email for person in people)
     assert set(Reminder.objects.values_list("message_id", flat=True)) == {"pm-batch"}
 
+
+def test_only_the_record_of_the_esps_answers_skips_the_wait_for_disk(postmark, als1):
+    """The claim commits as usual (a lost claim would put a sent row back to pending); the records of what the
+    ESP answered come after it, with the wait for the disk switched off for this connection and back on at the
+    end."""
+    require(connection.vendor == "postgresql", "synchronous_commit is PostgreSQL's")
+    people = due_people(als1, 2)
+    postmark.expect_request("/email", method="POST").respond_with_handler(accepted())
+
+    with CaptureQueriesContext(connection) as queries:
+        deliver_to_participants(ids(people), today=TODAY, now=at(TODAY))
+
+    sql = [query["sql"] for query in queries.captured_queries]
+    claim_at = next(i for i, text in enumerate(sql) if "RETURNING" in text)
+    off_at = sql.index("SET synchronous_commit TO OFF")
+    records = [i for i, text in enumerate(sql) if text.startswith('UPDATE "reminders_reminder" SET sent_at')]
+    assert claim_at < off_at < min(records) and len(records) == 2
+    assert sql.index("RESET synchronous_commit") > max(records)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
