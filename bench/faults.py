@@ -409,11 +409,14 @@ class Bench:
 
     def prepare(self, fault: Fault) -> None:
         from learning.models import Certification
-        from reminders.models import Reminder, Suppression, TrackingEvent
+        from reminders.models import Recheck, Reminder, ScanProgress, Suppression, TrackingEvent
 
         self.workers.stop_all()
         self.esp.reset(fault)
         self.broker.flushdb()
+        # A fresh outbox, and a fresh scan: the incremental scan would not recreate rows deleted by hand.
+        ScanProgress.objects.all().delete()
+        Recheck.objects.all().delete()
         Reminder.objects.all().delete()
         TrackingEvent.objects.all().delete()
         Suppression.objects.all().delete()

@@ -14,6 +14,7 @@ a tracking event settles an uncertain row (reminders.tracking)."""
 import contextlib
 import datetime
 import logging
+import uuid
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -37,6 +38,7 @@ from reminders.outbox import (
     record_sent,
     retry_unsettled,
     send_claimed,
+    sending_timeout,
     settle_stale_claims,
     undispatched_since,
     without_waiting_for_disk,
@@ -129,12 +131,14 @@ def claim_rows(participant_ids: list[int], today: datetime.date, now: datetime.d
     )
     subquery, params = due.query.sql_with_params()
     at = connection.ops.adapt_datetimefield_value(now)
+    batch = Reminder._meta.get_field("claim").get_db_prep_value(uuid.uuid4(), connection)
+    server = ", claim_server_started = pg_postmaster_start_time()" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Reminder._meta.db_table} AS claimed "  # noqa: S608 (names from the model, values as parameters)
-            "SET status = %s, claimed_at = %s, attempts = attempts + 1, updated_at = %s "
+            f"SET status = %s, claimed_at = %s, claim = %s, attempts = attempts + 1, updated_at = %s{server} "
             f"WHERE claimed.id IN ({subquery}) RETURNING id",
-            [Reminder.SENDING, at, at, *params],
+            [Reminder.SENDING, at, batch, at, *params],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -151,19 +155,51 @@ def unclaim_as_skipped(ids: list[int], now: datetime.datetime) -> None:
         )
 
 
-def release(rows: list[Reminder], now: datetime.datetime) -> None:
-    """Claimed rows the batch never got to (its task ran out of time): back in the queue, not attempted, for the
-    drain to dispatch again."""
-    Reminder.objects.filter(pk__in=[row.pk for row in rows], status=Reminder.SENDING).update(
+def release(ids: list[int], why: str, now: datetime.datetime) -> int:
+    """Claimed rows their batch never attempted: back in the queue, the attempt not counted, for the drain to
+    dispatch again."""
+    return Reminder.objects.filter(pk__in=ids, status=Reminder.SENDING).update(
         **with_story(
             now,
-            "its batch ran out of time before sending it: back in the queue",
+            f"{why} before sending it: back in the queue",
             status=Reminder.PENDING,
             claimed_at=None,
             dispatched_at=None,
             attempts=F("attempts") - 1,
         )
     )
+
+
+def release_unattempted(now: datetime.datetime) -> int:
+    """A batch whose worker died (its claim older than the sending timeout) sent its participants in id order and
+    recorded each answer before the next send: of its rows still "sending", only the first participant's email can
+    have reached the ESP. That one is left to settle_stale_claims, which makes it uncertain; the later
+    participants' rows go back to the queue. Not so after the database server restarted since the claim: records
+    written without waiting for the disk may have been lost, and every row is left to become uncertain. Returns
+    how many rows went back."""
+    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - sending_timeout()).exclude(claim=None)
+    rows = stale.values_list("pk", "claim", "claim_server_started", "certification__participant_id").order_by(
+        "claim", "certification__participant_id"
+    )
+    started = database_started_at()
+    in_flight: dict = {}
+    never_attempted = []
+    for pk, batch, server_started, participant_id in rows:
+        if started != server_started:
+            continue
+        if in_flight.setdefault(batch, participant_id) != participant_id:
+            never_attempted.append(pk)
+    return release(never_attempted, "its worker stopped", now)
+
+
+def database_started_at() -> datetime.datetime | None:
+    """When the PostgreSQL server last started, on its own clock (None on SQLite, whose commits always wait for
+    the disk)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
 
 
 @dataclass
@@ -180,6 +216,8 @@ def deliver_to_participants(participant_ids: list[int], *, today: datetime.date,
     shared facts read once (reminders.emails.ReminderDay), one connection to the ESP. A transient error leaves that
     participant's rows for a later attempt and the batch goes on; the task running out of time puts the rows it
     never attempted back in the queue."""
+    # In id order, which the drain relies on after a worker died (release_unattempted).
+    participant_ids = sorted(set(participant_ids))
     claimed = claim(participant_ids, today=today, now=now)
     batch = Batch()
     day = shared_day(claimed, today)
@@ -195,7 +233,8 @@ def deliver_to_participants(participant_ids: list[int], *, today: datetime.date,
             except TransientSendError as error:
                 batch.waiting[participant_id] = error
             if delivery.out_of_time:
-                release([row for pid in participant_ids[position + 1 :] for row in claimed.rows.get(pid, [])], now)
+                rest = participant_ids[position + 1 :]
+                release([row.pk for pid in rest for row in claimed.rows.get(pid, [])], "its batch ran out of time", now)
                 break
     sent = [delivery.message_id for delivery in batch.deliveries if delivery.sent]
     if sent:
@@ -264,16 +303,19 @@ class Drain:
     confirmed: int
     retried: int
     failed: int
-    dispatched: list[int]  # participants, each to get a send task
+    dispatched: list[int]  # participants, in batches to get a send task each
     digests_dispatched: list[int] = field(default_factory=list)  # managers, each to get a digest's send task
+    released: int = 0  # rows a dead worker's batch never attempted, back in the queue
 
 
 def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
-    """The outbox's periodic pass, over every kind of row: dead workers' claims become uncertain, unsettled
+    """The outbox's periodic pass, over every kind of row: the rows a dead worker's batch never attempted go back to
+    the queue, the rest of dead workers' claims become uncertain, unsettled
     uncertain rows get their one more attempt, every participant and manager whose due rows have no live task gets
     one (the caller queues them; a row dispatched within the last half period is left to its task), events that
     waited for a message id now recorded are applied, and, last, uncertain emails the ESP confirms it accepted are
     recorded as sent."""
+    released = release_unattempted(now)
     uncertain = settle_stale_claims(now)
     retried, failed = retry_unsettled(now)
     participants = participants_due(today, now, undispatched_since=undispatched_since(now))
@@ -285,4 +327,6 @@ def drain(*, today: datetime.date, now: datetime.datetime) -> Drain:
     for model, ids, message_id in accepted_uncertain_emails():
         record_sent(ids, message_id, now, how="found in the ESP's list of accepted messages", model=model)
         confirmed += len(ids)
-    return Drain(uncertain, confirmed, retried, failed, dispatched=participants, digests_dispatched=managers)
+    return Drain(
+        uncertain, confirmed, retried, failed, dispatched=participants, digests_dispatched=managers, released=released
+    )

@@ -111,6 +111,12 @@ class Reminder(OutboxRow):
     )
     stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
     message_id = models.CharField(max_length=255, blank=True)
+    # The batch claim that last took it (reminders.delivery.claim): a batch sends its participants in id order, so
+    # when its worker dies the drain can tell the one email that was in flight from those never attempted.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    # When the PostgreSQL server that took that claim had started: a different start time later means it restarted
+    # since, and the records written without waiting for the disk may have been lost.
+    claim_server_started = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -54,6 +54,7 @@ def drain_outbox() -> dict:
     for manager_id in result.digests_dispatched:
         send_manager_digest.delay(manager_id)
     return {
+        "released": result.released,
         "uncertain": result.uncertain,
         "confirmed": result.confirmed,
         "retried": result.retried,

@@ -233,3 +233,52 @@ def test_only_the_record_of_the_esps_answers_skips_the_wait_for_disk(postmark, a
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"
+
+
+def dead_batch(people):
+    """A batch whose worker died after its first participant's email was accepted and while the second's was out:
+    the third's rows were never attempted."""
+    from reminders.outbox import record_sent
+
+    claimed = claim(ids(people), today=TODAY, now=at(TODAY))
+    first = claimed.rows[people[0].pk]
+    record_sent([row.pk for row in first], "pm-first", at(TODAY))
+    return claimed
+
+
+def test_a_dead_workers_batch_leaves_only_its_email_in_flight_uncertain(postmark, als1):
+    from reminders.delivery import drain
+    from reminders.outbox import sending_timeout
+
+    people = due_people(als1, 3)
+    dead_batch(people)
+    later = at(TODAY) + sending_timeout() + datetime.timedelta(minutes=1)
+
+    drained = drain(today=TODAY, now=later)
+
+    assert [statuses(person) for person in people] == [["sent"], ["uncertain"], ["pending"]]
+    back = Reminder.objects.get(certification__participant=people[2])
+    assert (back.attempts, back.claimed_at) == (0, None)
+    assert "its worker stopped before sending it" in back.story
+    assert (drained.released, drained.uncertain) == (1, 1)
+    assert drained.dispatched == [people[2].pk]  # queued again at once
+
+
+def test_after_the_database_restarted_a_dead_batch_is_all_uncertain(postmark, als1):
+    """Records written without waiting for the disk may be lost in a server crash: an email recorded as sent may
+    then look unattempted, so nothing of a batch claimed before the restart goes back to the queue."""
+    from unittest import mock
+
+    from reminders.delivery import drain
+    from reminders.outbox import sending_timeout
+
+    people = due_people(als1, 3)
+    dead_batch(people)
+    later = at(TODAY) + sending_timeout() + datetime.timedelta(minutes=1)
+
+    restarted = timezone.now() + datetime.timedelta(seconds=1)
+    with mock.patch("reminders.delivery.database_started_at", return_value=restarted):
+        drained = drain(today=TODAY, now=later)
+
+    assert [statuses(person) for person in people] == [["sent"], ["uncertain"], ["uncertain"]]
+    assert drained.released == 0
