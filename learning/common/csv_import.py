@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property, partial
+from operator import attrgetter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -440,14 +441,22 @@ class CsvImport:
 
     def row(self, line: int, values: dict, report: ImportReport):
         """The typed row, or None with the rejection recorded in `report`."""
-        row = self.new_row(line, values)
-        rejected = checked_values(line, values, self.columns, partial(self.value_problems, row), self.limits)
-        if rejected is None and (problems := self.earlier_problems(row)):
-            rejected = rejection(line, problems, values)
-        if rejected:
-            report.rejected.append(rejected)
+        row = self.values_row(line, values, report)
+        if row is None:
+            return None
+        if problems := self.earlier_problems(row):
+            report.rejected.append(rejection(line, problems, values))
             return None
         self.remember(row)
+        return row
+
+    def values_row(self, line: int, values: dict, report: ImportReport):
+        """The typed row when its values pass their own checks (the file's other rows and the register aside), or
+        None with the rejection recorded in `report`."""
+        row = self.new_row(line, values)
+        if rejected := checked_values(line, values, self.columns, partial(self.value_problems, row), self.limits):
+            report.rejected.append(rejected)
+            return None
         return row
 
     def batch(self, rows: list, report: ImportReport) -> list:
@@ -468,6 +477,15 @@ class CsvImport:
         return int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
 
     @classmethod
+    def check_and_write(
+        cls, path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None
+    ) -> ImportReport:
+        """Checks every row and, unless one was rejected and `skip_invalid` is false, writes the good ones, inside
+        run_import's transaction and lock. Row by row in Python batches here; an import may override it with a
+        faster way where the database has one, reaching the same report and register."""
+        return check_and_write_in_batches(cls, path, facts, skip_invalid=skip_invalid, progress=progress)
+
+    @classmethod
     def run(cls, path: Path, *, skip_invalid: bool = False, progress: Progress | None = None) -> ImportReport:
         """Imports the file. Without `skip_invalid`, any rejected row means nothing is written."""
         return run_import(cls, path, skip_invalid=skip_invalid, progress=progress)
@@ -483,7 +501,7 @@ def run_import(
         # Checks and writes in one transaction under the lock, so that what was checked is what is written to.
         with transaction.atomic():
             hold_import_lock(kind, path)
-            return check_and_write(kind, path, facts, skip_invalid=skip_invalid, progress=progress)
+            report = kind.check_and_write(path, facts, skip_invalid=skip_invalid, progress=progress)
     except OperationalError as error:
         if "locked" in str(error):  # SQLite: another writer held the database longer than its timeout
             raise ImportBusy(ANOTHER_IMPORT_RUNNING.format(path=path, subject=kind.subject)) from None
@@ -496,6 +514,9 @@ def run_import(
         raise ImportRefused(
             f"{path}: the database refused a value, so nothing was imported ({first_line(error)})"
         ) from None
+    # However the rows were checked, the report names them in the file's order.
+    report.rejected.sort(key=attrgetter("line"))
+    return report
 
 
 def hold_import_lock(kind: type[CsvImport], path: Path) -> None:
@@ -527,9 +548,11 @@ def checked_rows(
         yield checks.batch(good, report)
 
 
-def check_and_write(
+def check_and_write_in_batches(
     kind: type[CsvImport], path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None
 ) -> ImportReport:
+    """Checks every row, then writes the good ones, a batch of rows at a time in Python: the way every database
+    runs."""
     report = ImportReport(encoding=facts.encoding)
 
     # First pass: check every row (reads the file once; nothing is written).
