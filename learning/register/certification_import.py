@@ -15,11 +15,15 @@ a participant (by email) differently from the register. The checks and the write
 holds an import lock, so two imports at once never interleave: the second is refused in one plain sentence.
 """
 
+from pathlib import Path
+
+from django.db import connection
 from django.db.models.functions import Upper
 
 from learning.accounts.participant_import import ParticipantImport, participants_for
 from learning.catalogue.models import CoursePage
-from learning.common.csv_import import ImportReport, Problems
+from learning.common.csv_import import FileFacts, ImportReport, Problems, Progress
+from learning.register import certification_import_postgres
 from learning.register.certification_checks import (
     COLUMNS,
     Row,
@@ -65,6 +69,18 @@ class CertificationImport(ParticipantImport):
         course's validity)."""
         code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
         return {**EXAMPLE_ROW, "course_code": code, "number": EXAMPLE_ROW["number"].format(course_code=code)}
+
+    @classmethod
+    def check_and_write(
+        cls, path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None
+    ) -> ImportReport:
+        """Set-based on PostgreSQL (learning.register.certification_import_postgres); row by row elsewhere (SQLite,
+        the embedded default), to the same report and register."""
+        if connection.vendor == "postgresql":
+            return certification_import_postgres.check_and_write(
+                cls, path, facts, skip_invalid=skip_invalid, progress=progress
+            )
+        return super().check_and_write(path, facts, skip_invalid=skip_invalid, progress=progress)
 
     def new_row(self, line: int, values: dict) -> Row:
         return Row(line=line, values=values)
