@@ -76,6 +76,7 @@ COPY_ROWS = (
 
 
 def columns_of(alias: str) -> str:
+    """ROW_COLUMNS of the staging table named `alias` in a query, for `staged_row`."""
     return ", ".join(f"{alias}.{name}" for name in ROW_COLUMNS)
 
 
@@ -96,7 +97,7 @@ def check_and_write(
         good = report.rows - len(report.rejected)
         if progress:
             progress("writing", 0, good)
-        write(report, path, good, now=timezone.now())
+        write(report, path, good, now=timezone.now())  # the moment Django's auto_now would stamp
         if progress:
             progress("writing", good, good)
     run_sql(f"DROP TABLE IF EXISTS {TEMPORARY_TABLES}")
@@ -104,6 +105,7 @@ def check_and_write(
 
 
 def run_sql(*statements: str) -> None:
+    """Runs statements that take no parameters and return nothing."""
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
@@ -212,9 +214,6 @@ TANGLED_ROWS = f"""
     ORDER BY r.line
 """
 CERTIFICATIONS, USERS, COURSES = Certification._meta.db_table, User._meta.db_table, CoursePage._meta.db_table
-# The rows whose number the register holds for another address or course, or whose address the register knows
-# under other names, as text compares them: Python then compares them as the checks do (in lower case, as
-# comparable names), which text that is equal always passes.
 # The participants the register knows by the file's addresses (the unique index is on the address in lower case),
 # as the checks find them: the writes create the others, so that one created meanwhile collides with its index.
 FIND_KNOWN = f"""
@@ -222,6 +221,9 @@ FIND_KNOWN = f"""
     SELECT lower(person.email) AS email, person.id FROM {USERS} person
     WHERE lower(person.email) IN (SELECT email FROM {ROWS})
 """
+# The rows whose number the register holds for another address or course, or whose address the register knows
+# under other names, as text compares them: Python then compares them as the checks do (in lower case, as
+# comparable names), which text that is equal always passes.
 REGISTER_DISAGREEMENTS = f"""
     SELECT {columns_of("r")}, held_by.email, held.course_id, held_course.code, person.first_name, person.last_name
     FROM {ROWS} r
