@@ -146,6 +146,8 @@ def write_certifications(rows: list[Row], report: ImportReport) -> None:
         elif (found.issued_on, found.expires_on) != (row.issued_on, row.expires_on):
             # The checks let through only the same person's number for the same course: only dates change.
             found.issued_on, found.expires_on = row.issued_on, row.expires_on
+            # bulk_update stamps no auto_now field: updated_at is stamped as save() would.
+            Certification._meta.get_field("updated_at").pre_save(found, add=False)
             to_update.append(found)
         else:
             report.unchanged += 1

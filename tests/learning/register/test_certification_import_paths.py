@@ -8,6 +8,8 @@ import datetime
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
 
 from learning.common.csv_import import ImportRefused, check_and_write_in_batches, run_import
 from learning.models import Certification, User
@@ -102,18 +104,23 @@ def held_register(today: datetime.date, als1, als2) -> None:
 def outcome(kind, path, *, skip_invalid: bool) -> tuple:
     """What importing `path` with `kind` reports and leaves in the register; then the register is put back."""
     with transaction.atomic():
+        began = timezone.now()
         report = run_import(kind, path, skip_invalid=skip_invalid)
         new_participants = [User.objects.get(pk=pk).email for pk in report.new_participant_ids]
         counts = (report.rows, report.created, report.updated, report.unchanged, report.participants_created)
         rejected = [(row.line, row.column, row.reason, row.values) for row in report.rejected]
-        seen = (counts, report.written, rejected, new_participants, register())
+        seen = (counts, report.written, rejected, new_participants, register(written_since=began))
         transaction.set_rollback(True)
     return seen
 
 
-def register() -> tuple:
-    certifications = Certification.objects.values_list(
-        "number", "participant__email", "course__code", "issued_on", "expires_on", "revoked_at", "renewed_by"
+def register(*, written_since: datetime.datetime) -> tuple:
+    """The certifications (and whether they were written since `written_since`), the participants, and whom the
+    reminder scan will look at again."""
+    certifications = Certification.objects.annotate(
+        written=ExpressionWrapper(Q(updated_at__gte=written_since), output_field=BooleanField())
+    ).values_list(
+        "number", "participant__email", "course__code", "issued_on", "expires_on", "revoked_at", "renewed_by", "written"
     )
     participants = [
         (user.email, user.first_name, user.last_name, user.has_usable_password(), user.is_active)
@@ -181,6 +188,8 @@ def test_the_awkward_file_is_judged_as_its_comments_say(awkward_file):
     holders = {number: email for number, email, *_ in certifications}
     assert holders["ALS1-GIL-0002"] == "hal@example.org" and holders["ALS1-IVY-0002"] == "ivy@example.org"
     assert {"ann@example.org", "hal@example.org", "ivy@example.org", "Mia@Example.org"} <= set(marked)
+    written = {number for number, *_, was_written in certifications if was_written}
+    assert {"ALS1-ANN-0001", "ALS1-MIA-0002"} <= written and not {"ALS1-MIA-0001", "ALS1-NED-0001"} & written
 
 
 # --- The set-based way on its own -------------------------------------------------------------------------------
