@@ -56,10 +56,10 @@ from learning.register.signals import certifications_written
 # Records fetched per round trip when the rows at fault are read back: memory stays flat however many.
 STREAM_SIZE = 2000
 # The temporary tables, gone at the end of the transaction (and dropped before, when the import ends well).
-ROWS, NUMBERS, NAMES, TANGLED, KNOWN, PEOPLE, WRITTEN = (
-    f"certification_import_{name}" for name in ("rows", "numbers", "names", "tangled", "known", "people", "written")
+ROWS, NUMBERS, NAMES, TANGLED, PEOPLE, WRITTEN = (
+    f"certification_import_{name}" for name in ("rows", "numbers", "names", "tangled", "people", "written")
 )
-TEMPORARY_TABLES = ", ".join((ROWS, NUMBERS, NAMES, TANGLED, KNOWN, PEOPLE, WRITTEN))
+TEMPORARY_TABLES = ", ".join((ROWS, NUMBERS, NAMES, TANGLED, PEOPLE, WRITTEN))
 # A staged row as Python rebuilds it (`staged_row`), selected from the staging table as `r` or `f`.
 ROW_COLUMNS = ("line", "email", "first_name", "last_name", "course_id", "number", "issued_on", "expires_on")
 CREATE_ROWS = f"""
@@ -215,10 +215,11 @@ TANGLED_ROWS = f"""
 """
 CERTIFICATIONS, USERS, COURSES = Certification._meta.db_table, User._meta.db_table, CoursePage._meta.db_table
 # The participants the register knows by the file's addresses (the unique index is on the address in lower case),
-# as the checks find them: the writes create the others, so that one created meanwhile collides with its index.
-FIND_KNOWN = f"""
-    CREATE TEMPORARY TABLE {KNOWN} ON COMMIT DROP AS
-    SELECT lower(person.email) AS email, person.id FROM {USERS} person
+# as the checks find them: the writes create the others, so that one created meanwhile collides with its index,
+# and add them here (created).
+FIND_PEOPLE = f"""
+    CREATE TEMPORARY TABLE {PEOPLE} ON COMMIT DROP AS
+    SELECT lower(person.email) AS email, person.id, false AS created FROM {USERS} person
     WHERE lower(person.email) IN (SELECT email FROM {ROWS})
 """
 # The rows whose number the register holds for another address or course, or whose address the register knows
@@ -230,7 +231,7 @@ REGISTER_DISAGREEMENTS = f"""
     LEFT JOIN {CERTIFICATIONS} held ON upper(held.number) = r.number_key
     LEFT JOIN {USERS} held_by ON held_by.id = held.participant_id
     LEFT JOIN {COURSES} held_course ON held_course.{CoursePage._meta.pk.column} = held.course_id
-    LEFT JOIN {KNOWN} known ON known.email = r.email
+    LEFT JOIN {PEOPLE} known ON known.email = r.email
     LEFT JOIN {USERS} person ON person.id = known.id
     WHERE held.id IS NOT NULL AND (held_by.email <> r.email OR held.course_id <> r.course_id)
        OR person.id IS NOT NULL AND (person.first_name <> r.first_name OR person.last_name <> r.last_name)
@@ -261,7 +262,7 @@ def file_problems(checks: CsvImport, courses: dict[int, CoursePage]) -> dict[int
 def register_problems(courses: dict[int, CoursePage]) -> dict[int, Problems]:
     """line -> why, for the rows at odds with the register: a number held by someone else or for another
     course, an address the register names otherwise."""
-    run_sql(FIND_KNOWN)
+    run_sql(FIND_PEOPLE)
     problems = {}
     for record in streamed(REGISTER_DISAGREEMENTS):
         row = staged_row(record, courses)
@@ -290,32 +291,31 @@ def report_rejections(
 # A participant for each address the register did not know when the rows were checked, named as its first line
 # names it, created in the file's order; their ids kept for the invitations. No ON CONFLICT: only a participant
 # created meanwhile from outside can collide, unchecked, and the unique index then refuses the whole import.
-CREATE_PARTICIPANTS = (
-    f"CREATE TEMPORARY TABLE {PEOPLE} (id bigint NOT NULL) ON COMMIT DROP",
-    f"""WITH created AS (
+CREATE_PARTICIPANTS = f"""
+    WITH created AS (
         INSERT INTO {USERS} (email, first_name, last_name, password, {{others}})
         SELECT email, first_name, last_name,
             %s || left(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), %s), {{values}}
         FROM (
             SELECT DISTINCT ON (email) line, email, first_name, last_name FROM {ROWS} r
-            WHERE NOT EXISTS (SELECT FROM {KNOWN} known WHERE known.email = r.email)
+            WHERE NOT EXISTS (SELECT FROM {PEOPLE} known WHERE known.email = r.email)
             ORDER BY email, line
         ) AS new
         ORDER BY line
-        RETURNING id
+        RETURNING email, id
     )
-    INSERT INTO {PEOPLE} SELECT id FROM created""",
-)
+    INSERT INTO {PEOPLE} SELECT email, id, true FROM created
+"""
 # Each row's certification created, or its dates updated when the register holds its number for the same person
 # and course; rows the register already holds as they are pass by. The checks let no other number through, so
 # each row to write is created or updated: one that is neither met a number given meanwhile to someone else (and
-# a participant removed meanwhile leaves a row without one, which the table refuses).
+# a participant removed meanwhile fails the foreign key).
 # Returns how many rows there were to write, how many were created and how many updated, and keeps the holders.
 WRITE_CERTIFICATIONS = (
     f"CREATE TEMPORARY TABLE {WRITTEN} (participant_id bigint NOT NULL) ON COMMIT DROP",
     f"""WITH todo AS (
         SELECT r.line, person.id AS participant_id, r.course_id, r.number, r.issued_on, r.expires_on
-        FROM {ROWS} r LEFT JOIN {USERS} person ON lower(person.email) = r.email
+        FROM {ROWS} r JOIN {PEOPLE} person ON person.email = r.email
         WHERE NOT EXISTS (
             SELECT FROM {CERTIFICATIONS} held
             WHERE upper(held.number) = r.number_key AND held.participant_id = person.id
@@ -360,11 +360,11 @@ def create_participants(report: ImportReport, *, now: datetime.datetime) -> None
     """Creates a participant without a password for each address the register does not know; counts them and
     keeps their ids in `report` (8 bytes each), in the file's order, for the invitations."""
     columns, values = other_columns(User, {"email", "first_name", "last_name", "password"}, now)
-    run_sql(CREATE_PARTICIPANTS[0])
-    statement = CREATE_PARTICIPANTS[1].format(others=", ".join(columns), values=", ".join(["%s"] * len(values)))
+    statement = CREATE_PARTICIPANTS.format(others=", ".join(columns), values=", ".join(["%s"] * len(values)))
     with connection.cursor() as cursor:
         cursor.execute(statement, [UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH, *values])
-    report.new_participant_ids = array("q", (pk for (pk,) in streamed(f"SELECT id FROM {PEOPLE} ORDER BY id")))
+    created = streamed(f"SELECT id FROM {PEOPLE} WHERE created ORDER BY id")
+    report.new_participant_ids = array("q", (pk for (pk,) in created))
     report.participants_created = len(report.new_participant_ids)
 
 
