@@ -107,8 +107,8 @@ def register_writes() -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from learning.register.certification_import_postgres import other_columns
     from learning.models import Certification, User
+    from learning.register.certification_import_postgres import other_columns
 
     now = timezone.now()
     people, people_values = other_columns(User, {"email", "first_name", "last_name", "password"}, now)
