@@ -31,6 +31,21 @@ def differing_names(was, now) -> list[str]:
     return [column for column, before, after in zip(NAME_COLUMNS, was, now, strict=True) if before != after]
 
 
+def names_disagreement(row, named: tuple[int, bytes, bytes] | None) -> Problems:
+    """The row's address is `named` on an earlier good line (that line and the digests of its comparable first
+    and last name): the row must name it the same."""
+    names = name_digests(row)
+    if named is None or named[1:] == names:
+        return []
+    return [
+        (
+            ", ".join(differing_names(named[1:], names)),
+            f"{row.email} is named {' '.join(row_names(row))!r} here but differently on line "
+            f"{named[0]}; one person has one name",
+        )
+    ]
+
+
 @dataclass
 class NamesSeen:
     """Who the file's earlier good rows say each address is, kept small whatever the file's size: the line and
@@ -40,16 +55,7 @@ class NamesSeen:
 
     def disagreement(self, row) -> Problems:
         """An address named differently on an earlier line."""
-        named, names = self.names.get(row.email), name_digests(row)
-        if named is None or named[1:] == names:
-            return []
-        return [
-            (
-                ", ".join(differing_names(named[1:], names)),
-                f"{row.email} is named {' '.join(row_names(row))!r} here but differently on line "
-                f"{named[0]}; one person has one name",
-            )
-        ]
+        return names_disagreement(row, self.names.get(row.email))
 
     def remember(self, row) -> None:
         self.names.setdefault(row.email, (row.line, *name_digests(row)))

@@ -15,101 +15,26 @@ a participant (by email) differently from the register. The checks and the write
 holds an import lock, so two imports at once never interleave: the second is refused in one plain sentence.
 """
 
-import datetime
-from dataclasses import dataclass
+from pathlib import Path
 
+from django.db import connection
 from django.db.models.functions import Upper
 
-from learning.accounts.participant_import import PARTICIPANT_COLUMNS, ParticipantImport, participants_for
+from learning.accounts.participant_import import ParticipantImport, participants_for
 from learning.catalogue.models import CoursePage
-from learning.common.csv_import import (
-    CsvColumns,
-    ImportReport,
-    Problems,
-    digest,
-    shown,
+from learning.common.csv_import import FileFacts, ImportReport, Problems, Progress
+from learning.register import certification_import_postgres
+from learning.register.certification_checks import (
+    COLUMNS,
+    Row,
+    default_expiry_problems,
+    fingerprint,
+    holder_problems,
+    number_problems,
+    value_problems,
 )
-from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certification_number
-from learning.register.services import default_expiry
+from learning.register.models import Certification
 from learning.register.signals import certifications_written
-
-COLUMNS = CsvColumns(
-    names=("email", "first_name", "last_name", "course_code", "number", "issued_on", "expires_on"),
-    required=("email", "first_name", "last_name", "course_code", "number", "issued_on"),
-    stored={**PARTICIPANT_COLUMNS, "number": (Certification, "number")},
-)
-# Dates outside these are typing slips (a year typed as 26 is year 0026, 2205 for 2025), not records: nobody
-# holds a certification issued before 1950, and no course is valid into the next century.
-EARLIEST_DATE, LATEST_DATE = datetime.date(1950, 1, 1), datetime.date(2100, 12, 31)
-
-
-@dataclass
-class Row:
-    line: int
-    values: dict
-    # What the row says, and what it resolves to.
-    email: str = ""
-    number: str = ""
-    course: CoursePage | None = None
-    issued_on: datetime.date | None = None
-    expires_on: datetime.date | None = None
-
-
-def parse_date(text: str) -> datetime.date:
-    text = text.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-        if not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise ValueError(
-                f"{shown(text)} is outside the dates the register takes ({EARLIEST_DATE} to {LATEST_DATE})"
-            )
-        return day
-    raise ValueError(f"{shown(text)} is not a date (use 2026-03-02 or 02/03/2026)")
-
-
-def value_problems(row: Row, clean: dict[str, str], courses: dict[str, CoursePage], *, failed: set[str]) -> Problems:
-    """Reads the number, the course and the dates into `row`; (column, reason) for each value, not already
-    `failed`, that is not what its column holds, and for an expiry that is not after the issue."""
-    row.number, problems = clean["number"], []
-    if "number" not in failed and not is_certification_number(clean["number"]):
-        problems.append(("number", f"{shown(clean['number'])} is not a certification number ({NUMBER_FORMAT_TEXT})"))
-    if "course_code" not in failed:
-        row.course = courses.get(clean["course_code"].upper())
-        if row.course is None:
-            known = ", ".join(sorted(courses)) or "none yet"
-            problems.append(("course_code", f"unknown course {shown(clean['course_code'])} (known: {known})"))
-    for name in ("issued_on", "expires_on"):
-        if clean[name] and name not in failed:
-            try:
-                setattr(row, name, parse_date(clean[name]))
-            except ValueError as error:
-                problems.append((name, str(error)))
-    if row.issued_on and row.expires_on and row.expires_on <= row.issued_on:
-        problems.append(("expires_on", f"expiry {row.expires_on} is not after issue {row.issued_on}"))
-    return problems
-
-
-def default_expiry_problems(row: Row) -> Problems:
-    """Sets the expiry of a row that gives none from its course's validity; refuses one that lands too late."""
-    row.expires_on = default_expiry(row.course, row.issued_on)
-    if row.expires_on <= LATEST_DATE:
-        return []
-    return [
-        (
-            "expires_on",
-            f"expires_on is empty, and issue {row.issued_on} + {row.course.validity_months} months of "
-            f"{row.course.code} gives {row.expires_on}, after {LATEST_DATE}",
-        )
-    ]
-
-
-def fingerprint(row: Row) -> bytes:
-    text = "|".join([row.email, row.course.code, row.number.upper(), str(row.issued_on), str(row.expires_on)])
-    return digest(text)
-
 
 # The template's example row, its course and the number's prefix filled in from the catalogue.
 EXAMPLE_ROW = {
@@ -145,6 +70,18 @@ class CertificationImport(ParticipantImport):
         code = CoursePage.objects.order_by("code").values_list("code", flat=True).first() or "ALS1"
         return {**EXAMPLE_ROW, "course_code": code, "number": EXAMPLE_ROW["number"].format(course_code=code)}
 
+    @classmethod
+    def check_and_write(
+        cls, path: Path, facts: FileFacts, *, skip_invalid: bool, progress: Progress | None
+    ) -> ImportReport:
+        """Set-based on PostgreSQL (learning.register.certification_import_postgres); row by row elsewhere (SQLite,
+        the embedded default), to the same report and register."""
+        if connection.vendor == "postgresql":
+            return certification_import_postgres.check_and_write(
+                cls, path, facts, skip_invalid=skip_invalid, progress=progress
+            )
+        return super().check_and_write(path, facts, skip_invalid=skip_invalid, progress=progress)
+
     def new_row(self, line: int, values: dict) -> Row:
         return Row(line=line, values=values)
 
@@ -157,14 +94,7 @@ class CertificationImport(ParticipantImport):
         return problems
 
     def earlier_problems(self, row: Row) -> Problems:
-        first = self.numbers.get(row.number.upper())
-        if first is None:
-            numbers = []
-        elif first[1] == fingerprint(row):
-            numbers = [("number", f"duplicate row in the file (same as line {first[0]})")]
-        else:
-            numbers = [("number", f"number {row.number} is also on line {first[0]} with other details")]
-        return numbers + super().earlier_problems(row)
+        return number_problems(row, self.numbers.get(row.number.upper())) + super().earlier_problems(row)
 
     def remember(self, row: Row) -> None:
         self.numbers[row.number.upper()] = (row.line, fingerprint(row))
@@ -188,21 +118,6 @@ def number_holders(rows: list[Row]) -> dict[str, tuple[str, int, str]]:
             "number", "participant__email", "course_id", "course__code"
         )
     }
-
-
-def holder_problems(row: Row, holder: tuple[str, int, str] | None) -> Problems:
-    """A number already held may be updated only for the same person and course."""
-    if holder is not None and holder[0] != row.email:
-        return [("number", f"number {row.number} already belongs to another person")]
-    if holder is not None and holder[1] != row.course.pk:
-        return [
-            (
-                "number",
-                f"number {row.number} already belongs to a {holder[2]} certification, not {row.course.code}; "
-                "a certification never changes course",
-            )
-        ]
-    return []
 
 
 def with_numbers(numbers: list[str]):
@@ -231,6 +146,8 @@ def write_certifications(rows: list[Row], report: ImportReport) -> None:
         elif (found.issued_on, found.expires_on) != (row.issued_on, row.expires_on):
             # The checks let through only the same person's number for the same course: only dates change.
             found.issued_on, found.expires_on = row.issued_on, row.expires_on
+            # bulk_update stamps no auto_now field: updated_at is stamped as save() would.
+            Certification._meta.get_field("updated_at").pre_save(found, add=False)
             to_update.append(found)
         else:
             report.unchanged += 1

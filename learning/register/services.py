@@ -21,6 +21,8 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later; the month's last day when it has no such day (29 Feb + 12 months = 28 Feb)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if day.day <= 28:  # every month has the day (the import computes millions of these)
+        return datetime.date(year, month, day.day)
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
