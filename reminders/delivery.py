@@ -21,7 +21,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 
 from learning.models import User
 from reminders.digests import managers_due
@@ -150,6 +150,7 @@ def unclaim_as_skipped(ids: list[int], now: datetime.datetime) -> None:
             status=Reminder.SKIPPED,
             skipped_reason="no longer due (renewed, booked or opted out)",
             claimed_at=None,
+            claim=None,
             attempts=F("attempts") - 1,
             updated_at=now,
         )
@@ -164,6 +165,7 @@ def release(ids: list[int], why: str, now: datetime.datetime) -> int:
             f"{why} before sending it: back in the queue",
             status=Reminder.PENDING,
             claimed_at=None,
+            claim=None,
             dispatched_at=None,
             attempts=F("attempts") - 1,
         )
@@ -171,23 +173,30 @@ def release(ids: list[int], why: str, now: datetime.datetime) -> int:
 
 
 def release_unattempted(now: datetime.datetime) -> int:
-    """A batch whose worker died (its claim older than the sending timeout) sent its participants in id order and
-    recorded each answer before the next send: of its rows still "sending", only the first participant's email can
-    have reached the ESP. That one is left to settle_stale_claims, which makes it uncertain; the later
-    participants' rows go back to the queue. Not so after the database server restarted since the claim: records
-    written without waiting for the disk may have been lost, and every row is left to become uncertain. Returns
-    how many rows went back."""
-    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - sending_timeout()).exclude(claim=None)
-    rows = stale.values_list("pk", "claim", "claim_server_started", "certification__participant_id").order_by(
-        "claim", "certification__participant_id"
+    """A batch whose worker died (rows of its claim still "sending" past the sending timeout) sent its participants
+    in id order and recorded each answer before the next send. The first participant with no answer recorded (no
+    sent_at, no error) was in flight and may have reached the ESP: their rows are left to settle_stale_claims,
+    which makes them uncertain, or to the tracking event that may already have settled them. The later
+    participants' rows were never attempted and go back to the queue. Every doubt keeps rows back, never
+    releases one: an answer from an earlier attempt only moves the in-flight mark later. Not at all after the
+    database server restarted since the claim: answers recorded without waiting for the disk may have been lost.
+    Returns how many rows went back."""
+    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=now - sending_timeout()).values("claim")
+    rows = (
+        Reminder.objects.filter(claim__in=stale)
+        .values_list("pk", "claim", "claim_server_started", "certification__participant_id", "status")
+        .annotate(answered=Q(sent_at__isnull=False) | ~Q(last_error=""))
+        .order_by("claim", "certification__participant_id", "pk")
     )
     started = database_started_at()
-    in_flight: dict = {}
+    in_flight: dict = {}  # claim -> the participant whose email was out when the worker died
     never_attempted = []
-    for pk, batch, server_started, participant_id in rows:
+    for pk, batch, server_started, participant_id, status, answered in rows:
         if started != server_started:
             continue
-        if in_flight.setdefault(batch, participant_id) != participant_id:
+        if not answered:
+            in_flight.setdefault(batch, participant_id)
+        if status == Reminder.SENDING and in_flight.get(batch, participant_id) < participant_id:
             never_attempted.append(pk)
     return release(never_attempted, "its worker stopped", now)
 

@@ -282,3 +282,46 @@ def test_after_the_database_restarted_a_dead_batch_is_all_uncertain(postmark, al
 
     assert [statuses(person) for person in people] == [["sent"], ["uncertain"], ["uncertain"]]
     assert drained.released == 0
+
+
+def test_a_dead_batch_whose_email_in_flight_was_delivered_meanwhile_still_releases_only_the_rest(postmark, als1):
+    """The ESP took the email in flight and its delivery event settled the row before the drain looked: that
+    participant is still the one in flight, and the one after them goes back to the queue, not to uncertain."""
+    from reminders.delivery import drain
+    from reminders.outbox import sending_timeout
+    from reminders.tracking import record_tracking_event
+
+    people = due_people(als1, 4)
+    claimed = dead_batch(people)
+    in_flight = claimed.rows[people[1].pk]
+    record_tracking_event(
+        event_id="late-1",
+        event_type="delivered",
+        message_id="pm-in-flight",
+        recipient=people[1].email,
+        reminder_ids=",".join(str(row.pk) for row in in_flight),
+        now=at(TODAY),
+    )
+    later = at(TODAY) + sending_timeout() + datetime.timedelta(minutes=1)
+
+    drained = drain(today=TODAY, now=later)
+
+    assert [statuses(person) for person in people] == [["sent"], ["delivered"], ["pending"], ["pending"]]
+    assert drained.released == 2
+
+
+def test_a_participant_skipped_at_the_claim_is_not_taken_for_the_email_in_flight(postmark, als1):
+    """A participant whose rows the claim found no longer due was never going to be sent anything: were they
+    counted in the dead batch, the participant after them, whose email may be at the ESP, would be released."""
+    from reminders.delivery import drain
+    from reminders.outbox import sending_timeout
+
+    people = due_people(als1, 3)
+    course_date = next_year_date(als1)
+    Booking.objects.create(course_date=course_date, participant=people[0], status=Booking.CONFIRMED)
+    claim(ids(people), today=TODAY, now=at(TODAY))  # people[0] skipped; the worker dies sending to people[1]
+    later = at(TODAY) + sending_timeout() + datetime.timedelta(minutes=1)
+
+    drain(today=TODAY, now=later)
+
+    assert [statuses(person) for person in people] == [["skipped"], ["uncertain"], ["pending"]]
