@@ -4,7 +4,7 @@ through the same gunicorn server on loopback; prints, for each, requests per sec
 their ratio against the issue's goal (private / public >= 0.95).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres [CACHE_URL=redis://127.0.0.1:6379/9] \\
-        .venv/bin/python bench/materials.py [--requests 300] [--concurrency 4] [--rounds 5] [--workers 2] [--threads 2]
+        .venv/bin/python bench/materials.py [--requests 100] [--concurrency 4] [--rounds 15] [--workers 2] [--threads 2]
 
 Production settings: DEBUG off (hashed static files, secure cookies, HTTPS redirect), PostgreSQL in a scratch
 database (BENCH_DATABASE, default `resus_bench_materials`, dropped afterwards) with persistent, health-checked
@@ -12,11 +12,12 @@ connections (DB_CONN_MAX_AGE's production default unless set), sessions in the d
 (as production with several web processes; per process without it), and gunicorn behind a TLS proxy (one trusted
 proxy; the client sends X-Forwarded-Proto: https as the proxy would). The demo content is loaded into it.
 
-The machine may be shared, so the two pages are measured in alternating rounds and each round's ratio is printed;
-the median is the figure, the spread says how far to trust it.
+The machine may be shared, so the two pages are measured in short alternating rounds and each round's ratio is
+printed; the median is the figure, the spread says how far to trust it.
 """
 
 import argparse
+import io
 import os
 import socket
 import statistics
@@ -48,7 +49,8 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
-    """gunicorn as production runs it (README, "Production"), with the bench's environment; waits until it answers."""
+    """gunicorn as production runs it (README, "Production"), with `workers` processes of `threads` threads (by
+    default one process per core of a 2-core machine) and the bench's environment; waits until it answers."""
     command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}"]
     command += ["-w", str(workers), "--threads", str(threads), "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
@@ -129,6 +131,13 @@ def connections_opened(database: str) -> int:
         return cursor.fetchone()[0]
 
 
+def refuse_strangers(load: Load, path: str) -> None:
+    """The private page really is private: without the participant's session it sends to the sign-in page."""
+    response = requests.get(load.base + path, headers=PROXY_HEADERS, allow_redirects=False, timeout=10)
+    if response.status_code != 302 or "/accounts/login/" not in response.headers.get("Location", ""):
+        raise SystemExit(f"{path} answered {response.status_code} without a session: it is not private")
+
+
 def same_size_public_page(load: Load, private_size: int, candidates) -> tuple[str, int]:
     """The public candidate whose response is nearest in bytes to the private page's."""
     sizes = {page.url: load.fetch(page.url) for page in candidates}
@@ -139,12 +148,13 @@ def same_size_public_page(load: Load, private_size: int, candidates) -> tuple[st
 def measure(load: Load, private: str, public: str, total: int, rounds: int) -> list[tuple[float, float]]:
     """(private, public) requests per second for each round; the order alternates so that drift hits both."""
     results = []
+    print("ratio of each round:", end="", flush=True)
     for round_number in range(rounds):
         order = (private, public) if round_number % 2 == 0 else (public, private)
         rates = {path: load.rate(path, total) for path in order}
         results.append((rates[private], rates[public]))
-        ratio = rates[private] / rates[public]
-        print(f"  round {round_number + 1}: {rates[private]:6.1f} / {rates[public]:6.1f} requests/s = {ratio:.2f}")
+        print(f" {rates[private] / rates[public]:.2f}", end="", flush=True)
+    print()
     return results
 
 
@@ -160,14 +170,14 @@ def describe_settings(workers: int, threads: int) -> str:
     )
 
 
-def report(results, sizes, queries, connections, goal=GOAL) -> None:
+def report(results, sizes, queries, connections: tuple[int, int], goal=GOAL) -> None:
     ratios = sorted(private / public for private, public in results)
     median = statistics.median(ratios)
     private_rate = statistics.median(private for private, _ in results)
     public_rate = statistics.median(public for _, public in results)
     print(f"private material page: {private_rate:6.1f} requests/s, {queries[0]} queries, {sizes[0]:,} bytes")
     print(f"public page:           {public_rate:6.1f} requests/s, {queries[1]} queries, {sizes[1]:,} bytes")
-    print(f"database connections opened while serving: {connections}")
+    print(f"database connections opened while serving {connections[1]:,} requests: {connections[0]}")
     print(
         f"ratio private / public: {median:.2f} (median of {len(ratios)} rounds, {ratios[0]:.2f}-{ratios[-1]:.2f}); "
         f"goal >= {goal}: {'met' if median >= goal else 'not met'} ({median / goal:.2f}x the goal)"
@@ -176,9 +186,9 @@ def report(results, sizes, queries, connections, goal=GOAL) -> None:
 
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=300, help="requests of each page per round")
+    parser.add_argument("--requests", type=int, default=100, help="requests of each page per round")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight at once")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads of each gunicorn worker")
     return parser.parse_args()
@@ -190,7 +200,7 @@ def main() -> None:
     with django_on_scratch(SCRATCH, DEMO_CONTENT_ALLOWED="true", **production):
         from django.core.management import call_command
 
-        call_command("load_demo", "--quiet-accounts", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_demo", "--quiet-accounts", stdout=io.StringIO())
         port = free_port()
         server = start_gunicorn(port, options.workers, options.threads)
         try:
@@ -200,13 +210,14 @@ def main() -> None:
             )
             private_page, candidates = pages()
             private_size = load.fetch(private_page.url)
+            refuse_strangers(load, private_page.url)
             public, public_size = same_size_public_page(load, private_size, candidates)
             print(f"{private_page.url} against {public}; {describe_settings(options.workers, options.threads)}")
             for path in (private_page.url, public):  # every server thread opens its connection and warms up
                 load.rate(path, 10 * options.workers * options.threads)
             before = connections_opened(SCRATCH)
             results = measure(load, private_page.url, public, options.requests, options.rounds)
-            connections = connections_opened(SCRATCH) - before
+            connections = (connections_opened(SCRATCH) - before, 2 * options.requests * options.rounds)
             queries = (queries_per_request(client, private_page.url), queries_per_request(client, public))
             report(results, (private_size, public_size), queries, connections)
         finally:
