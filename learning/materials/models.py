@@ -254,7 +254,8 @@ class PublicCollection(models.Model):
 
 
 class MaterialReading(models.Model):
-    """When a participant last opened a material page: a "New" or "Updated" badge stays until they open it."""
+    """When a participant opened a material page since it was last published (the first such opening: later ones
+    change no badge): a "New" or "Updated" badge stays until they open it."""
 
     participant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     page = models.ForeignKey(MaterialPage, on_delete=models.CASCADE, related_name="+")
@@ -268,7 +269,13 @@ class MaterialReading(models.Model):
 
 
 def record_reading(participant, page: MaterialPage, *, now) -> None:
-    """One statement, whoever else opens the page at the same moment (INSERT ... ON CONFLICT DO UPDATE)."""
+    """Records an opening that changes a badge: the first, or the first since the page was published again. Every
+    later opening finds its reading as fresh as the page and writes nothing (one read, no transaction to commit);
+    the badges (`badge`) only ask whether the page was published after the reading. The write is one statement,
+    whoever else opens the page at the same moment (INSERT ... ON CONFLICT DO UPDATE)."""
+    readings = MaterialReading.objects.filter(participant=participant, page=page)
+    if page.last_published_at is not None and readings.filter(read_at__gte=page.last_published_at).exists():
+        return
     MaterialReading.objects.bulk_create(
         [MaterialReading(participant=participant, page=page, read_at=now)],
         update_conflicts=True,

@@ -23,6 +23,7 @@ CONFIG_VARIABLES = {
     "TRUSTED_PROXY_COUNT",
     "DEMO_CONTENT_ALLOWED",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DB_CONN_MAX_AGE",
 }
 
 SHOW_SETTINGS = """
@@ -34,6 +35,8 @@ print(json.dumps({
     "db_engine": settings.DATABASES["default"]["ENGINE"],
     "db_name": str(settings.DATABASES["default"]["NAME"]),
     "db_host": settings.DATABASES["default"].get("HOST", ""),
+    "db_conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
+    "db_conn_health_checks": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
     "broker": settings.CELERY_BROKER_URL,
     "result_backend": settings.CELERY_RESULT_BACKEND,
     "email_backend": settings.EMAIL_BACKEND,
@@ -221,3 +224,24 @@ def test_a_webhook_secret_that_is_not_user_and_password_is_a_clear_error(tmp_pat
 
     assert completed.returncode != 0
     assert "ANYMAIL_WEBHOOK_SECRET must be user:password" in completed.stderr
+
+
+def test_production_keeps_database_connections_and_checks_them_before_reuse(tmp_path):
+    production = settings_with(tmp_path, **PRODUCTION, DATABASE_URL="postgres://portal:secret@db.internal:5432/portal")
+    development = settings_with(tmp_path)
+
+    assert (production["db_conn_max_age"], production["db_conn_health_checks"]) == (60, True)
+    assert (development["db_conn_max_age"], development["db_conn_health_checks"]) == (0, True)
+
+
+def test_the_connection_age_is_configurable(tmp_path):
+    shown = settings_with(tmp_path, **PRODUCTION, DB_CONN_MAX_AGE="0")
+
+    assert shown["db_conn_max_age"] == 0
+
+
+def test_a_connection_age_that_is_not_a_number_is_a_clear_error(tmp_path):
+    completed = run_python(SHOW_SETTINGS, tmp_path, DB_CONN_MAX_AGE="a minute")
+
+    assert completed.returncode != 0
+    assert "DB_CONN_MAX_AGE='a minute' is not a whole number" in completed.stderr

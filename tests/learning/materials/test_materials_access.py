@@ -178,6 +178,21 @@ def test_a_certification_that_expired_yesterday_ends_a_live_session(client, manu
     assert client.get(manual.url).status_code == 403
 
 
+@pytest.mark.parametrize("held", ["als1", "als2"])  # the manual's own course, or one that builds on it
+def test_a_revoked_certification_ends_access_on_the_next_request(client, manual, request, held):
+    from learning.register.services import certification_revoke
+
+    person = holding(request.getfixturevalue(held))
+    client.force_login(person)
+    assert client.get(manual.url).status_code == 200
+    assert client.get(manual.document.url).status_code == 200
+
+    certification_revoke(certification=person.certifications.get(), reason="Misconduct")
+
+    assert client.get(manual.url).status_code == 403  # the same session, the same process (closure cached)
+    assert client.get(manual.document.url).status_code == 403
+
+
 def test_the_refusal_page_says_which_course_to_book(client, manual, als1):
     client.force_login(UserFactory())
 
@@ -280,3 +295,45 @@ def test_staff_are_recognised_in_one_query(db):
         assert is_staff(editor) is True
         assert is_staff(participant) is False
     assert len(queries) == 2  # one each
+
+
+def test_an_entitled_participant_is_let_in_without_a_staff_query(client, manual, als1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(holding(als1))
+    client.get(manual.url)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(manual.url).status_code == 200
+    assert not [query for query in queries if "auth_permission" in query["sql"]]
+
+
+def test_a_material_page_costs_five_queries_more_than_a_public_page_at_the_same_depth(client, library, als1, als2):
+    """Four for the access check (the page's courses, which the page also lists; the portal settings, for the grace
+    period; the reader's certifications and bookings together; whether they opened the page since it was published)
+    and one for the page's documents. No staff query, and nothing that grows with the reader's record."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ContinuingEducationOfferPageFactory
+
+    private = ManualPage(title="ALS1 manual")
+    library.add_child(instance=private)
+    private.courses.set([als1])
+    private.save_revision().publish()
+    public = ContinuingEducationOfferPageFactory(title="Airway skills refresher")
+    person = holding(als2)  # ALS2 builds on ALS1
+    for starts_in_days in (20, 40):
+        course_date = make_course_date(als1, starts_in_days=starts_in_days)
+        Booking.objects.create(course_date=course_date, participant=person, status="confirmed")
+    client.force_login(person)
+    counts = []
+    for page in (private, public):
+        client.get(page.url)  # the first opening records the reading
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page.url).status_code == 200
+        counts.append(len(queries))
+
+    assert private.depth == public.depth
+    assert counts[0] - counts[1] <= 5, counts

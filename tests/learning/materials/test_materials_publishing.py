@@ -265,6 +265,26 @@ def test_a_material_published_again_after_it_was_read_is_marked_updated(client, 
     assert badges(client.get(library.url).content.decode()) == [("Airway manual (2026)", "Updated")]
 
 
+def test_opening_a_page_again_writes_nothing_until_it_is_published_again(client, library, als1):
+    from learning.models import MaterialReading
+
+    person = holding(als1)
+    client.force_login(person)
+    manual = publish_manual(library, als1, "Airway manual")
+    client.get(manual.url)
+    first = MaterialReading.objects.get(participant=person, page=manual).read_at
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(manual.url).status_code == 200
+    assert not [query for query in queries if query["sql"].startswith(("INSERT", "UPDATE"))]
+    assert MaterialReading.objects.get(participant=person, page=manual).read_at == first
+
+    manual.save_revision().publish()
+    client.get(manual.url)
+
+    assert MaterialReading.objects.get(participant=person, page=manual).read_at > first
+
+
 def test_a_refused_page_is_not_recorded_as_read(client, library, als1, als2):
     person = holding(als1)
     client.force_login(person)
