@@ -23,7 +23,7 @@ from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 
-from learning.models import User
+from learning.models import CoursePage, User
 from reminders.digests import managers_due
 from reminders.emails import ReminderDay, compose_reminder_email
 from reminders.esp_search import accepted_uncertain_emails
@@ -93,9 +93,9 @@ def claim(participant_ids: list[int], *, today: datetime.date, now: datetime.dat
             .values_list("pk", flat=True)
         )
         claimed_ids = claim_rows(locked, today, now)
-        rows = list(
+        rows = with_courses(
             Reminder.objects.filter(pk__in=claimed_ids)
-            .select_related("stage", "certification__course", "certification__participant")
+            .select_related("stage", "certification__participant")
             .order_by("pk")
         )
         still_due = set(
@@ -112,6 +112,17 @@ def claim(participant_ids: list[int], *, today: datetime.date, now: datetime.dat
                 result.skipped[participant_id] = result.skipped.get(participant_id, 0) + 1
         unclaim_as_skipped([row.pk for row in rows if row.certification_id not in still_due], now)
     return result
+
+
+def with_courses(rows) -> list[Reminder]:
+    """The rows, each certification given its course from one read of the batch's few courses: a course page's
+    row (its content sections) costs more to read than the rest of the reminder, and a batch names a handful of
+    courses over hundreds of rows."""
+    rows = list(rows)
+    courses = CoursePage.objects.in_bulk({row.certification.course_id for row in rows})
+    for row in rows:
+        row.certification.course = courses[row.certification.course_id]
+    return rows
 
 
 def claim_rows(participant_ids: list[int], today: datetime.date, now: datetime.datetime) -> list[int]:
