@@ -5,6 +5,7 @@ columns, reasons, values, counts) and the registers they leave (certifications, 
 marks) must be the same. The file's dates follow `today`, so that the comparison holds whatever the clock says."""
 
 import datetime
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
@@ -30,17 +31,20 @@ class RowByRow(CertificationImport):
     check_and_write = classmethod(check_and_write_in_batches)
 
 
+def day_text(today: datetime.date, days: int, style: str = "%Y-%m-%d") -> str:
+    return (today + datetime.timedelta(days=days)).strftime(style)
+
+
 def awkward_rows(today: datetime.date) -> str:
     """Good rows, and rows refused for every reason there is: on their own, against the file's earlier lines
     (tangled too) and against the register that `held_register` builds. A comment names what each row is."""
+    return HEADER + "\n".join(rows_on_their_own(today) + rows_against_others(today)) + "\n"
 
-    def iso(days: int) -> str:
-        return (today + datetime.timedelta(days=days)).isoformat()
 
-    def dmy(days: int) -> str:
-        return (today + datetime.timedelta(days=days)).strftime("%d/%m/%Y")
-
-    rows = [
+def rows_on_their_own(today: datetime.date) -> list[str]:
+    """Lines 2 to 22: good rows, and rows refused for what they hold themselves."""
+    iso, dmy = partial(day_text, today), partial(day_text, today, style="%d/%m/%Y")
+    return [
         f"ann@example.org,Ann,Lee,ALS1,ALS1-ANN-0001,{iso(-300)},",  # 2: created, and Ann created
         f"bob@example.org,Bob,Ray,ALS2,ALS2-BOB-0001,{dmy(-200)},{iso(500)}",  # 3: created
         f"ann@example.org,ANN, lee ,ALS2,ALS2-ANN-0002,{iso(-100)},",  # 4: the same name in other case and spacing
@@ -61,6 +65,13 @@ def awkward_rows(today: datetime.date) -> str:
         "dan@example.org,Dan,Fox",  # 20: fewer values than columns
         ",,,,,,",  # 21: nothing at all
         f"dan@example.org,Dan,Fox,ALS1,ALS1-DAN-0004,{iso(-10)},",  # 22: created (Dan's first good line)
+    ]
+
+
+def rows_against_others(today: datetime.date) -> list[str]:
+    """Lines 23 to 36: rows refused against the file's earlier lines (tangled too) and against the register."""
+    iso = partial(day_text, today)
+    return [
         f"ann@example.org,Ann,Lee,ALS1,ALS1-ANN-0001,{iso(-300)},",  # 23: duplicate of line 2
         f"zoe@example.org,Zoe,Kay,ALS1,als1-ann-0001,{iso(-300)},",  # 24: line 2's number, other details
         f"bob@example.org,Robert,Ray,ALS1,ALS1-BOB-0002,{iso(-20)},",  # 25: Bob named otherwise on line 3
@@ -77,7 +88,6 @@ def awkward_rows(today: datetime.date) -> str:
         f"lou@example.org,Louise,Fox,ALS1,ALS1-LOU-0001,{iso(-5)},",  # 35: named otherwise in the register
         f"lou@example.org,Louise,Fox,ALS1,ALS1-NED-0002,{iso(-5)},",  # 36: both against the register
     ]
-    return HEADER + "\n".join(rows) + "\n"
 
 
 def held_register(today: datetime.date, als1, als2) -> None:
