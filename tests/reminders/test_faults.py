@@ -236,21 +236,22 @@ def test_two_overlapping_deliveries_for_one_participant_send_one_email(catalogue
 @contextlib.contextmanager
 def claim_paused_in(thread_name):
     """While inside, a delivery running in the thread called `thread_name` stops inside its claim (its transaction
-    open, its rows not yet marked sending); yields (reached, go): set when it stops there, and set to let it go on."""
+    open and its participants locked, its rows not yet claimed); yields (reached, go): set when it stops there,
+    and set to let it go on."""
     from unittest import mock
 
     from reminders import delivery
 
     reached, go = threading.Event(), threading.Event()
-    eligible = delivery.eligible_certifications
+    claim_rows = delivery.claim_rows
 
-    def pausing(today):
+    def pausing(*args):
         if threading.current_thread().name == thread_name:
             reached.set()
             go.wait(30)
-        return eligible(today)
+        return claim_rows(*args)
 
-    with mock.patch("reminders.delivery.eligible_certifications", side_effect=pausing):
+    with mock.patch("reminders.delivery.claim_rows", side_effect=pausing):
         yield reached, go
 
 
@@ -270,8 +271,9 @@ def delivery_in_thread(person, name, moment, outcomes) -> threading.Thread:
 
 
 def test_two_claims_racing_for_one_participant_make_one_email(catalogue_with_course, postmark):
-    """The first claim holds its transaction open (its rows not yet marked sending) while a second certification
-    becomes due and a second delivery starts: the participant lock makes the second wait, then see the first."""
+    """The first claim holds its transaction open (the participant locked, the rows not yet claimed) while a second
+    certification becomes due and a second delivery starts: the participant lock makes the second wait, then see
+    the first, whose one email covers both certifications."""
     require(connection.vendor == "postgresql", "racing claims are tested on PostgreSQL (DATABASE_URL)")
     from tests.factories import make_course
 
@@ -292,9 +294,9 @@ def test_two_claims_racing_for_one_participant_make_one_email(catalogue_with_cou
         first.join(30)
         second.join(30)
 
-    assert (outcomes["first"].sent, outcomes["second"].sent) == (1, 0)
+    assert (outcomes["first"].sent, outcomes["second"].sent) == (2, 0)
     assert len(postmark.log) == 1
-    assert sorted(row.status for row in rows_of(person)) == ["pending", "sent"]
+    assert sorted(row.status for row in rows_of(person)) == ["sent", "sent"]
 
 
 def test_a_worker_killed_mid_send_is_settled_without_a_duplicate(
