@@ -224,7 +224,7 @@ def database_started_at() -> datetime.datetime | None:
 
 @dataclass
 class Batch:
-    """What one batch of participants got: a delivery each (in the order given), and the participants whose rows
+    """What one batch of participants got: a delivery each (in id order), and the participants whose rows
     wait for another attempt after a transient error, with that error (its retry_at says when)."""
 
     deliveries: list[Delivery] = field(default_factory=list)
@@ -287,18 +287,18 @@ def shared_day(claimed: Claim, today: datetime.date) -> ReminderDay | None:
 @contextlib.contextmanager
 def mail_connection():
     """One connection to the ESP for a whole batch (anymail keeps its HTTP session open between messages)."""
-    connection = get_connection()
+    esp = get_connection()
     try:
-        connection.open()
+        esp.open()
     except Exception:
         logger.exception("could not open the email connection; each message opens its own")
-        connection = None
+        esp = None
     try:
-        yield connection
+        yield esp
     finally:
-        if connection is not None:
+        if esp is not None:
             with contextlib.suppress(Exception):
-                connection.close()
+                esp.close()
 
 
 def compose(rows: list[Reminder], today: datetime.date, day: ReminderDay | None = None, esp=None):

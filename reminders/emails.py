@@ -96,7 +96,8 @@ class ReminderDay:
     course's prerequisites, and the participants' certifications of those prerequisite courses."""
 
     today: datetime.date
-    next_dates: dict[int, list[CourseDate]]
+    next_dates: dict[int, list[tuple[CourseDate, str]]]  # course id -> its next dates with seats, each with its
+    # booking link
     course_urls: dict[int, str]
     required: dict[int, list[CoursePage]]
     held: dict[int, list[Certification]]  # participant id -> their prerequisite certifications, latest first
@@ -117,7 +118,12 @@ class ReminderDay:
         offers = list(listing.upcoming_offers(today)[:3]) if listing else []
         return cls(
             today=today,
-            next_dates=next_bookable_dates(set(courses), today),
+            next_dates={
+                course_id: [
+                    (date, settings.PORTAL_BASE_URL + reverse("book", kwargs={"date_id": date.pk})) for date in dates
+                ]
+                for course_id, dates in next_bookable_dates(set(courses), today).items()
+            },
             course_urls={pk: settings.PORTAL_BASE_URL + course.url + "#dates" for pk, course in courses.items()},
             required=required,
             held=prerequisite_certifications(reminders, required),
@@ -185,15 +191,12 @@ def due_item(participant: User, reminder: Reminder, day: ReminderDay) -> DueItem
         subject=fill(subject, course.code, days_left, certification.expires_on),
         lapsed=stage.lapsed or days_left < 0,
         course_url=day.course_urls[course.pk],
-        next_dates=[
-            (course_date, settings.PORTAL_BASE_URL + reverse("book", kwargs={"date_id": course_date.pk}))
-            for course_date in next_dates
-        ],
+        next_dates=next_dates,
     )
     if next_dates and days_left >= 0:
-        item.gap_from = renewal_gap(expires_on=certification.expires_on, starts_on=next_dates[0].starts_on)
+        item.gap_from = renewal_gap(expires_on=certification.expires_on, starts_on=next_dates[0][0].starts_on)
     # A renewal needs its prerequisites on the day it starts: warn if one has lapsed or will lapse first.
-    on = next_dates[0].starts_on if next_dates else max(certification.expires_on, today)
+    on = next_dates[0][0].starts_on if next_dates else max(certification.expires_on, today)
     check = prerequisites_met(
         course=course, required=day.required[course.pk], held=day.held.get(participant.pk, []), on=on
     )
