@@ -9,14 +9,19 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning"
 
     def ready(self):
+        from wagtail.documents import get_document_model
         from wagtail.signals import page_published, page_unpublished
 
         from learning.catalogue.models import CoursePage, CoursePrerequisite
         from learning.catalogue.selectors import forget_builds_on
         from learning.materials import checks  # noqa: F401  (registers the system checks)
+        from learning.materials.cached_text import documents_changed
 
         # The cached prerequisite closure goes as soon as a course or its prerequisites change in this process.
         for signal in (page_published, page_unpublished):
             signal.connect(forget_builds_on, sender=CoursePage, dispatch_uid=f"learning.closure.{signal}")
         for signal in (post_save, post_delete):
             signal.connect(forget_builds_on, sender=CoursePrerequisite, dispatch_uid=f"learning.closure.{signal}")
+        # A manual's cached text lists its documents: any change to a document makes every such text stale.
+        for signal in (post_save, post_delete):
+            signal.connect(documents_changed, sender=get_document_model(), dispatch_uid=f"learning.documents.{signal}")

@@ -243,6 +243,10 @@ TRAINING_OFFICE_HOURS = os.environ.get("TRAINING_OFFICE_HOURS", "Monday to Frida
 CERTIFICATION_EXPIRING_DAYS = env_int("CERTIFICATION_EXPIRING_DAYS", 90)
 # Participants may still read a course's materials this many days after their certification expired.
 MATERIALS_GRACE_DAYS = env_int("MATERIALS_GRACE_DAYS", 90)
+# A manual's rendered text (its documents and chapters) is kept in the cache for this many seconds, under a key that
+# changes whenever the page is published or moved or a document changes; links it makes to other pages may be this
+# old. 0 turns it off.
+MATERIAL_TEXT_CACHE_SECONDS = env_int("MATERIAL_TEXT_CACHE_SECONDS", 300)
 # Participants may cancel a booking online until this many days before the course starts.
 BOOKING_CANCELLATION_CUTOFF_DAYS = env_int("BOOKING_CANCELLATION_CUTOFF_DAYS", 7)
 # Public verification (/verify/): look-ups allowed per client address per minute.

@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import BooleanField, Prefetch, Q, Value, prefetch_related_objects
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from learning.bookings.models import Booking
 from learning.catalogue.models import CoursePage
 from learning.catalogue.selectors import builds_on
-from learning.common.models import portal_settings
-from learning.register.models import Certification
+from learning.materials.facts import Facts, read_facts
 
 ALL = "all"
 
@@ -54,23 +52,18 @@ def entitled_course_ids(user, today: datetime.date | None = None) -> set[int] | 
 
 def participant_course_ids(user, today: datetime.date) -> set[int]:
     """The courses `user` may read as a participant, staff or not: those they hold a certification for (in force,
-    or expired inside the grace period) and those these build on, and those they are booked on. One query: the
-    certifications and bookings come back together, each row saying which it is."""
+    or expired inside the grace period) and those these build on, and those they are booked on. One query."""
     if not user.is_authenticated or not user.is_active:
         return set()
-    grace = datetime.timedelta(days=portal_settings().grace_days)
-    # Unordered: SQLite allows no ORDER BY inside a UNION.
-    held = Certification.objects.valid_on(today, grace=grace).filter(participant=user).order_by()
-    booked = Booking.objects.filter(participant=user, status=Booking.CONFIRMED, course_date__ends_on__gte=today)
-    booked = booked.order_by()
-    rows = held.values_list("course_id", Value(True, output_field=BooleanField())).union(
-        booked.values_list("course_date__course_id", Value(False, output_field=BooleanField())), all=True
-    )
-    courses = set()
-    for course_id, is_held in rows:
+    return entitled_by(read_facts(user.pk, today), today)
+
+
+def entitled_by(facts: Facts, today: datetime.date) -> set[int]:
+    """The courses the reader of `facts` may read as a participant on `today`."""
+    courses = set(facts.booked)
+    for course_id in facts.held_on(today):
         courses.add(course_id)
-        if is_held:
-            courses |= builds_on().get(course_id, set())
+        courses |= builds_on().get(course_id, set())
     return courses
 
 
@@ -92,22 +85,20 @@ def participant_courses_for(request) -> set[int]:
 class Access:
     allowed: bool
     courses: list = field(default_factory=list)  # the page's courses: what to book when not allowed
-
-
-def page_course_ids(page) -> set[int]:
-    # Prefetched once per request, their codes only: the page's template lists the same courses by code, and a
-    # course page's full row (its StreamField sections) costs more to read than the rest of the check.
-    prefetch_related_objects([page], Prefetch("courses", queryset=CoursePage.objects.only("code")))
-    return {course.pk for course in page.courses.all()}
+    course_codes: list[str] = field(default_factory=list)  # the page's courses, by code, when allowed
+    opened: bool = False  # the reader opened the page since it was last published
 
 
 def can_read(request, page) -> Access:
-    """The one question: may the request's user read this material page? A participant entitled to one of its
-    courses is let in before anyone asks whether they are staff, so that the common case costs no staff query."""
-    serves = page_course_ids(page)
-    if serves & participant_courses_for(request) or is_staff(request.user):
-        return Access(allowed=True)
-    return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=serves).order_by("code")))
+    """The one question: may the request's user read this material page? The page's courses and the reader's
+    record come back in one query (learning.materials.facts). A participant entitled to one of its courses is let
+    in before anyone asks whether they are staff, so that the common case costs no staff query."""
+    today, user = timezone.localdate(), request.user
+    facts = read_facts(user.pk, today, page)
+    request._participant_course_ids = entitled_by(facts, today) if user.is_authenticated and user.is_active else set()
+    if facts.serves.keys() & request._participant_course_ids or is_staff(request.user):
+        return Access(allowed=True, course_codes=sorted(facts.serves.values()), opened=facts.opened)
+    return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=facts.serves).order_by("code")))
 
 
 def readable_pages(request, pages):

@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from learning.catalogue.blocks import RICH_TEXT_FEATURES
 from learning.catalogue.models import ListingPage
+from learning.materials.cached_text import documents_stamp
 from learning.materials.entitlement import (
     access_denied,
     can_read,
@@ -97,9 +98,15 @@ class MaterialPage(Page):
     def get_sitemap_urls(self, request=None):
         return []  # never in the sitemap, whoever asks
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, access=None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["attachments"] = list(self.attachments.select_related("document"))
+        # Read when the template shows them: a manual's come from the cache with its chapters (manual_page.html).
+        context["attachments"] = self.attachments.select_related("document")
+        # The access check read the page's courses already; a preview, which has no check, reads them here.
+        codes = access.course_codes if access else sorted(course.code for course in self.courses.all())
+        context["course_codes"] = codes
+        context["text_cache_seconds"] = settings.MATERIAL_TEXT_CACHE_SECONDS
+        context["documents_stamp"] = documents_stamp  # called only when the cached text is missing or stale
         return context
 
     def serve(self, request, *args, **kwargs):
@@ -108,8 +115,9 @@ class MaterialPage(Page):
         access = can_read(request, self)
         if not access.allowed:
             return access_denied(request, self, access)
-        record_reading(request.user, self, now=timezone.now())
-        return private_response(super().serve(request, *args, **kwargs))
+        if not access.opened:
+            record_reading(request.user, self, now=timezone.now())
+        return private_response(super().serve(request, *args, access=access, **kwargs))
 
     def serve_preview(self, request, mode_name):
         return private_response(super().serve_preview(request, mode_name))
@@ -269,13 +277,10 @@ class MaterialReading(models.Model):
 
 
 def record_reading(participant, page: MaterialPage, *, now) -> None:
-    """Records an opening that changes a badge: the first, or the first since the page was published again. Every
-    later opening finds its reading as fresh as the page and writes nothing (one read, no transaction to commit);
-    the badges (`badge`) only ask whether the page was published after the reading. The write is one statement,
-    whoever else opens the page at the same moment (INSERT ... ON CONFLICT DO UPDATE)."""
-    readings = MaterialReading.objects.filter(participant=participant, page=page)
-    if page.last_published_at is not None and readings.filter(read_at__gte=page.last_published_at).exists():
-        return
+    """Records an opening that changes a badge: the first, or the first since the page was published again (the
+    access check tells the page whether this is one: `Access.opened`). Later openings write nothing; the badges
+    (`badge`) only ask whether the page was published after the reading. The write is one statement, whoever else
+    opens the page at the same moment (INSERT ... ON CONFLICT DO UPDATE)."""
     MaterialReading.objects.bulk_create(
         [MaterialReading(participant=participant, page=page, read_at=now)],
         update_conflicts=True,

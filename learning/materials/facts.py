@@ -1,0 +1,107 @@
+"""What the access check reads from the database, in one statement: the page's courses, the reader's
+certifications and bookings, the grace period, and whether the reader opened the page since it was last published.
+
+The check runs on every request for a material page, its documents and its images, so it is written as SQL rather
+than composed with the ORM: composing and compiling the four querysets it replaces cost more than running them.
+The rule itself stays in learning.materials.entitlement; `Certification.objects.valid_on` is the same rule in the
+ORM, and tests/learning/materials/test_access_facts.py holds the two to the same answers on random records.
+"""
+
+import datetime
+import functools
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
+
+from learning.bookings.models import Booking
+
+# Five kinds of row, one query: (kind, course or number, course code, expiry).
+SQL = """
+SELECT 'serves', course.page_ptr_id, course.code, NULL
+  FROM {served} served JOIN {course} course ON course.page_ptr_id = served.coursepage_id
+ WHERE served.materialpage_id = %(page)s
+UNION ALL
+SELECT 'held', certification.course_id, NULL, certification.expires_on
+  FROM {certification} certification
+ WHERE certification.participant_id = %(user)s AND certification.revoked_at IS NULL
+   AND certification.issued_on <= %(today)s
+UNION ALL
+SELECT 'booked', course_date.course_id, NULL, NULL
+  FROM {booking} booking JOIN {course_date} course_date ON course_date.id = booking.course_date_id
+ WHERE booking.participant_id = %(user)s AND booking.status = %(confirmed)s AND course_date.ends_on >= %(today)s
+UNION ALL
+SELECT 'grace', portal.grace_days, NULL, NULL
+  FROM {portal} portal WHERE portal.id = (SELECT MIN(first.id) FROM {portal} first)
+UNION ALL
+SELECT 'opened', NULL, NULL, NULL
+  FROM {reading} reading
+ WHERE reading.page_id = %(page)s AND reading.participant_id = %(user)s AND reading.read_at >= %(published)s
+"""
+
+
+@functools.cache
+def statement() -> str:
+    """The SQL with the tables' names as the models give them (read once, when the models are ready)."""
+    table = lambda name: connection.ops.quote_name(apps.get_model("learning", name)._meta.db_table)  # noqa: E731
+    served = apps.get_model("learning", "MaterialPage").courses.through._meta.db_table
+    return SQL.format(
+        served=connection.ops.quote_name(served),
+        course=table("CoursePage"),
+        certification=table("Certification"),
+        booking=table("Booking"),
+        course_date=table("CourseDate"),
+        portal=table("PortalSettings"),
+        reading=table("MaterialReading"),
+    )
+
+
+@dataclass
+class Facts:
+    """What the database said: the page's courses {id: code}, the courses held (with their expiry) and booked,
+    the grace period, and whether the reader opened the page since its last publication."""
+
+    serves: dict[int, str] = field(default_factory=dict)
+    held: list[tuple[int, datetime.date]] = field(default_factory=list)
+    booked: set[int] = field(default_factory=set)
+    grace_days: int | None = None
+    opened: bool = False
+
+    def held_on(self, today: datetime.date) -> set[int]:
+        """The courses of the certifications valid on `today`, their expiry extended by the grace period (the
+        portal settings' value, or the environment's while no one has saved the settings)."""
+        grace = self.grace_days if self.grace_days is not None else settings.MATERIALS_GRACE_DAYS
+        oldest = today - datetime.timedelta(days=grace)
+        return {course_id for course_id, expires_on in self.held if expires_on >= oldest}
+
+
+def read_facts(user_id: int, today: datetime.date, page=None) -> Facts:
+    """One statement for `user_id` on `today`, and for `page` (a live material page) when given."""
+    params = {
+        "page": page.pk if page is not None else None,
+        "user": user_id,
+        "today": connection.ops.adapt_datefield_value(today),
+        "confirmed": Booking.CONFIRMED,
+        "published": connection.ops.adapt_datetimefield_value(page.last_published_at if page is not None else None),
+    }
+    facts = Facts()
+    with connection.cursor() as cursor:
+        cursor.execute(statement(), params)
+        for kind, number, code, expires_on in cursor.fetchall():
+            if kind == "serves":
+                facts.serves[number] = code
+            elif kind == "held":
+                facts.held.append((number, as_date(expires_on)))
+            elif kind == "booked":
+                facts.booked.add(number)
+            elif kind == "grace":
+                facts.grace_days = number
+            else:
+                facts.opened = True
+    return facts
+
+
+def as_date(value) -> datetime.date:
+    """A date as the database driver returns it (SQLite's driver gives the ISO text)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
