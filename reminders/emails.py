@@ -56,10 +56,11 @@ def unsubscribe_mailto(user: User, topic: str = "reminders") -> str:
     return f"mailto:{settings.REMINDER_UNSUBSCRIBE_MAILTO}?subject={subject}%20{unsubscribe_token(user, topic)}"
 
 
-def unsubscribe_headers(user: User, topic: str = "reminders") -> dict[str, str]:
-    """List-Unsubscribe with one-click (RFC 8058): mail clients offer it next to the sender."""
+def unsubscribe_headers(user: User, topic: str = "reminders", url: str | None = None) -> dict[str, str]:
+    """List-Unsubscribe with one-click (RFC 8058): mail clients offer it next to the sender. `url`: the user's
+    unsubscribe_url for `topic` when the caller has it already (the email's body shows the same link)."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(user, topic)}>, <{unsubscribe_mailto(user, topic)}>",
+        "List-Unsubscribe": f"<{url or unsubscribe_url(user, topic)}>, <{unsubscribe_mailto(user, topic)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
@@ -232,5 +233,5 @@ def compose_reminder_email(
         "reminder",
         context,
         to=[participant.email],
-        headers=unsubscribe_headers(participant),
+        headers=unsubscribe_headers(participant, url=context["unsubscribe_url"]),
     )
