@@ -127,7 +127,8 @@ class Certification(models.Model):
         ]
         indexes = [
             models.Index(fields=["expires_on"], name="certification_expiry"),
-            models.Index(fields=["participant", "course"], name="certification_holder_course"),
+            # No (participant, course) index: the participant's own index finds their few certifications, and
+            # the one below answers the scan. Every index is paid for by each row an import writes.
             # "Is there a newer certification in force for the same holder and course?" (the reminder scan asks
             # it of every certification it looks at): one probe of this index, without reading the table.
             models.Index(
