@@ -50,16 +50,14 @@ def entitled_course_ids(user, today: datetime.date | None = None) -> set[int] | 
     return participant_course_ids(user, today or timezone.localdate())
 
 
-def participant_course_ids(user, today: datetime.date) -> set[int]:
+def participant_course_ids(user, today: datetime.date, facts: Facts | None = None) -> set[int]:
     """The courses `user` may read as a participant, staff or not: those they hold a certification for (in force,
-    or expired inside the grace period) and those these build on, and those they are booked on. One query."""
+    or expired inside the grace period) and those these build on, and those they are booked on. One query, or
+    none when the caller read the user's `facts` already."""
     if not user.is_authenticated or not user.is_active:
         return set()
-    return entitled_by(read_facts(user.pk, today), today)
-
-
-def entitled_by(facts: Facts, today: datetime.date) -> set[int]:
-    """The courses the reader of `facts` may read as a participant on `today`."""
+    if facts is None:
+        facts = read_facts(user.pk, today)
     courses = set(facts.booked)
     for course_id in facts.held_on(today):
         courses.add(course_id)
@@ -95,8 +93,8 @@ def can_read(request, page) -> Access:
     in before anyone asks whether they are staff, so that the common case costs no staff query."""
     today, user = timezone.localdate(), request.user
     facts = read_facts(user.pk, today, page)
-    request._participant_course_ids = entitled_by(facts, today) if user.is_authenticated and user.is_active else set()
-    if facts.serves.keys() & request._participant_course_ids or is_staff(request.user):
+    request._participant_course_ids = participant_course_ids(user, today, facts)
+    if facts.serves.keys() & request._participant_course_ids or is_staff(user):
         return Access(allowed=True, course_codes=sorted(facts.serves.values()), opened=facts.opened)
     return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=facts.serves).order_by("code")))
 
