@@ -135,7 +135,7 @@ def apply_event(event: TrackingEvent, now: datetime.datetime) -> int:
 def is_participant(address: str) -> bool:
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(email__iexact=address).exists()
+    return get_user_model().objects.with_email(address).exists()
 
 
 # Waiting events applied per drain run: a backlog is worked off over a few runs.

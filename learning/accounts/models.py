@@ -2,7 +2,9 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 
 class PortalUserManager(UserManager):
@@ -32,7 +34,17 @@ class PortalUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(same_email(username))
+
+    def with_email(self, address: str) -> models.QuerySet:
+        """The user whose address is `address` in any case (none or one)."""
+        return self.filter(same_email(address))
+
+
+def same_email(address: str) -> Exact:
+    """LOWER(email) = LOWER(address): the address in any case, as the unique index on the lower-cased address
+    answers it (Django's `email__iexact` compares upper-cased text, which no btree index of the table holds)."""
+    return Exact(Lower("email"), Lower(Value(address)))
 
 
 class User(AbstractUser):

@@ -5,10 +5,12 @@ import re
 import pytest
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
 from learning.models import User
+from tests.conftest import require
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -467,3 +469,14 @@ def test_the_participant_admin_shows_and_keeps_the_guideline_update_choice(admin
     assert "Wants guideline updates" in form
     person = User.objects.get(email="updates@example.org")
     assert (person.wants_reminders, person.wants_guideline_updates) == (True, False)
+
+
+def test_the_sign_in_lookup_is_answered_by_the_unique_index_of_the_lower_cased_address(participant):
+    require(connection.vendor == "postgresql", "the plan is PostgreSQL's (DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's table is small enough to be read whole
+
+    plan = User.objects.with_email("Pat.Participant@Example.ORG").explain()
+
+    assert "user_email_unique_ignoring_case" in plan
+    assert User.objects.get_by_natural_key("PAT.participant@example.org") == participant
