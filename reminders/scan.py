@@ -28,6 +28,7 @@ from learning.models import Booking, Certification
 from reminders import rechecks
 from reminders.models import Reminder, ReminderStage, ScanProgress, Suppression
 
+REMINDERS, STAGES = Reminder._meta.db_table, ReminderStage._meta.db_table
 # Participants per statement when the scan looks again at the marked ones: well under any database's limit on
 # parameters, and large enough that the number of statements stays small.
 IDS_PER_STATEMENT = 5000
@@ -72,27 +73,15 @@ def eligible_certifications(today: datetime.date):
 @dataclass(frozen=True)
 class Window:
     """The expiry dates for which `stage` is a certification's most urgent stage reached on a day: after `after`,
-    up to `upto` (a date range on the indexed expires_on). `later`: the stages more urgent than it, active or not."""
+    up to `upto` (a date range on the indexed expires_on)."""
 
     stage: ReminderStage
     after: datetime.date
     upto: datetime.date
-    later: tuple[int, ...] = ()
 
     @property
     def dates(self) -> Q:
         return Q(expires_on__gt=self.after, expires_on__lte=self.upto)
-
-    @property
-    def outdone(self):
-        """Whether the certification has a row at a more urgent stage already (its expiry was moved later): a probe
-        of the outbox's (certification, stage) index, correlated on the stage's days so that PostgreSQL cannot
-        turn it into a hash of the whole outbox."""
-        if not self.later:
-            return Value(False)
-        return Exists(
-            Reminder.objects.filter(certification=OuterRef("pk"), stage__days_from_expiry__gt=OuterRef("due_days"))
-        )
 
 
 @dataclass
@@ -100,19 +89,13 @@ class Stages:
     """The active stages, from the earliest to the most urgent, and the rules a scan's progress is recorded under."""
 
     stages: list[ReminderStage] = field(default_factory=list)
-    days: dict[int, int] = field(default_factory=dict)  # of every stage, active or not
     rules: str = ""
 
     @classmethod
     def active(cls) -> "Stages":
-        every = list(ReminderStage.objects.order_by("days_from_expiry"))
-        stages = [stage for stage in every if stage.active]
+        stages = list(ReminderStage.objects.filter(active=True).order_by("days_from_expiry"))
         rules = ",".join(f"{stage.pk}:{stage.days_from_expiry}" for stage in stages)
-        return cls(
-            stages=stages,
-            days={stage.pk: stage.days_from_expiry for stage in every},
-            rules=f"{rules};catch-up {settings.REMINDER_CATCH_UP_DAYS}",
-        )
+        return cls(stages=stages, rules=f"{rules};catch-up {settings.REMINDER_CATCH_UP_DAYS}")
 
     def windows(self, today: datetime.date, *, reached_after: datetime.date | None = None) -> list[Window]:
         """Each stage's window on `today`: from the day the next stage is reached (excluded) to its own day. With
@@ -128,9 +111,8 @@ class Stages:
                 after = upto - datetime.timedelta(days=settings.REMINDER_CATCH_UP_DAYS + 1)
             if reached_after is not None:
                 after = max(after, reached_after - datetime.timedelta(days=stage.days_from_expiry))
-            later = tuple(pk for pk, days in self.days.items() if days > stage.days_from_expiry)
             if after < upto:
-                windows.append(Window(stage, after, upto, later))
+                windows.append(Window(stage, after, upto))
         return windows
 
 
@@ -148,24 +130,45 @@ def due(today: datetime.date, windows: list[Window], *, outdone: bool = True):
     def by_window(value):
         return Case(*(When(window.dates, then=value(window)) for window in windows))
 
-    return (
+    rows = (
         eligible_certifications(today)
         .filter(dates)
         .annotate(
             due_stage=by_window(lambda window: Value(window.stage.pk)),
             due_days=by_window(lambda window: Value(window.stage.days_from_expiry)),
-            due_shift=by_window(lambda window: Value(shift(window.stage))),
-            due_outdone=by_window(lambda window: window.outdone if outdone else Value(False)),
         )
+    )
+    # On PostgreSQL a due day is the expiry plus the stage's days; SQLite's date() takes a modifier.
+    shift = F("due_days") if connection.vendor == "postgresql" else by_window(sqlite_shift)
+    return rows.annotate(due_shift=shift, due_outdone=outdone_by_a_more_urgent_row() if outdone else Value(False))
+
+
+def outdone_by_a_more_urgent_row() -> Exists:
+    """Whether the certification has a row at a more urgent stage (active or not) already, its expiry having been
+    moved later: a probe of the outbox's (certification, stage) index, correlated on the stage's days so that
+    PostgreSQL cannot turn it into a hash of the whole outbox."""
+    return Exists(
+        Reminder.objects.filter(certification=OuterRef("pk"), stage__days_from_expiry__gt=OuterRef("due_days"))
     )
 
 
-def shift(stage: ReminderStage) -> int | str:
-    """What turns an expiry date into the stage's due day in SQL: days to add (PostgreSQL), or SQLite's date()
-    modifier."""
-    if connection.vendor == "postgresql":
-        return stage.days_from_expiry
-    return f"{stage.days_from_expiry:+d} days"
+def sqlite_shift(window: Window) -> Value:
+    """SQLite's date() modifier that turns an expiry date into the window's stage's due day."""
+    return Value(f"{window.stage.days_from_expiry:+d} days")
+
+
+def compiled(due_rows) -> tuple[str, tuple]:
+    """The SELECT of the due rows (`due`) as SQL and its parameters, compiled once for each statement that reads
+    it (composing and compiling it costs more than running it on an ordinary day)."""
+    columns = due_rows.values(
+        due_certification=F("pk"),
+        due_expires_on=F("expires_on"),
+        stage=F("due_stage"),
+        days=F("due_days"),
+        shift=F("due_shift"),
+        outdone=F("due_outdone"),
+    ).order_by()
+    return columns.query.sql_with_params()
 
 
 @dataclass
@@ -196,7 +199,7 @@ def scan(*, today: datetime.date, now: datetime.datetime | None = None, full: bo
         result = ScanResult(today=today, since=since)
         if since is None:
             windows = stages.windows(today)
-            result.created = insert_due(due(today, windows, outdone=False), now) if windows else 0
+            result.created = insert_due(compiled(due(today, windows, outdone=False)), now) if windows else 0
             result.skipped = skip_superseded(now)
         else:
             scan_since(result, stages, now)
@@ -221,14 +224,14 @@ def scan_since(result: ScanResult, stages: Stages, now: datetime.datetime) -> No
     today, since = result.today, result.since
     with index_probes():
         windows = stages.windows(today, reached_after=since)
-        looked_at = [due(today, windows)] if windows else []
+        looked_at = [compiled(due(today, windows))] if windows else []
         participants = sorted(participants_to_recheck(since, today))
         all_windows = stages.windows(today)
         for chunk in batches(participants if all_windows else [], IDS_PER_STATEMENT):
-            looked_at.append(due(today, all_windows).filter(participant_id__in=chunk))
+            looked_at.append(compiled(due(today, all_windows).filter(participant_id__in=chunk)))
         # Every skip first: each starts from the pending rows, and the INSERTs add many the statistics do not know.
-        result.skipped = sum(skip_superseded_by(due_rows, now) for due_rows in looked_at)
-        result.created = sum(insert_due(due_rows, now) for due_rows in looked_at)
+        result.skipped = sum(skip_superseded_by(due_select, now) for due_select in looked_at)
+        result.created = sum(insert_due(due_select, now) for due_select in looked_at)
     result.rechecked = len(participants)
 
 
@@ -262,29 +265,21 @@ def participants_to_recheck(since: datetime.date, today: datetime.date) -> set[i
     return rechecks.claimed_participants() | set(ended)
 
 
-def insert_due(due_rows, now: datetime.datetime) -> int:
-    """INSERT … SELECT: the due pairs go into the outbox in one statement, never through Python objects. ON
-    CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of rows really inserted. A
-    row outdone by a more urgent one (its certification's expiry was moved later) is born skipped, as
-    skip_superseded would leave it."""
-    columns = due_rows.values(
-        due_certification=F("pk"),
-        due_expires_on=F("expires_on"),
-        stage=F("due_stage"),
-        shift=F("due_shift"),
-        outdone=F("due_outdone"),
-    ).order_by()
-    select_sql, params = columns.query.sql_with_params()
+def insert_due(due_select: tuple[str, tuple], now: datetime.datetime) -> int:
+    """INSERT … SELECT: the due pairs (`due_select`: the compiled `due`) go into the outbox in one statement, never
+    through Python objects. ON CONFLICT DO NOTHING leaves a pair a concurrent scan inserted first; the count is of
+    rows really inserted. A row outdone by a more urgent one (its certification's expiry was moved later) is born
+    skipped, as skip_superseded would leave it."""
+    select_sql, params = due_select
     if connection.vendor == "postgresql":
         due_on = "due.due_expires_on + due.shift"
     else:
         due_on = "date(due.due_expires_on, due.shift)"
     stamp = connection.ops.adapt_datetimefield_value(now)
-    table = Reminder._meta.db_table
     # Only Django's own SQL and constant names are interpolated; every value is a parameter. "WHERE true" is
     # SQLite's documented way to tell an INSERT … SELECT's ON CONFLICT from a join's ON.
     sql = (
-        f"INSERT INTO {table} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
+        f"INSERT INTO {REMINDERS} (certification_id, stage_id, due_on, status, attempts, message_id, last_error, "  # noqa: S608
         f"skipped_reason, story, retried_uncertain, created_at, updated_at) "
         f"SELECT due.due_certification, due.stage, {due_on}, CASE WHEN due.outdone THEN %s ELSE %s END, 0, "
         f"'', '', CASE WHEN due.outdone THEN %s ELSE '' END, '', %s, %s, %s "
@@ -310,12 +305,19 @@ def skip_superseded(now: datetime.datetime) -> int:
     )
 
 
-def skip_superseded_by(due_rows, now: datetime.datetime) -> int:
-    """skip_superseded's rule for the rows about to be inserted: only a new row supersedes, so the rows to skip are
-    the pending ones whose certification is due at a more urgent stage. Run before the INSERT, it starts from the
-    pending rows (few, as the day's deliveries leave the outbox) while the outbox's statistics still say so."""
-    due_later = due_rows.filter(pk=OuterRef("certification_id"), due_days__gt=OuterRef("stage__days_from_expiry"))
-    superseded = Reminder.objects.filter(status=Reminder.PENDING).filter(Exists(due_later)).values("pk")
-    return Reminder.objects.filter(pk__in=superseded).update(
-        status=Reminder.SKIPPED, skipped_reason=SUPERSEDED, updated_at=now
+def skip_superseded_by(due_select: tuple[str, tuple], now: datetime.datetime) -> int:
+    """skip_superseded's rule for the rows about to be inserted (`due_select`: the compiled `due`): only a new row
+    supersedes, so the rows to skip are the pending ones whose certification is due at a more urgent stage. Run
+    before the INSERT, it starts from the pending rows (few, as the day's deliveries leave the outbox) while the
+    outbox's statistics still say so, and probes the due rows by certification."""
+    select_sql, params = due_select
+    sql = (
+        f"UPDATE {REMINDERS} SET status = %s, skipped_reason = %s, updated_at = %s WHERE id IN ("  # noqa: S608
+        f"SELECT pending.id FROM {REMINDERS} pending JOIN {STAGES} stage ON stage.id = pending.stage_id "
+        f"WHERE pending.status = %s AND EXISTS (SELECT 1 FROM ({select_sql}) AS due "
+        f"WHERE due.due_certification = pending.certification_id AND due.days > stage.days_from_expiry))"
     )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Reminder.SKIPPED, SUPERSEDED, stamp, Reminder.PENDING, *params])
+        return max(cursor.rowcount, 0)

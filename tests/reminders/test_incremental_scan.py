@@ -229,6 +229,17 @@ def test_an_expiry_edited_in_the_admin_is_looked_at_with_every_stage(als1):
     assert due_after(certification, saved(certification, expires_on=day(DAYS_LEFT))) == DUE
 
 
+def test_a_reminder_not_sent_yet_stays_pending_when_its_participant_is_looked_at_again(als1):
+    certification = expiring(als1, DAYS_LEFT)
+    scan(today=TODAY)  # its -30 row, not delivered before the next scan
+    saved(certification.participant, email="moved@example.org")()  # marks the participant
+
+    result = scan(today=day(1))
+
+    assert (result.rechecked, result.skipped, result.created) == (1, 0, 0)
+    assert stages_of(certification) == DUE  # the row due at the same stage does not outdo it
+
+
 def imported(tmp_path, participant, number, expires_on):
     """The import of one line: `number` for `participant`, expiring on `expires_on`."""
 
