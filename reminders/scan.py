@@ -17,6 +17,8 @@ or asked for (`full=True`, `send_reminders --full`) looks at everything, and all
 import contextlib
 import datetime
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -219,20 +221,32 @@ def locked_progress() -> ScanProgress:
 
 
 def scan_since(result: ScanResult, stages: Stages, now: datetime.datetime) -> None:
-    """The incremental scan: the stage dates reached after `result.since`, then every stage window for the
+    """The incremental scan: the stage dates reached after `result.since`, and every stage window for the
     participants to look at again."""
     today, since = result.today, result.since
     with index_probes():
-        windows = stages.windows(today, reached_after=since)
-        looked_at = [compiled(due(today, windows))] if windows else []
         participants = sorted(participants_to_recheck(since, today))
-        all_windows = stages.windows(today)
-        for chunk in batches(participants if all_windows else [], IDS_PER_STATEMENT):
-            looked_at.append(compiled(due(today, all_windows).filter(participant_id__in=chunk)))
+        looked_at = [compiled(due_rows) for due_rows in due_since(today, stages, since, participants)]
         # Every skip first: each starts from the pending rows, and the INSERTs add many the statistics do not know.
         result.skipped = sum(skip_superseded_by(due_select, now) for due_select in looked_at)
         result.created = sum(insert_due(due_select, now) for due_select in looked_at)
     result.rechecked = len(participants)
+
+
+def due_since(today: datetime.date, stages: Stages, since: datetime.date, participants: list[int]) -> list:
+    """The due rows an incremental scan looks at, as few queries (`due`) as it takes: the certifications whose
+    stage date came after `since`, and every certification of `participants` in any stage window, in one query
+    (a further one for each IDS_PER_STATEMENT participants beyond the first). A certification's stage is decided
+    by the full windows either way: the dates reached since are inside their stage's full window."""
+    all_windows = stages.windows(today)
+    if not all_windows:
+        return []
+    looked_at = [window.dates for window in stages.windows(today, reached_after=since)]
+    chunks = list(batches(participants, IDS_PER_STATEMENT))
+    if chunks:
+        looked_at.append(Q(participant_id__in=chunks.pop(0)))
+    queries = [due(today, all_windows).filter(reduce(or_, looked_at))] if looked_at else []
+    return queries + [due(today, all_windows).filter(participant_id__in=chunk) for chunk in chunks]
 
 
 @contextlib.contextmanager

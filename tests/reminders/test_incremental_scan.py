@@ -229,6 +229,23 @@ def test_an_expiry_edited_in_the_admin_is_looked_at_with_every_stage(als1):
     assert due_after(certification, saved(certification, expires_on=day(DAYS_LEFT))) == DUE
 
 
+def test_participants_looked_at_again_beyond_one_statements_worth_get_their_reminders(als1):
+    certifications = [expiring(als1, DAYS_LEFT) for _ in range(5)]
+    for certification in certifications:
+        reminders_off(certification.participant)
+    scan(today=TODAY)
+    for certification in certifications:
+        reminders_on(certification.participant)
+
+    with mock.patch("reminders.scan.IDS_PER_STATEMENT", 2), CaptureQueriesContext(connection) as queries:
+        result = scan(today=day(1))
+
+    assert (result.rechecked, result.created) == (5, 5)
+    assert [stages_of(certification) for certification in certifications] == [DUE] * 5
+    inserts = [query for query in queries.captured_queries if query["sql"].startswith("INSERT INTO reminders_reminder")]
+    assert len(inserts) == 3  # the dates reached and two participants, then two, then one
+
+
 def test_a_reminder_not_sent_yet_stays_pending_when_its_participant_is_looked_at_again(als1):
     certification = expiring(als1, DAYS_LEFT)
     scan(today=TODAY)  # its -30 row, not delivered before the next scan
