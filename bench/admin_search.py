@@ -1,6 +1,6 @@
 """Benchmark: the admin's search of certifications (`/admin/certifications/?q=…`) at 100,000 certifications on
 PostgreSQL. Prints the SQL time (EXPLAIN ANALYZE's execution time, best of five) of Wagtail's own form of the
-search (one OR of every field across the join) and of the portal's (each table asked on its own, through its
+search (one OR of every field across the join) and of the portal's (each column asked on its own, through its
 trigram indexes), for a name, an email fragment and a number fragment, against the limit of 20 ms.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/admin_search.py [CERTIFICATIONS]
@@ -61,7 +61,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"{Certification.objects.count():,} certifications, {User.objects.count():,} participants")
-        print(f"{'search':<12} {'one OR (Wagtail)':>18} {'table by table':>16} {'ratio to 20 ms':>16}")
+        print(f"{'search':<12} {'one OR (Wagtail)':>18} {'column by column':>16} {'ratio to 20 ms':>16}")
         for text in SEARCHES:
             before = execution_ms(one_or(text))
             after = execution_ms(

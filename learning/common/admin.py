@@ -1,10 +1,6 @@
 """What the admin screens over the portal's own tables have in common (participants, course dates, certifications,
 continuing education, the reminder outbox and its settings)."""
 
-from collections import defaultdict
-from functools import reduce
-from operator import or_
-
 from django.db.models import Q
 from django.urls import reverse
 from wagtail.admin.ui.menus import MenuItem
@@ -40,9 +36,9 @@ class YesNoColumn(BooleanColumn):
 
 class TableByTableSearchMixin:
     """Put before Wagtail's IndexView in a view's bases. The search finds what Wagtail's own database search finds
-    (the text anywhere in any of `search_fields`, ignoring case), but asks each table on its own and combines the
-    ids: a single OR across joined tables makes PostgreSQL scan and hash-join whole tables, whereas a table's own
-    ORs are answered by its trigram indexes (pg_trgm, learning migration 0019)."""
+    (the text anywhere in any of `search_fields`, ignoring case), but asks each column on its own and combines the
+    ids: a single OR across joined tables makes PostgreSQL scan and hash-join whole tables, whereas one column's
+    search is answered by its trigram index (pg_trgm, learning migration 0019)."""
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -52,14 +48,14 @@ class TableByTableSearchMixin:
 
 def ids_matching(model, fields: list[str], text: str):
     """A query of the ids of `model` with `text` in one of `fields` (which may follow relations, as
-    `participant__email`): one part per table, joined by UNION."""
-    by_relation = defaultdict(list)
+    `participant__email`): one part per field, joined by UNION, each answered by that column's trigram index. (An
+    OR of one table's columns would do as well in principle, but PostgreSQL prices the OR of several trigram
+    searches above reading the whole table, and then compares every row's every column: 25 ms for 50,000
+    participants, against about 1 ms through the indexes.)"""
+    parts = []
     for path in fields:
         relation, _, name = path.rpartition("__")
-        by_relation[relation].append(name)
-    parts = []
-    for relation, names in by_relation.items():
-        found = reduce(or_, (Q(**{f"{name}__icontains": text}) for name in names))
+        found = Q(**{f"{name}__icontains": text})
         if relation:
             related = related_model(model, relation)
             found = Q(**{f"{relation}__in": related._default_manager.filter(found).values("pk")})
