@@ -86,7 +86,7 @@ def read_facts(user_id: int, today: datetime.date, page=None) -> Facts:
         "published": connection.ops.adapt_datetimefield_value(page.last_published_at if page is not None else None),
     }
     facts = Facts()
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(statement(), params)
         for kind, number, code, expires_on in cursor.fetchall():
             if kind == "serves":
@@ -100,6 +100,22 @@ def read_facts(user_id: int, today: datetime.date, page=None) -> Facts:
             else:
                 facts.opened = True
     return facts
+
+
+def bound_cursor():
+    """A cursor whose parameters the database binds, on PostgreSQL (Django's cursors merge them into the SQL
+    text): psycopg then prepares a statement that the connection runs again and again (from the fifth time), so
+    that PostgreSQL plans the access statement once per connection instead of on every request. Planning is most
+    of the statement's cost (0.3 of 0.4 ms). Queries are logged as with any of Django's cursors."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    # Imported here: the backend's module is PostgreSQL's, and the embedded default runs on SQLite.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = ServerBindingCursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 def as_date(value) -> datetime.date:

@@ -37,6 +37,7 @@ print(json.dumps({
     "db_host": settings.DATABASES["default"].get("HOST", ""),
     "db_conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
     "db_conn_health_checks": settings.DATABASES["default"]["CONN_HEALTH_CHECKS"],
+    "db_prepare_threshold": settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold"),
     "broker": settings.CELERY_BROKER_URL,
     "result_backend": settings.CELERY_RESULT_BACKEND,
     "email_backend": settings.EMAIL_BACKEND,
@@ -238,6 +239,17 @@ def test_the_connection_age_is_configurable(tmp_path):
     shown = settings_with(tmp_path, **PRODUCTION, DB_CONN_MAX_AGE="0")
 
     assert shown["db_conn_max_age"] == 0
+
+
+def test_postgresql_prepares_what_the_portal_binds_unless_a_pooling_proxy_is_in_the_way(tmp_path):
+    postgres = "postgres://portal:secret@db.internal:5432/portal"
+
+    prepared = settings_with(tmp_path, **PRODUCTION, DATABASE_URL=postgres)
+    pooled = settings_with(tmp_path, **PRODUCTION, DATABASE_URL=postgres, DB_PREPARED_STATEMENTS="false")
+    embedded = settings_with(tmp_path)
+
+    assert (prepared["db_prepare_threshold"], pooled["db_prepare_threshold"]) == (5, None)
+    assert embedded["db_engine"].endswith("sqlite3") and embedded["db_prepare_threshold"] is None
 
 
 def test_a_connection_age_that_is_not_a_number_is_a_clear_error(tmp_path):

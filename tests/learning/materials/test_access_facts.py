@@ -6,6 +6,7 @@ import datetime
 import random
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from learning.catalogue.selectors import builds_on
@@ -14,6 +15,7 @@ from learning.materials.entitlement import participant_course_ids
 from learning.materials.facts import read_facts
 from learning.models import Booking, Certification
 from learning.register.services import certification_revoke
+from tests.conftest import require
 from tests.factories import CertificationFactory, UserFactory, make_course_date
 from tests.learning.conftest import today
 
@@ -89,3 +91,14 @@ def test_the_statement_reads_the_pages_courses_and_whether_it_was_opened(manual,
 
     assert before.serves == {als1.pk: "ALS1"} and not before.opened
     assert after.opened
+
+
+def test_postgresql_plans_the_statement_once_per_connection(participant):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's (DATABASE_URL)")
+
+    answers = {str(read_facts(participant.pk, today())) for _ in range(6)}  # psycopg prepares it the fifth time
+
+    assert len(answers) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%'serves'%"])
+        assert cursor.fetchone()[0] == 1
