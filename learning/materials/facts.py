@@ -17,22 +17,24 @@ from django.db import connection
 
 from learning.bookings.models import Booking
 
-# Five kinds of row, one query: (kind, course or number, course code, expiry).
+# Five kinds of row, one query: (kind, course or number, course code, expiry). The columns are cast to types no
+# migration changes (a wider integer, text of any length): PostgreSQL refuses to run a prepared statement
+# (bound_cursor) whose result types changed since it was prepared.
 SQL = """
-SELECT 'serves', course.page_ptr_id, course.code, NULL
+SELECT 'serves', CAST(course.page_ptr_id AS bigint), CAST(course.code AS text), NULL
   FROM {served} served JOIN {course} course ON course.page_ptr_id = served.coursepage_id
  WHERE served.materialpage_id = %(page)s
 UNION ALL
-SELECT 'held', certification.course_id, NULL, certification.expires_on
+SELECT 'held', CAST(certification.course_id AS bigint), NULL, certification.expires_on
   FROM {certification} certification
  WHERE certification.participant_id = %(user)s AND certification.revoked_at IS NULL
    AND certification.issued_on <= %(today)s
 UNION ALL
-SELECT 'booked', course_date.course_id, NULL, NULL
+SELECT 'booked', CAST(course_date.course_id AS bigint), NULL, NULL
   FROM {booking} booking JOIN {course_date} course_date ON course_date.id = booking.course_date_id
  WHERE booking.participant_id = %(user)s AND booking.status = %(confirmed)s AND course_date.ends_on >= %(today)s
 UNION ALL
-SELECT 'grace', portal.grace_days, NULL, NULL
+SELECT 'grace', CAST(portal.grace_days AS bigint), NULL, NULL
   FROM {portal} portal WHERE portal.id = (SELECT MIN(first.id) FROM {portal} first)
 UNION ALL
 SELECT 'opened', NULL, NULL, NULL

@@ -5,6 +5,7 @@ records around every boundary, with the grace period from the portal settings or
 import datetime
 import random
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -102,3 +103,28 @@ def test_postgresql_plans_the_statement_once_per_connection(participant):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%'serves'%"])
         assert cursor.fetchone()[0] == 1
+
+
+def test_a_prepared_statement_survives_a_migration_that_widens_a_column_it_reads(committed_db):
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's (DATABASE_URL)")
+    reader = UserFactory()
+    PortalSettings.objects.filter(pk=portal_settings().pk).update(grace_days=30)
+    for _ in range(6):
+        before = read_facts(reader.pk, today())  # prepared by this connection
+    try:
+        # A deploy's migration, from another connection: this one's prepared statement stays.
+        alter_grace_days("bigint")
+
+        after = read_facts(reader.pk, today())
+    finally:
+        alter_grace_days("integer")
+
+    assert after.grace_days == before.grace_days == 30
+
+
+def alter_grace_days(column_type: str) -> None:
+    """Changes the column's type through a connection of its own, as `migrate` does beside the web processes."""
+    params = connection.get_connection_params()
+    address = {name: params[name] for name in ("dbname", "user", "password", "host", "port") if params.get(name)}
+    with psycopg.connect(**address, autocommit=True) as other:
+        other.execute(f"ALTER TABLE learning_portalsettings ALTER COLUMN grace_days TYPE {column_type}")
