@@ -155,7 +155,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Web, worker and beat share the file: wait for a lock rather than fail with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
-elif env_bool("DB_PREPARED_STATEMENTS", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", True):
     # A statement the portal runs on every request with the database binding its parameters (the access check of
     # material pages, learning.materials.facts) is prepared once per connection, from its fifth run; Django's own
     # queries merge their parameters into the SQL and are never prepared. Off behind a proxy that pools
