@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reminders.delivery import Drain, batches, drain
-from reminders.scan import ScanResult, scan
+from reminders.scan import ScanResult, refresh_outbox_statistics, scan
 
 
 @dataclass
@@ -32,6 +32,8 @@ def daily_run(
     for another day than the clock's (send_reminders --today); by default `now`. `full_scan`: look at every
     certification (the scan is otherwise incremental, see reminders.scan)."""
     scanned = scan(today=today, now=now, full=full_scan)
+    if scanned.created:
+        refresh_outbox_statistics()
     drained = drain(today=today, now=drain_now or now)
     for batch in batches(drained.dispatched):
         dispatch(batch)
