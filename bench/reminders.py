@@ -326,7 +326,7 @@ def measure_sends(sends: int, day: datetime.date) -> None:
     from django.conf import settings
 
     from reminders.delivery import batches, participants_due
-    from reminders.scan import refresh_outbox_statistics
+    from reminders.outbox import refresh_outbox_statistics
 
     began = time.perf_counter()
     refresh_outbox_statistics()  # as the daily run does between its scan and the deliveries

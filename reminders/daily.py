@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reminders.delivery import Drain, batches, drain
-from reminders.scan import ScanResult, refresh_outbox_statistics, scan
+from reminders.outbox import refresh_outbox_statistics
+from reminders.scan import ScanResult, scan
 
 
 @dataclass

@@ -116,6 +116,16 @@ def due_rows(model: type[OutboxRow], today: datetime.date, now: datetime.datetim
     )
 
 
+def refresh_outbox_statistics() -> None:
+    """Has PostgreSQL count the outbox again (ANALYZE) after a scan created rows, before they are delivered. Rows
+    are pending only between the morning's scan and its deliveries, so the statistics autovacuum leaves usually
+    say that almost none are: each batch's claim then reads every pending row of the day to find its fifty
+    participants' (40 ms a batch with 29,000 pending rows), instead of starting from those participants (2 ms)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Reminder._meta.db_table}")
+
+
 def due_recipients(model: type[OutboxRow], today: datetime.date, now: datetime.datetime, *, undispatched_since=None):
     """The ids of the recipients with rows to send now, as a subquery; with `undispatched_since`, only rows whose
     task was queued before that moment (or never): the ones a lost task would leave waiting."""

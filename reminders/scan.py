@@ -335,13 +335,3 @@ def skip_superseded_by(due_select: tuple[str, tuple], now: datetime.datetime) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, [Reminder.SKIPPED, SUPERSEDED, stamp, Reminder.PENDING, *params])
         return max(cursor.rowcount, 0)
-
-
-def refresh_outbox_statistics() -> None:
-    """Has PostgreSQL count the outbox again (ANALYZE) after a scan created rows, before they are delivered. Rows
-    are pending only between the morning's scan and its deliveries, so the statistics autovacuum leaves usually
-    say that almost none are: each batch's claim then reads every pending row of the day to find its fifty
-    participants' (40 ms a batch with 29,000 pending rows), instead of starting from those participants (2 ms)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {REMINDERS}")

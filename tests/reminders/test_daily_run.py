@@ -50,7 +50,7 @@ def outbox_rows_counted() -> float:
 
 
 def test_the_outbox_is_counted_again_after_a_scan_that_created_rows_and_before_the_deliveries(als1):
-    # The claims plan their reading of the outbox by these statistics (reminders.scan.refresh_outbox_statistics).
+    # The claims plan their reading of the outbox by these statistics (reminders.outbox.refresh_outbox_statistics).
     require(connection.vendor == "postgresql", "the statistics are PostgreSQL's (DATABASE_URL)")
     for days in (30, 31, 32):
         expiring(als1, days)
