@@ -103,13 +103,15 @@ class Reminder(OutboxRow):
     metadata_key = "reminders"
     message_id_word = "reminder"
 
-    # Fewer indexes than other rows of the outbox, since the daily scan inserts thousands: none of its own for the
-    # certification (the unique (certification, stage) index serves lookups by it), and the ESP's message id only
-    # in a partial index (a row has one once sent, so the rows the scan inserts are not in it).
+    # Fewer indexes than other rows of the outbox, since the daily scan inserts thousands and every email updates
+    # its rows twice (claimed, then sent), each time adding the new row version to every index whose condition it
+    # meets: none of its own for the certification (the unique (certification, stage) index serves lookups by it),
+    # none for the stage (five stages: a fifth of the outbox is read faster by a scan, and only the admin's filter
+    # and a stage's deletion ask), and partial ones elsewhere (see Meta.indexes).
     certification = models.ForeignKey(
         "learning.Certification", on_delete=models.CASCADE, related_name="reminders", db_index=False
     )
-    stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders")
+    stage = models.ForeignKey(ReminderStage, on_delete=models.PROTECT, related_name="reminders", db_index=False)
     message_id = models.CharField(max_length=255, blank=True)
     # The batch claim that last took it (reminders.delivery.claim): a batch sends its participants in id order, so
     # when its worker dies the drain can tell the one email that was in flight from those never attempted.
@@ -126,8 +128,16 @@ class Reminder(OutboxRow):
             models.UniqueConstraint(fields=["certification", "stage"], name="reminder_once_per_stage"),
         ]
         indexes = [
-            models.Index(fields=["status", "due_on"], name="reminder_status_due"),
-            models.Index(fields=["status", "claimed_at"], name="reminder_status_claimed"),
+            # The rows a claim looks for, by due date: a row leaves it when claimed, and the sent, delivered and
+            # skipped rows of the outbox's history are never in it.
+            models.Index(fields=["due_on"], condition=Q(status=OutboxRow.PENDING), name="reminder_pending_due"),
+            # The rows in flight, by the time they were claimed: those a dead worker left, and those to look up.
+            models.Index(
+                fields=["status", "claimed_at"],
+                condition=Q(status__in=[OutboxRow.SENDING, OutboxRow.UNCERTAIN]),
+                name="reminder_in_flight",
+            ),
+            # The ESP's message id, for its tracking events: a row has one once sent, so the scan's rows are not in it.
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="reminder_message_id"),
         ]
 

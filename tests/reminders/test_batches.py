@@ -15,6 +15,7 @@ from werkzeug import Response
 
 from learning.models import Booking, CourseDate
 from reminders.delivery import batches, claim, deliver_to_participants
+from reminders.outbox import due_rows, sending_timeout
 from reminders.models import Reminder
 from reminders.scan import scan
 from tests.conftest import at_once, celery_worker, require
@@ -96,6 +97,26 @@ def test_one_claim_statement_takes_every_participants_rows(postmark, als1):
     assert len(updates) == 1 and "RETURNING" in updates[0]["sql"]
     assert sorted(claimed.rows) == sorted(ids(people))
     assert set(Reminder.objects.values_list("status", flat=True)) == {"sending"}
+
+
+def test_the_claims_and_the_recovery_read_the_outboxs_partial_indexes(postmark, als1):
+    # The outbox indexes due dates of pending rows only and claim times of rows in flight only, so that the sent
+    # history costs no index entries: the queries that find rows to send, rows a dead worker left and uncertain
+    # rows must stay within those conditions, or PostgreSQL would read the whole outbox for them.
+    require(connection.vendor == "postgresql", "the plans are PostgreSQL's (DATABASE_URL)")
+    people = due_people(als1, 3)
+    claim(ids(people[:1]), today=TODAY, now=at(TODAY))
+    later = at(TODAY) + sending_timeout() * 2
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's table is small enough to be read whole
+
+    due = due_rows(Reminder, TODAY, at(TODAY)).explain()
+    stale = Reminder.objects.filter(status=Reminder.SENDING, claimed_at__lt=later).explain()
+    uncertain = Reminder.objects.filter(status=Reminder.UNCERTAIN).order_by("-claimed_at").explain()
+
+    assert "reminder_pending_due" in due
+    assert "reminder_in_flight" in stale and "reminder_in_flight" in uncertain
+    assert due_rows(Reminder, TODAY, at(TODAY)).count() == 2
 
 
 def test_a_row_no_longer_due_is_skipped_without_an_attempt(postmark, als1):
