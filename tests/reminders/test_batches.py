@@ -15,8 +15,8 @@ from werkzeug import Response
 
 from learning.models import Booking, CourseDate
 from reminders.delivery import batches, claim, deliver_to_participants
-from reminders.outbox import due_rows, sending_timeout
 from reminders.models import Reminder
+from reminders.outbox import due_rows, sending_timeout
 from reminders.scan import scan
 from tests.conftest import at_once, celery_worker, require
 from tests.factories import UserFactory
