@@ -15,11 +15,14 @@ CALENDAR_METHODS = {"booking_confirmed": "PUBLISH", "booking_promoted": "PUBLISH
 
 def send_booking_email(booking_pk: int, template: str) -> bool:
     """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands."""
-    booking = Booking.objects.select_related("course_date__course", "participant").get(pk=booking_pk)
+    booking = Booking.objects.select_related(
+        "course_date__course", "participant", "group_place__group_booking__organisation"
+    ).get(pk=booking_pk)
     message = render_email(
         template,
         {
             "booking": booking,
+            "group_booking": booked_for_them_by(booking),
             "course_date": booking.course_date,
             "course": booking.course_date.course,
             "participant": booking.participant,
@@ -36,6 +39,14 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
             f"text/calendar; method={method}; charset=utf-8",
         )
     return send_or_log(message, f"{template} for booking {booking_pk}")
+
+
+def booked_for_them_by(booking: Booking):
+    """The group booking that made this booking, when a manager booked it for the participant on their employer's
+    purchase order (learning.organisations); None for a booking of their own. Read through the booking's reverse
+    relation, so that bookings import nothing of the organisations above them."""
+    place = getattr(booking, "group_place", None)  # a missing one-to-one raises an AttributeError
+    return place.group_booking if place else None
 
 
 def send_result_email(booking_pk: int) -> bool:

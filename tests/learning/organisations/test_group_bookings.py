@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from learning.bookings.emails import send_booking_email
 from learning.common.words import long_date
 from learning.models import Booking, GroupBooking
 from learning.organisations.services import GroupBookingRefused, group_booking_mark_paid
@@ -76,6 +77,26 @@ def test_each_participant_is_emailed_their_booking_with_the_calendar_file_once_c
     for message in mail.outbox:
         assert message.subject == f"Booked: ALS1 on {als1_date.starts_on:%-d %B %Y}"
         assert message.attachments[0][2].startswith("text/calendar")
+
+
+def test_the_emails_say_who_booked_the_place_and_on_which_purchase_order(
+    boss, emergency, als1_date, django_capture_on_commit_callbacks
+):
+    people = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"))
+    fill(als1_date, 5)  # one seat left: Ames gets it, Baker waits
+    own = BookingFactory(course_date=make_course_date(als1_date.course, starts_in_days=60, today=TODAY))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_group(boss, emergency, als1_date, people, purchase_order="PO 2026/77", seating=WAITING_LIST)
+    send_booking_email(own.pk, "booking_confirmed")
+
+    said = "Emergency Department booked you on this date on its purchase order PO 2026/77"
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    for person in people:
+        message = by_recipient[person.email]
+        assert said in message.body and said in message.alternatives[0][0]
+    assert by_recipient[people[1].email].subject.startswith("Waiting list")
+    assert "purchase order" not in by_recipient[own.participant.email].body
 
 
 # --- Prerequisites, per person --------------------------------------------------------------------------
