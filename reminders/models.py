@@ -137,6 +137,9 @@ class Reminder(OutboxRow):
                 condition=Q(status__in=[OutboxRow.SENDING, OutboxRow.UNCERTAIN]),
                 name="reminder_in_flight",
             ),
+            # The rows claimed on a day, whatever became of them: who was emailed today (delivery.emailed_on), asked
+            # of the whole outbox for every participant due. The scan's rows, never claimed, are not in it.
+            models.Index(fields=["claimed_at"], condition=Q(claimed_at__isnull=False), name="reminder_claimed"),
             # The ESP's message id, for its tracking events: a row has one once sent, so the scan's rows are not in it.
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="reminder_message_id"),
         ]
