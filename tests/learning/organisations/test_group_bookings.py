@@ -89,14 +89,21 @@ def test_the_emails_say_who_booked_the_place_and_on_which_purchase_order(
     with django_capture_on_commit_callbacks(execute=True):
         book_group(boss, emergency, als1_date, people, purchase_order="PO 2026/77", seating=WAITING_LIST)
     send_booking_email(own.pk, "booking_confirmed")
+    waiting = Booking.objects.get(participant=people[1], course_date=als1_date)
+    send_booking_email(waiting.pk, "booking_promoted")  # as when a seat comes free
 
-    said = "Emergency Department booked you on this date on its purchase order PO 2026/77"
-    by_recipient = {message.to[0]: message for message in mail.outbox}
-    for person in people:
-        message = by_recipient[person.email]
+    said = "Emergency Department made this booking for you on its purchase order PO 2026/77"
+    sent = [(message.to[0], message.subject.split(":")[0], message) for message in mail.outbox]
+    kinds = {(to, kind): message for to, kind, message in sent}
+    for to, kind in [
+        (people[0].email, "Booked"),
+        (people[1].email, "Waiting list"),
+        (people[1].email, "A place is free"),
+    ]:
+        message = kinds[(to, kind)]
         assert said in message.body and said in message.alternatives[0][0]
-    assert by_recipient[people[1].email].subject.startswith("Waiting list")
-    assert "purchase order" not in by_recipient[own.participant.email].body
+    own_email = kinds[(own.participant.email, "Booked")]
+    assert "purchase order" not in own_email.body and "purchase order" not in own_email.alternatives[0][0]
 
 
 # --- Prerequisites, per person --------------------------------------------------------------------------
