@@ -19,7 +19,7 @@ from wagtail.admin.views.generic import CreateView, DeleteView, EditView, Histor
 
 from learning.accounts.models import User
 from learning.accounts.services import participant_create
-from learning.common.admin import RecordViewSet, TableByTableSearchMixin, YesNoColumn
+from learning.common.admin import ColumnByColumnSearchMixin, RecordViewSet, YesNoColumn
 
 # Each is both a field of the form and the participant_create argument of the same name.
 DETAILS = [
@@ -86,7 +86,7 @@ class ParticipantPaginator(WagtailPaginator):
     verbose_name, verbose_name_plural = SINGULAR, PLURAL  # "2 participants" under the list
 
 
-class ParticipantIndexView(TableByTableSearchMixin, ParticipantWording, IndexView):
+class ParticipantIndexView(ColumnByColumnSearchMixin, ParticipantWording, IndexView):
     verbose_name, verbose_name_plural = SINGULAR, PLURAL  # "there are no participants" in an empty list
     paginator_class = ParticipantPaginator
     page_title = capfirst(PLURAL)

@@ -34,7 +34,7 @@ class YesNoColumn(BooleanColumn):
     cell_template_name = "learning/admin/yes_no_cell.html"
 
 
-class TableByTableSearchMixin:
+class ColumnByColumnSearchMixin:
     """Put before Wagtail's IndexView in a view's bases. The search finds what Wagtail's own database search finds
     (the text anywhere in any of `search_fields`, ignoring case), but asks each column on its own and combines the
     ids: a single OR across joined tables makes PostgreSQL scan and hash-join whole tables, whereas one column's

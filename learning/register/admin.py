@@ -17,7 +17,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
 
 from learning.accounts.models import User
-from learning.common.admin import RecordViewSet, TableByTableSearchMixin
+from learning.common.admin import ColumnByColumnSearchMixin, RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.register.certification_import import CertificationImport
 from learning.register.import_admin import ImportScreen
@@ -65,7 +65,7 @@ class StatusColumn(Column):
     cell_template_name = "learning/admin/status_cell.html"
 
 
-class CertificationIndexView(TableByTableSearchMixin, FormulaSafeExportMixin, IndexView):
+class CertificationIndexView(ColumnByColumnSearchMixin, FormulaSafeExportMixin, IndexView):
     default_ordering = "expires_on"
     list_export = [
         "number",
