@@ -8,11 +8,13 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse_lazy
+from wagtail.admin.forms.auth import PasswordResetForm as AdminPasswordResetForm
 from wagtail.admin.views import account as wagtail_account_views
 
+from learning.accounts.models import User
 from learning.common.rate_limits import client_address, over_limit
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,30 @@ class EmailAuthenticationForm(AuthenticationForm):
         return canonical_email(self.cleaned_data["username"])
 
 
+def reset_recipients(email: str):
+    """Who a reset link for `email` goes to: the active account with that address in any case (found through the
+    unique index on the lower-cased address), whether or not it has a password yet. Django's own rule leaves out
+    accounts without one, and so every participant an import or an administrator created whose invitation
+    lapsed: they asked for a link, were told to check their email, and nothing came. The link goes to the
+    address the account holds, never to the one typed."""
+    return User.objects.with_email(email).filter(is_active=True)
+
+
+class ResetRecipientsMixin:
+    """Both reset forms, the site's and the admin's, send to `reset_recipients` and nobody else."""
+
+    def get_users(self, email):
+        return reset_recipients(email)
+
+
+class SiteResetForm(ResetRecipientsMixin, PasswordResetForm):
+    """The site's reset form."""
+
+
+class AdminResetForm(ResetRecipientsMixin, AdminPasswordResetForm):
+    """The Wagtail admin's reset form."""
+
+
 class PasswordResetLimitMixin:
     """A reset form limited per address and per client. Over a limit the answer is the usual "check your email"
     page, so the page never tells whether an address has an account, but no email is sent."""
@@ -69,10 +95,15 @@ class PasswordResetLimitMixin:
 class RateLimitedPasswordResetView(PasswordResetLimitMixin, auth_views.PasswordResetView):
     """The site's reset form (/accounts/password/reset/)."""
 
+    form_class = SiteResetForm
+
 
 class RateLimitedAdminPasswordResetView(PasswordResetLimitMixin, wagtail_account_views.PasswordResetView):
     """The Wagtail admin's reset form (/admin/password_reset/): a second way to send the same email, so the same
     limits; the portal mounts it over Wagtail's own."""
+
+    def get_form_class(self):
+        return AdminResetForm
 
 
 def password_reset_over_limit(*, email: str, client: str) -> bool:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
+from learning.accounts.views import reset_recipients
 from learning.models import User
 from tests.conftest import require
 from tests.factories import PASSWORD, UserFactory
@@ -271,6 +272,68 @@ def test_the_admin_password_reset_counts_against_the_same_limit(client, particip
     assert {response.url for response in admin} == {"/admin/password_reset/done/"}
 
 
+def never_set_a_password(**fields):
+    """A participant as an import or an administrator makes one: no password."""
+    return User.objects.create_user(first_name="Nia", last_name="New", **fields)
+
+
+def test_a_participant_who_never_set_a_password_is_sent_a_link_to_set_one(client):
+    # Made by an import, the invitation lapsed: "Forgotten your password?" is their way in.
+    person = never_set_a_password(email="nia.new@example.org")
+
+    client.post(reverse("password_reset"), {"email": "Nia.New@Example.ORG"})
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["nia.new@example.org"]  # the address the account holds, not the one typed
+    assert message.subject == "Set your Resus Training password"
+    assert "it has no password yet" in message.body
+    assert "Set your password" in message.alternatives[0][0]
+    link = re.search(r"(/accounts/password/reset/\S+/)", message.body).group(1)
+    set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
+    done = client.post(
+        set_password_url, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"}
+    )
+    assert done.url == reverse("password_reset_complete")
+    assert sign_in(client, person.email, "a-fresh-passphrase-9").status_code == 302
+
+
+def test_a_participant_with_a_password_is_still_told_it_is_a_reset(client, participant):
+    client.post(reverse("password_reset"), {"email": participant.email})
+
+    assert mail.outbox[0].subject == "Reset your Resus Training password"
+    assert "your password stays as it is" in mail.outbox[0].body
+    assert "no password yet" not in mail.outbox[0].body
+
+
+def test_a_deactivated_account_is_sent_no_link_with_or_without_a_password(client):
+    never_set_a_password(email="gone@example.org", is_active=False)
+    UserFactory(email="left@example.org", is_active=False)
+
+    for address in ("gone@example.org", "left@example.org"):
+        response = client.post(reverse("password_reset"), {"email": address})
+        assert response.url == reverse("password_reset_done")
+
+    assert mail.outbox == []
+
+
+def test_the_admin_reset_form_sends_to_the_same_accounts(client):
+    never_set_a_password(email="nia.new@example.org")
+    never_set_a_password(email="gone@example.org", is_active=False)
+
+    for address in ("NIA.new@example.org", "gone@example.org", "nobody@example.org"):
+        assert client.post("/admin/password_reset/", {"email": address}).status_code == 302
+
+    assert [message.to for message in mail.outbox] == [["nia.new@example.org"]]
+
+
+def test_the_sign_in_page_points_those_without_a_password_to_the_reset(client):
+    page = client.get(LOGIN).content.decode()
+
+    assert "Forgotten your password, or never set one?" in page
+    assert "you never set a password, the link sets one" in client.get(reverse("password_reset")).content.decode()
+
+
 def test_a_used_reset_link_no_longer_works(client, participant):
     client.post(reverse("password_reset"), {"email": participant.email})
     link = re.search(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
@@ -480,3 +543,4 @@ def test_the_sign_in_lookup_is_answered_by_the_unique_index_of_the_lower_cased_a
 
     assert "user_email_unique_ignoring_case" in plan
     assert User.objects.get_by_natural_key("PAT.participant@example.org") == participant
+    assert "user_email_unique_ignoring_case" in reset_recipients("PAT.participant@example.org").explain()
