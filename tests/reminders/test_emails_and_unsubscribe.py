@@ -71,6 +71,27 @@ def test_the_email_has_every_element_in_text_and_html(settings, als1, als2, offe
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
 
 
+def test_a_participant_who_never_set_a_password_is_told_how_to_sign_in(settings, als1):
+    # Made by the register's import: the reminder is often the first thing of the portal they see.
+    imported = UserFactory(email="imported@example.org")
+    imported.set_unusable_password()
+    imported.save()
+    signed_in_before = UserFactory(email="regular@example.org")
+    for person in (imported, signed_in_before):
+        expiring(als1, 30, participant=person)
+    scan(today=TODAY)
+
+    _, text, html = email_for(imported)
+    _, their_text, their_html = email_for(signed_in_before)
+
+    said = "Your account is imported@example.org, and it has no password yet."
+    url = f"{settings.PORTAL_BASE_URL}/accounts/password/reset/"
+    assert said in text and url in text
+    assert said in html and f'<a href="{url}"' in html
+    for body in (their_text, their_html):
+        assert "no password yet" not in body and url not in body
+
+
 def test_the_html_looks_right_in_a_mail_client(als1):
     person = UserFactory()
     expiring(als1, 30, participant=person)

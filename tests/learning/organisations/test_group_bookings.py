@@ -106,6 +106,23 @@ def test_the_emails_say_who_booked_the_place_and_on_which_purchase_order(
     assert "purchase order" not in own_email.body and "purchase order" not in own_email.alternatives[0][0]
 
 
+def test_a_member_booked_by_their_manager_who_never_set_a_password_is_told_how_to_sign_in(
+    boss, emergency, als1_date, django_capture_on_commit_callbacks
+):
+    never, regular = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"))
+    never.set_unusable_password()
+    never.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_group(boss, emergency, als1_date, [never, regular], purchase_order="PO 2026/78")
+
+    sent = {message.to[0]: message for message in mail.outbox}
+    for body in (sent[never.email].body, sent[never.email].alternatives[0][0]):
+        assert f"Your account is {never.email}, and it has no password yet" in body
+        assert "/accounts/password/reset/" in body
+    assert "no password yet" not in sent[regular.email].body
+
+
 # --- Prerequisites, per person --------------------------------------------------------------------------
 
 
