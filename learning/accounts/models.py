@@ -1,5 +1,7 @@
 """The portal's users: participants, editors and administrators, who sign in with their email address."""
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Value
@@ -39,6 +41,13 @@ class PortalUserManager(UserManager):
     def with_email(self, address: str) -> models.QuerySet:
         """The user whose address is `address` in any case (none or one)."""
         return self.filter(same_email(address))
+
+
+def canonical_email(value) -> str:
+    """The spelling of an address that counts: Unicode NFKC, no surrounding spaces, lower case (as accounts
+    store it). Every way of typing one address (Pat@Example.org, " pat@example.org ", full-width letters)
+    gives the same text; the sign-in, its lockout, the reset links and their limits all read this one."""
+    return unicodedata.normalize("NFKC", str(value or "")).strip().lower()
 
 
 def same_email(address: str) -> Exact:

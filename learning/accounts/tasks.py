@@ -1,10 +1,16 @@
-"""Celery tasks of accounts: each takes ids and sends one email (learning.accounts.emails)."""
+"""Celery tasks of accounts: each sends an email (learning.accounts.emails, learning.accounts.password_reset)."""
 
 from celery import shared_task
 
 from learning.accounts.emails import send_invitation
+from learning.accounts.password_reset import send_reset_links
 
 
 @shared_task
 def send_invitation_task(user_pk: int) -> bool:
     return send_invitation(user_pk)
+
+
+@shared_task
+def send_reset_links_task(address: str, admin: bool = False) -> int:
+    return send_reset_links(address, admin=admin)

@@ -1,10 +1,11 @@
-"""Sign-in, sign-out, password reset and change for participants, in the site's own look; the one spelling of
-an email address that the sign-in lockout and the reset limits count."""
+"""Sign-in, sign-out, password reset and change for participants, in the site's own look; the forms read an
+address in the one spelling (canonical_email) that the sign-in lockout and the reset limits count. The reset links
+themselves are sent by learning.accounts.password_reset."""
 
 import datetime
 import logging
-import unicodedata
 
+from axes.utils import reset as reset_lockout
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -14,17 +15,11 @@ from django.urls import path, reverse_lazy
 from wagtail.admin.forms.auth import PasswordResetForm as AdminPasswordResetForm
 from wagtail.admin.views import account as wagtail_account_views
 
-from learning.accounts.models import User
+from learning.accounts.models import canonical_email
+from learning.accounts.tasks import send_reset_links_task
 from learning.common.rate_limits import client_address, over_limit
 
 logger = logging.getLogger(__name__)
-
-
-def canonical_email(value) -> str:
-    """The spelling of an address that counts: Unicode NFKC, no surrounding spaces, lower case (as accounts
-    store it). Every way of typing one address (Pat@Example.org, " pat@example.org ", full-width letters)
-    gives the same text."""
-    return unicodedata.normalize("NFKC", str(value or "")).strip().lower()
 
 
 def lockout_username(request, credentials=None) -> str:
@@ -37,10 +32,19 @@ def lockout_username(request, credentials=None) -> str:
     return canonical_email(data.get(field, ""))
 
 
+class CanonicalEmailField(forms.EmailField):
+    """An address read as the account holds it (canonical_email) before it is validated, so that full-width
+    letters or a stray capital sign in, and ask for a link, as the plain spelling does."""
+
+    def to_python(self, value):
+        return canonical_email(super().to_python(value))
+
+
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's sign-in form, asking for the email address that is the sign-in."""
 
-    username = forms.EmailField(
+    # Read canonically: the address the lockout counts is the one that signs in, so no spelling is a way around it.
+    username = CanonicalEmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
@@ -51,45 +55,55 @@ class EmailAuthenticationForm(AuthenticationForm):
         "inactive": "This account has been deactivated. Please contact the training office.",
     }
 
-    def clean_username(self):
-        # The address the lockout counts is the one that signs in, so that no spelling is a way around it.
-        return canonical_email(self.cleaned_data["username"])
+
+class QueuedResetMixin:
+    """Both reset forms, the site's and the admin's: the address read canonically, and the link left to a worker
+    (learning.accounts.password_reset), so that the answer takes the same time for every address."""
+
+    admin = False
+
+    def save(self, *args, **kwargs):
+        try:
+            send_reset_links_task.delay(self.cleaned_data["email"], admin=self.admin)
+        except Exception:  # the broker is down: the page says what it says for any address, and the log why
+            logger.exception("could not queue a password link")
 
 
-def reset_recipients(email: str):
-    """Who a reset link for `email` goes to: the active account with that address in any case (found through the
-    unique index on the lower-cased address), whether or not it has a password yet. Django's own rule leaves out
-    accounts without one, and so every participant an import or an administrator created whose invitation
-    lapsed: they asked for a link, were told to check their email, and nothing came. The link goes to the
-    address the account holds, never to the one typed."""
-    return User.objects.with_email(email).filter(is_active=True)
-
-
-class ResetRecipientsMixin:
-    """Both reset forms, the site's and the admin's, send to `reset_recipients` and nobody else."""
-
-    def get_users(self, email):
-        return reset_recipients(email)
-
-
-class SiteResetForm(ResetRecipientsMixin, PasswordResetForm):
+class SiteResetForm(QueuedResetMixin, PasswordResetForm):
     """The site's reset form."""
 
+    email = CanonicalEmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-class AdminResetForm(ResetRecipientsMixin, AdminPasswordResetForm):
+
+class AdminResetForm(QueuedResetMixin, AdminPasswordResetForm):
     """The Wagtail admin's reset form."""
+
+    admin = True
+    email = CanonicalEmailField(label=AdminPasswordResetForm.base_fields["email"].label, max_length=254)
 
 
 class PasswordResetLimitMixin:
-    """A reset form limited per address and per client. Over a limit the answer is the usual "check your email"
-    page, so the page never tells whether an address has an account, but no email is sent."""
+    """A reset form limited per client (each account's own limit is counted where its link is sent). Over it the
+    answer is the usual "check your email" page, so the page never tells whether an address has an account, but
+    nothing is sent."""
 
     def form_valid(self, form):
-        email = canonical_email(form.cleaned_data["email"])
-        if password_reset_over_limit(email=email, client=client_address(self.request)):
-            logger.warning("password reset over its rate limit; no email sent")
+        hour = datetime.timedelta(hours=1)
+        limit = settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR
+        if over_limit("password-reset-client", client_address(self.request), limit=limit, window=hour):
+            logger.warning("password reset over its rate limit per client; no email sent")
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+class LockoutLiftedMixin:
+    """A password set through an emailed link proves the mailbox: sign-in from the client that set it is no longer
+    locked out for that account (other clients' failures stand)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        reset_lockout(ip=client_address(self.request), username=canonical_email(form.user.email))
+        return response
 
 
 class RateLimitedPasswordResetView(PasswordResetLimitMixin, auth_views.PasswordResetView):
@@ -99,29 +113,29 @@ class RateLimitedPasswordResetView(PasswordResetLimitMixin, auth_views.PasswordR
 
 
 class RateLimitedAdminPasswordResetView(PasswordResetLimitMixin, wagtail_account_views.PasswordResetView):
-    """The Wagtail admin's reset form (/admin/password_reset/): a second way to send the same email, so the same
+    """The Wagtail admin's reset form (/admin/password_reset/): a second way to ask for a link, so the same
     limits; the portal mounts it over Wagtail's own."""
 
     def get_form_class(self):
         return AdminResetForm
 
 
-def password_reset_over_limit(*, email: str, client: str) -> bool:
-    """Counts one reset request for the address and one for the client; true when either is over its hourly
-    limit. Both are counted whether the address has an account or not."""
-    hour = datetime.timedelta(hours=1)
-    over_address = over_limit(
-        "password-reset-address", email, limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR, window=hour
-    )
-    over_client = over_limit(
-        "password-reset-client", client, limit=settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR, window=hour
-    )
-    return over_address or over_client
+class SitePasswordResetConfirmView(LockoutLiftedMixin, auth_views.PasswordResetConfirmView):
+    """Where the site's link leads: a new password, or a first one."""
+
+
+class AdminPasswordResetConfirmView(LockoutLiftedMixin, wagtail_account_views.PasswordResetConfirmView):
+    """Where the admin's link leads."""
 
 
 # Mounted by the portal in front of the Wagtail admin's URLs, under /admin/.
 admin_urlpatterns = [
     path("password_reset/", RateLimitedAdminPasswordResetView.as_view(), name="wagtailadmin_password_reset"),
+    path(
+        "password_reset/confirm/<uidb64>/<token>/",
+        AdminPasswordResetConfirmView.as_view(),
+        name="wagtailadmin_password_reset_confirm",
+    ),
 ]
 
 urlpatterns = [
@@ -139,18 +153,13 @@ urlpatterns = [
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/",
-        RateLimitedPasswordResetView.as_view(
-            subject_template_name="email/password_reset/subject.txt",
-            email_template_name="email/password_reset/body.txt",
-            html_email_template_name="email/password_reset/body.html",
-            extra_email_context={"site_name": settings.PORTAL_NAME},
-        ),
+        RateLimitedPasswordResetView.as_view(),
         name="password_reset",
     ),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(post_reset_login=False),
+        SitePasswordResetConfirmView.as_view(post_reset_login=False),
         name="password_reset_confirm",
     ),
     path(

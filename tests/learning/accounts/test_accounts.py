@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.core import mail
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
-from learning.accounts.views import reset_recipients
+from learning.accounts.password_reset import reset_recipients
 from learning.models import User
 from tests.conftest import require
 from tests.factories import PASSWORD, UserFactory
@@ -183,6 +183,7 @@ def test_password_reset_email_link_sets_a_new_password(client, participant):
     message = mail.outbox[0]
     assert message.to == ["pat.participant@example.org"]
     assert message.subject == "Reset your Resus Training password"
+    assert "Questions? training@example.org" in message.body  # the office's footer, as in every email
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", message.body).group(1)
@@ -320,11 +321,24 @@ def test_a_deactivated_account_is_sent_no_link_with_or_without_a_password(client
 def test_the_admin_reset_form_sends_to_the_same_accounts(client):
     never_set_a_password(email="nia.new@example.org")
     never_set_a_password(email="gone@example.org", is_active=False)
+    editor = UserFactory(email="ed.editor@example.org", is_staff=True, is_superuser=True)
 
-    for address in ("NIA.new@example.org", "gone@example.org", "nobody@example.org"):
+    for address in ("NIA.new@example.org", "gone@example.org", "nobody@example.org", "Ed.Editor@example.org"):
         assert client.post("/admin/password_reset/", {"email": address}).status_code == 302
 
-    assert [message.to for message in mail.outbox] == [["nia.new@example.org"]]
+    sent = {message.to[0]: message for message in mail.outbox}
+    assert sorted(sent) == ["ed.editor@example.org", "nia.new@example.org"]
+    # A participant, who may not use the admin, gets the site's link; an editor the admin's.
+    assert sent["nia.new@example.org"].subject == "Set your Resus Training password"
+    assert "/accounts/password/reset/" in sent["nia.new@example.org"].body
+    assert "http://localhost:8000/admin/password_reset/confirm/" in sent[editor.email].body
+    link = re.search(r"(/admin/password_reset/confirm/\S+/)", sent[editor.email].body).group(1)
+    form_page = client.get(link, follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "an-editors-phrase-4", "new_password2": "an-editors-phrase-4"},
+    )
+    assert done.url == "/admin/password_reset/complete/"
 
 
 def test_the_sign_in_page_points_those_without_a_password_to_the_reset(client):
@@ -332,6 +346,123 @@ def test_the_sign_in_page_points_those_without_a_password_to_the_reset(client):
 
     assert "Forgotten your password, or never set one?" in page
     assert "you never set a password, the link sets one" in client.get(reverse("password_reset")).content.decode()
+
+
+def test_the_request_only_queues_the_link_whatever_the_address(client, participant, monkeypatch):
+    # Sending takes a mail provider hundreds of milliseconds: in the request it would tell which addresses have
+    # an account. The request queues the address as typed, the same for every address, and sends nothing.
+    from learning.accounts.tasks import send_reset_links_task
+
+    queued = []
+    monkeypatch.setattr(send_reset_links_task, "delay", lambda *args, **kwargs: queued.append((args, kwargs)))
+    known = client.post(reverse("password_reset"), {"email": participant.email}, follow=True)
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+    from_admin = client.post("/admin/password_reset/", {"email": participant.email})
+
+    assert mail.outbox == []
+    assert queued == [
+        ((participant.email,), {"admin": False}),
+        (("nobody@example.org",), {"admin": False}),
+        ((participant.email,), {"admin": True}),
+    ]
+    assert known.redirect_chain == unknown.redirect_chain and known.content == unknown.content
+    assert from_admin.status_code == 302
+
+
+def test_a_broker_that_is_down_gives_the_usual_page(client, participant, monkeypatch, caplog):
+    from learning.accounts.tasks import send_reset_links_task
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(send_reset_links_task, "delay", refuse)
+    response = client.post(reverse("password_reset"), {"email": participant.email}, follow=True)
+
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
+    assert "could not queue a password link" in caplog.text
+
+
+@override_settings(ALLOWED_HOSTS=["testserver", "other.example"])
+def test_the_link_is_made_from_the_portals_address_not_the_requests_host(client, settings, participant):
+    client.post(reverse("password_reset"), {"email": participant.email}, HTTP_HOST="other.example")
+
+    link = re.search(r"\S+/accounts/password/reset/\S+/", mail.outbox[0].body).group(0)
+    assert link.startswith(f"{settings.PORTAL_BASE_URL}/accounts/password/reset/")
+    assert "other.example" not in mail.outbox[0].body and "other.example" not in mail.outbox[0].alternatives[0][0]
+
+
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2, PASSWORD_RESET_PER_CLIENT_PER_HOUR=100)
+def test_a_spelling_the_database_lowers_otherwise_neither_reaches_the_account_nor_escapes_its_limit(client):
+    # Python lower-cases the dotted capital I to "i" and a combining dot; PostgreSQL's LOWER() to a plain "i".
+    # Read canonically, as the sign-in reads it, "TİM@..." is another address, which no account has.
+    UserFactory(email="tim@example.org")
+    for n, spelling in enumerate(["tim@example.org", "TİM@example.org", "T\u0130M@example.org", "tim@example.org"]):
+        request_reset(client, spelling, client_address=f"198.51.100.{n}")
+
+    assert [message.to for message in mail.outbox] == [["tim@example.org"], ["tim@example.org"]]
+
+
+def test_a_full_width_spelling_signs_in_and_gets_a_link_as_the_plain_one_does(client, participant):
+    full_width = "\uff50\uff41\uff54.participant@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org"
+
+    signed_in = sign_in(client, full_width, PASSWORD)
+    client.post(reverse("logout"))
+    client.post(reverse("password_reset"), {"email": full_width})
+
+    assert signed_in.status_code == 302
+    assert [message.to for message in mail.outbox] == [["pat.participant@example.org"]]
+
+
+def follow_reset_link(client, message, new_password: str, **extra):
+    """The page the emailed link leads to, and the answer to setting `new_password` on it."""
+    link = re.search(r"(/accounts/password/reset/\S+/)", message.body).group(1)
+    form = client.get(link, follow=True, **extra)
+    new = {"new_password1": new_password, "new_password2": new_password}
+    return form, client.post(form.redirect_chain[-1][0], new, **extra)
+
+
+def test_setting_a_password_through_the_link_unlocks_sign_in_from_that_client_only(client, participant, settings):
+    mine, other = {"REMOTE_ADDR": "198.51.100.7"}, {"REMOTE_ADDR": "203.0.113.66"}
+    for where in (mine, other):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            sign_in(client, participant.email, "wrong-guess", **where)
+    assert sign_in(client, participant.email, PASSWORD, **mine).status_code == 429
+    client.post(reverse("password_reset"), {"email": participant.email}, **mine)
+
+    follow_reset_link(client, mail.outbox[0], "a-fresh-passphrase-9", **mine)
+
+    assert sign_in(client, participant.email, "a-fresh-passphrase-9", **mine).status_code == 302
+    client.post(reverse("logout"))
+    assert sign_in(client, participant.email, "a-fresh-passphrase-9", **other).status_code == 429
+
+
+def test_the_lockout_page_says_a_link_ends_it(client, participant, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, participant.email, "wrong-guess")
+
+    page = sign_in(client, participant.email, "wrong-guess").content.decode()
+
+    assert "or set one, if you never have" in page
+    assert "sign-in from this connection is unlocked" in page
+
+
+def test_the_page_of_a_first_password_says_so_and_names_the_account(client):
+    never_set_a_password(email="nia.new@example.org")
+    client.post(reverse("password_reset"), {"email": "nia.new@example.org"})
+
+    form, _ = follow_reset_link(client, mail.outbox[0], "")
+
+    page = form.content.decode()
+    assert "<h1>Set your password</h1>" in page
+    assert "For your account nia.new@example.org" in page
+    assert 'autocomplete="username"' in page
+
+
+def test_a_form_sent_without_its_security_token_gets_the_portals_page():
+    response = Client(enforce_csrf_checks=True).post(reverse("password_reset"), {"email": "pat@example.org"})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
 
 
 def test_a_used_reset_link_no_longer_works(client, participant):
