@@ -96,9 +96,14 @@ class PasswordResetLimitMixin:
         return super().form_valid(form)
 
 
-class LockoutLiftedMixin:
-    """A password set through an emailed link proves the mailbox: sign-in from the client that set it is no longer
-    locked out for that account (other clients' failures stand)."""
+class EmailedLinkMixin:
+    """Where an emailed link leads. It works for an active account only (one deactivated after the link was sent
+    gets "this link no longer works"). A password set through it proves the mailbox: sign-in from the client
+    that set it is no longer locked out for that account (other clients' failures stand)."""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -120,11 +125,11 @@ class RateLimitedAdminPasswordResetView(PasswordResetLimitMixin, wagtail_account
         return AdminResetForm
 
 
-class SitePasswordResetConfirmView(LockoutLiftedMixin, auth_views.PasswordResetConfirmView):
+class SitePasswordResetConfirmView(EmailedLinkMixin, auth_views.PasswordResetConfirmView):
     """Where the site's link leads: a new password, or a first one."""
 
 
-class AdminPasswordResetConfirmView(LockoutLiftedMixin, wagtail_account_views.PasswordResetConfirmView):
+class AdminPasswordResetConfirmView(EmailedLinkMixin, wagtail_account_views.PasswordResetConfirmView):
     """Where the admin's link leads."""
 
 

@@ -436,6 +436,18 @@ def test_setting_a_password_through_the_link_unlocks_sign_in_from_that_client_on
     assert sign_in(client, participant.email, "a-fresh-passphrase-9", **other).status_code == 429
 
 
+def test_a_link_sent_before_the_account_was_deactivated_no_longer_works(client, participant):
+    client.post(reverse("password_reset"), {"email": participant.email})
+    participant.is_active = False
+    participant.save()
+
+    link = re.search(r"(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    page = client.get(link, follow=True)
+
+    assert "This link no longer works" in page.content.decode()
+    assert "new_password1" not in page.content.decode()
+
+
 def test_the_lockout_page_says_a_link_ends_it(client, participant, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, participant.email, "wrong-guess")
