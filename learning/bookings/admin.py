@@ -4,7 +4,7 @@ sign-in sheet and its CSV), and the confirmed issuing of certifications."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -14,7 +14,14 @@ from django.views.decorators.cache import never_cache
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 
-from learning.bookings.models import RESULT_FIELDS, Booking, CourseDate, required_assessments, roster_fields
+from learning.bookings.models import (
+    PASS_FAIL_ASSESSMENTS,
+    RESULT_FIELDS,
+    Booking,
+    CourseDate,
+    required_assessments,
+    roster_fields,
+)
 from learning.bookings.roster_export import write_roster
 from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.services import (
@@ -143,7 +150,18 @@ def course_date_roster_view(request, date_id):
     today = timezone.localdate()
     course_date = roster_course_date(request, date_id)
     formset = roster_formset(course_date, request.POST or None)
-    if request.method == "POST":
+    if request.method == "POST" and (left := rows_no_longer_on_the_roster(course_date, request.POST)):
+        # A booking was cancelled (or the page was tampered with) since the roster was shown: save nothing, and
+        # show the roster as it is now, with what was typed for everyone still on it.
+        count = len(left)
+        messages.error(
+            request,
+            f"Nothing was saved: {count} of the rows you sent {pluralize(count, 'is,are')} no longer on this roster "
+            "(a booking was cancelled or moved since you opened it). What you typed for everyone still on it is "
+            "filled in below: check it and save again.",
+        )
+        formset = roster_formset(course_date, posted_for_current_rows(course_date, request.POST))
+    elif request.method == "POST":
         followed = save_roster(request, formset, course_date=course_date, today=today)
         if followed is not None:
             return followed
@@ -163,6 +181,55 @@ def course_date_roster_view(request, date_id):
             "can_issue": today >= issuing_open_from(course_date),
         },
     )
+
+
+# A roster posts one row per booking: the page refuses to read more rows than any course date could hold.
+MOST_ROWS = 1000
+PASS_FAIL_FIELDS = {assessment.result_field for assessment in PASS_FAIL_ASSESSMENTS}
+
+
+def posted_rows(data) -> dict[str, dict[str, str]]:
+    """The booking id each posted row names (as text, whatever was sent), with the results posted for it."""
+    try:
+        total = min(int(data.get("form-TOTAL_FORMS", 0)), MOST_ROWS)
+    except ValueError:
+        total = 0
+    return {
+        str(data.get(f"form-{index}-id", "")): {
+            name: data[f"form-{index}-{name}"] for name in RESULT_FIELDS if f"form-{index}-{name}" in data
+        }
+        for index in range(total)
+    }
+
+
+def rows_no_longer_on_the_roster(course_date: CourseDate, data) -> list[str]:
+    """The posted rows whose booking is not a confirmed one of this date now (cancelled, moved, or not a booking
+    id at all)."""
+    current = {str(pk) for pk in confirmed_bookings(course_date).values_list("pk", flat=True)}
+    return [pk for pk in posted_rows(data) if pk not in current]
+
+
+def posted_for_current_rows(course_date: CourseDate, data) -> QueryDict:
+    """The roster's form data for the bookings on it now: each row's posted results where it was sent, its
+    recorded ones otherwise."""
+    posted, fields = posted_rows(data), roster_fields(course_date.course)
+    rows = list(confirmed_bookings(course_date))
+    rebuilt = QueryDict(mutable=True)
+    rebuilt.update({"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "form-MIN_NUM_FORMS": 0})
+    for index, booking in enumerate(rows):
+        sent = posted.get(str(booking.pk))
+        rebuilt[f"form-{index}-id"] = booking.pk
+        for name in fields:
+            value = sent.get(name, "") if sent is not None else as_posted(name, getattr(booking, name))
+            rebuilt[f"form-{index}-{name}"] = value
+    return rebuilt
+
+
+def as_posted(name: str, recorded) -> str:
+    """A recorded result as the roster's input for `name` posts it: a number, or PassedSelect's words."""
+    if name in PASS_FAIL_FIELDS:
+        return {True: "true", False: "false"}.get(recorded, "unknown")
+    return "" if recorded is None else str(recorded)
 
 
 def save_roster(request, formset, *, course_date: CourseDate, today):

@@ -8,6 +8,7 @@ import io
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from pypdf import PdfReader
 
 from learning.models import Booking
@@ -139,6 +140,31 @@ def test_the_roster_records_the_assessments_and_shows_the_result(admin_client, a
     page = page_of(response)
     assert page.select_one(f'[data-testid="result-{passer.pk}"]').get_text(strip=True) == "Pass"
     assert page.select_one(f'[data-testid="result-{failer.pk}"]').get_text(strip=True) == "Fail"
+
+
+@pytest.mark.parametrize("gone", ["cancelled", "another date's booking", "not a booking"])
+def test_a_row_no_longer_on_the_roster_saves_nothing_and_keeps_what_was_typed(admin_client, assessed_course, gone):
+    course_date = running(assessed_course)
+    stays, leaves = booked(course_date, last_name="Ames"), booked(course_date, last_name="Baker")
+    elsewhere = booked(running(assessed_course))
+    typed = [
+        {"id": stays.pk, "attendance_percent": 80, "exam_score": 91, "practical_passed": "true"},
+        {"id": leaves.pk, "attendance_percent": 100, "exam_score": 70, "practical_passed": "false"},
+    ]
+    if gone == "cancelled":  # while the page was open
+        Booking.objects.filter(pk=leaves.pk).update(status=Booking.CANCELLED, cancelled_at=timezone.now())
+    else:
+        typed[1]["id"] = elsewhere.pk if gone == "another date's booking" else "abc"
+
+    response = admin_client.post(roster_url(course_date), roster_post(typed, save="1"))
+
+    page = page_of(response)
+    assert "Nothing was saved: 1 of the rows you sent is no longer on this roster" in page.get_text(" ")
+    assert set(Booking.objects.values_list("attendance_percent", flat=True)) == {None}
+    kept = page.select_one(f'[data-testid="roster-{stays.pk}"]')
+    assert kept.select_one('input[name$="attendance_percent"]')["value"] == "80"
+    assert kept.select_one('input[name$="exam_score"]')["value"] == "91"
+    assert kept.select_one('select[name$="practical_passed"] option[selected]')["value"] == "true"
 
 
 def test_mark_all_attended_saves_what_was_entered_and_fills_the_empty_attendances(admin_client, assessed_course):
