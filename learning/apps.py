@@ -12,6 +12,7 @@ class LearningConfig(AppConfig):
         from wagtail.documents import get_document_model
         from wagtail.signals import page_published, page_unpublished
 
+        from learning.bookings.services import on_course_published
         from learning.catalogue.models import CoursePage, CoursePrerequisite
         from learning.catalogue.selectors import forget_builds_on
         from learning.materials import checks  # noqa: F401  (registers the system checks)
@@ -22,6 +23,8 @@ class LearningConfig(AppConfig):
             signal.connect(forget_builds_on, sender=CoursePage, dispatch_uid=f"learning.closure.{signal}")
         for signal in (post_save, post_delete):
             signal.connect(forget_builds_on, sender=CoursePrerequisite, dispatch_uid=f"learning.closure.{signal}")
+        # A course published with more participants per instructor gives its dates' new seats to their waiting lists.
+        page_published.connect(on_course_published, sender=CoursePage, dispatch_uid="learning.waiting_lists")
         # A manual's cached text lists its documents: any change to a document makes every such text stale.
         for signal in (post_save, post_delete):
             signal.connect(documents_changed, sender=get_document_model(), dispatch_uid=f"learning.documents.{signal}")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic import EditView, IndexView
 
 from learning.bookings.models import (
     PASS_FAIL_ASSESSMENTS,
@@ -27,6 +27,7 @@ from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.services import (
     ResultsRefused,
     attendance_mark_all,
+    fill_free_seats,
     issue_certifications,
     issue_plan,
     issuing_open_from,
@@ -62,11 +63,26 @@ class CourseDateIndexView(IndexView):
         return buttons
 
 
+class CourseDateEditView(EditView):
+    def save_instance(self):
+        """Saves the date; seats it gained (more instructors) go to its waiting list at once, who are emailed."""
+        course_date = super().save_instance()
+        if promoted := fill_free_seats(course_date):
+            count = len(promoted)
+            messages.success(
+                self.request,
+                f"{count} {pluralize(count, 'person,people')} from the waiting list moved into the new seats and "
+                f"{pluralize(count, 'is,are')} being emailed.",
+            )
+        return course_date
+
+
 class CourseDateViewSet(RecordViewSet):
     model = CourseDate
     icon = "date"
     menu_label = "Course dates"
     index_view_class = CourseDateIndexView
+    edit_view_class = CourseDateEditView
     list_filter = ["course", "booking_open"]
     list_display = [
         # The first column of the listing links to the date's edit screen and carries its row actions.

@@ -62,6 +62,23 @@ class CourseDate(models.Model):
             raise ValidationError({"ends_on": "The course cannot end before it starts."})
         if self.daily_start and self.daily_end and self.daily_end <= self.daily_start:
             raise ValidationError({"daily_end": "Each day must end after it starts."})
+        self.clean_seats()
+
+    def clean_seats(self):
+        """Taking instructors away may not leave fewer seats than the people who hold one."""
+        if self.pk is None or self.course_id is None or not self.instructors:
+            return
+        held = self.bookings.filter(status=Booking.CONFIRMED).count()
+        per_instructor = self.course.max_participants_per_instructor or 0
+        if self.total_seats < held and per_instructor:
+            needed = -(-held // per_instructor)
+            raise ValidationError(
+                {
+                    "instructors": f"{held} people hold a seat on this date, and {self.instructors} instructor"
+                    f"{'s give' if self.instructors != 1 else ' gives'} {self.total_seats} seats: keep at least "
+                    f"{needed}, or cancel bookings first."
+                }
+            )
 
     @property
     def total_seats(self) -> int:

@@ -74,11 +74,48 @@ def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefuse
 
 
 def lock_seats(course_date: CourseDate) -> tuple[CourseDate, int]:
-    """Locks the date's row until the transaction ends and counts its seats left (none below zero): whoever books
-    the date waits here for the one before, so together they never take more than the seats."""
+    """Locks the date's row until the transaction ends, serves the waiting list (serve_waiting_list) and counts
+    the seats left: whoever books the date waits here for the one before, so together they never take more than
+    the seats, and nobody takes a seat someone is waiting for."""
     locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
+    seats_left, _ = serve_waiting_list(locked)
+    return locked, seats_left
+
+
+def serve_waiting_list(locked: CourseDate) -> tuple[int, list[Booking]]:
+    """Gives the date's free seats to its waiting list, in the order people joined it, each emailed once
+    committed; returns the seats still free (none below zero: a date the office overbooked by taking away an
+    instructor frees nothing) and who moved in. Seats come free when a booking is cancelled, an instructor is
+    added or the course takes more per instructor. The caller holds the date's lock."""
     confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
-    return locked, max(locked.total_seats - confirmed, 0)
+    free = max(locked.total_seats - confirmed, 0)
+    promoted = list(
+        Booking.objects.filter(course_date=locked, status=Booking.WAITLISTED).order_by("created_at", "pk")[:free]
+    )
+    for booking in promoted:
+        booking.status = Booking.CONFIRMED
+        booking.save(update_fields=["status"])
+        send_booking_email_task.delay_on_commit(booking.pk, "booking_promoted")
+    return free - len(promoted), promoted
+
+
+def fill_free_seats(course_date: CourseDate) -> list[Booking]:
+    """Serves the date's waiting list now (after the training office changed its seats); returns who moved in."""
+    with transaction.atomic():
+        locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
+        return serve_waiting_list(locked)[1]
+
+
+def serve_waiting_lists_of(course: CoursePage, *, today: datetime.date) -> int:
+    """Serves the waiting lists of the course's dates that are not over (after the course was published, perhaps
+    with more participants per instructor); returns how many moved in."""
+    waiting = CourseDate.objects.filter(course=course, ends_on__gte=today, bookings__status=Booking.WAITLISTED)
+    return sum(len(fill_free_seats(course_date)) for course_date in waiting.distinct())
+
+
+def on_course_published(sender, instance, **kwargs) -> None:
+    """Wagtail's page_published for a course: its dates may have gained seats."""
+    serve_waiting_lists_of(instance, today=timezone.localdate())
 
 
 def already_booked(course_date: CourseDate, participant_ids) -> set[int]:
@@ -97,8 +134,9 @@ def queue_booking_email(booking: Booking) -> None:
 
 
 def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
-    """Cancels the booking as of `now`; a freed seat goes to the first on the waiting list, who is emailed. Returns
-    the promoted booking, if any. Leaving a waiting list frees no seat, so the cut-off does not apply to it."""
+    """Cancels the booking as of `now`; a freed seat goes to the first on the waiting list, who is emailed
+    (serve_waiting_list). Returns the first promoted booking, if any. Leaving a waiting list frees no seat, so
+    the cut-off does not apply to it."""
     deadline_applies = not by_administrator and booking.status != Booking.WAITLISTED
     if deadline_applies and timezone.localdate(now) > cancellation_deadline(booking.course_date):
         raise BookingRefused(
@@ -107,9 +145,8 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
                 "please contact the training office."
             ]
         )
-    promoted = None
     with transaction.atomic():
-        CourseDate.objects.select_for_update().get(pk=booking.course_date_id)
+        locked = CourseDate.objects.select_for_update().select_related("course").get(pk=booking.course_date_id)
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.CANCELLED:
             return None
@@ -120,18 +157,10 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
         send_booking_email_task.delay_on_commit(
             booking.pk, "booking_cancelled" if was_confirmed else "waiting_list_left"
         )
-        if was_confirmed:
-            promoted = (
-                Booking.objects.filter(course_date_id=booking.course_date_id, status=Booking.WAITLISTED)
-                .order_by("created_at", "pk")
-                .first()
-            )
-            if promoted:
-                promoted.status = Booking.CONFIRMED
-                promoted.save(update_fields=["status"])
-                promoted_pk = promoted.pk
-                send_booking_email_task.delay_on_commit(promoted_pk, "booking_promoted")
-    return promoted
+        if not was_confirmed:
+            return None
+        _, promoted = serve_waiting_list(locked)
+    return promoted[0] if promoted else None
 
 
 class ResultsRefused(Exception):

@@ -104,6 +104,93 @@ def test_cancelling_a_waiting_list_place_promotes_nobody(als1):
     assert Booking.objects.filter(course_date=course_date, status="confirmed").count() == 6
 
 
+def full_with_a_waiting_list(course, waiting: int):
+    """A date of `course` with one instructor (6 seats), every seat taken and `waiting` on the waiting list."""
+    course_date = make_course_date(course, instructors=1)
+    bookings = [book(UserFactory(), course_date) for _ in range(6 + waiting)]
+    return course_date, bookings[6:]
+
+
+def edit_form(course_date, **changes) -> dict:
+    """The course date's edit form as the admin posts it."""
+    data = {
+        "course": course_date.course_id,
+        "starts_on": course_date.starts_on.isoformat(),
+        "ends_on": course_date.ends_on.isoformat(),
+        "daily_start": "08:30",
+        "daily_end": "17:00",
+        "venue": course_date.venue,
+        "instructors": course_date.instructors,
+        "booking_open": "on",
+    }
+    return {**data, **changes}
+
+
+def test_seats_added_by_the_office_go_to_the_waiting_list_in_its_order(
+    admin_client, als1, django_capture_on_commit_callbacks
+):
+    course_date, waiting = full_with_a_waiting_list(als1, waiting=8)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, instructors=2), follow=True
+        )
+
+    statuses = [Booking.objects.get(pk=booking.pk).status for booking in waiting]
+    assert statuses == ["confirmed"] * 6 + ["waitlisted"] * 2
+    assert "6 people from the waiting list moved into the new seats" in response.content.decode()
+    promoted = sorted(message.to[0] for message in mail.outbox if message.subject.startswith("A place is free"))
+    assert promoted == sorted(booking.participant.email for booking in waiting[:6])
+
+
+def test_nobody_books_a_free_seat_before_those_waiting_for_it(als1, django_capture_on_commit_callbacks):
+    # Seats that appeared without the waiting list being served (an instructor added in the shell, a course
+    # published with more per instructor): the next booking serves the waiting list first.
+    course_date, waiting = full_with_a_waiting_list(als1, waiting=2)
+    CourseDate.objects.filter(pk=course_date.pk).update(instructors=2)  # 6 seats more, 2 people waiting
+
+    with django_capture_on_commit_callbacks(execute=True):
+        late = book(UserFactory(), course_date)
+
+    assert [Booking.objects.get(pk=booking.pk).status for booking in waiting] == ["confirmed", "confirmed"]
+    assert late.status == "confirmed"
+    assert CourseDate.objects.with_seats().get(pk=course_date.pk).seats_left == 3
+
+
+def test_a_course_published_with_more_per_instructor_serves_its_waiting_lists(als1):
+    _, waiting = full_with_a_waiting_list(als1, waiting=2)
+
+    als1.max_participants_per_instructor = 7
+    als1.save_revision().publish()
+
+    assert [Booking.objects.get(pk=booking.pk).status for booking in waiting] == ["confirmed", "waitlisted"]
+
+
+def test_instructors_cannot_be_taken_away_below_the_seats_held(admin_client, als1):
+    course_date = make_course_date(als1, instructors=2)  # 12 seats
+    for _ in range(7):
+        book(UserFactory(), course_date)
+
+    response = admin_client.post(f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, instructors=1))
+
+    assert response.status_code == 200
+    assert "7 people hold a seat on this date, and 1 instructor gives 6 seats: keep at least 2" in (
+        response.content.decode()
+    )
+    course_date.refresh_from_db()
+    assert course_date.instructors == 2
+
+
+def test_a_cancellation_on_an_overbooked_date_frees_no_seat(als1):
+    course_date, waiting = full_with_a_waiting_list(als1, waiting=1)
+    CourseDate.objects.filter(pk=course_date.pk).update(instructors=1)
+    extra = Booking.objects.create(course_date=course_date, participant=UserFactory(), status=Booking.CONFIRMED)
+
+    assert booking_cancel(booking=extra, now=timezone.now()) is None  # 7 held 6 seats; now 6 hold 6
+    assert Booking.objects.get(pk=waiting[0].pk).status == "waitlisted"
+
+
 def test_booking_twice_is_refused(als1):
     person, course_date = UserFactory(), make_course_date(als1)
     book(person, course_date)
