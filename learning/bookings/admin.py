@@ -104,6 +104,11 @@ def may_keep_rosters(user) -> bool:
     return user.has_perm("learning.change_booking")
 
 
+def may_issue(user) -> bool:
+    """Issuing writes certifications into the register: keeping rosters is not enough."""
+    return user.has_perms(["learning.change_booking", "learning.add_certification"])
+
+
 def roster_url(course_date: CourseDate) -> str:
     return reverse("course_date_roster", args=[course_date.pk])
 
@@ -195,6 +200,7 @@ def course_date_roster_view(request, date_id):
             "issuing_open_from": issuing_open_from(course_date),
             "can_record": today >= results_open_from(course_date),
             "can_issue": today >= issuing_open_from(course_date),
+            "may_issue": may_issue(request.user),
         },
     )
 
@@ -267,6 +273,9 @@ def save_roster(request, formset, *, course_date: CourseDate, today):
     report_saved(request, changed=changed, marked=marked)
     if "issue" not in request.POST:
         return redirect(roster_url(course_date))
+    if not may_issue(request.user):
+        messages.error(request, "Issuing certifications needs the permission to add them: ask an administrator.")
+        return redirect(roster_url(course_date))
     try:
         issue_plan(course_date=course_date, today=today)  # refused here rather than on the next page
     except ResultsRefused as refusal:
@@ -312,7 +321,7 @@ def export_name(course_date: CourseDate) -> str:
 def course_date_issue_view(request, date_id):
     """The confirmation step of issuing: how many certifications will be issued and how many result emails
     sent, and to whom; issuing happens only when the administrator confirms those same numbers."""
-    if not request.user.has_perm("learning.change_booking"):
+    if not may_issue(request.user):
         raise PermissionDenied
     today = timezone.localdate()
     course_date = get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from pypdf import PdfReader
 
-from learning.models import Booking
+from learning.models import Booking, Certification
 from tests.factories import CertificationFactory, UserFactory, make_course, make_course_date
 
 pytestmark = pytest.mark.django_db
@@ -324,3 +324,26 @@ def test_the_roster_and_its_exports_need_permission_to_keep_rosters(client, asse
 
     # The admin answers a refused permission with its home page and a message, not with the data.
     assert (response.status_code, response.url) == (302, "/admin/")
+
+
+def test_keeping_rosters_does_not_let_anyone_issue_certifications(client, assessed_course):
+    course_date = make_course_date(assessed_course, starts_in_days=-2)  # over: issuing is open
+    booking = booked(course_date)
+    Booking.objects.filter(pk=booking.pk).update(
+        attendance_percent=100, exam_score=90, practical_passed=True, scenario_passed=True
+    )
+    instructor = UserFactory(is_staff=True)
+    instructor.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "change_booking"]))
+    client.force_login(instructor)
+
+    roster = page_of(client.get(roster_url(course_date)))
+    issued = client.post(roster_url(course_date, "issue/"), {"certifications": "1", "emails": "1"})
+    through_the_roster = client.post(roster_url(course_date), roster_post([{"id": booking.pk}], issue="1"), follow=True)
+
+    assert roster.select_one('button[name="issue"]') is None
+    assert "an administrator issues them" in roster.get_text(" ")
+    assert (issued.status_code, issued.url) == (302, "/admin/")
+    assert "Issuing certifications needs the permission to add them" in through_the_roster.content.decode()
+    assert not Certification.objects.exists()
+    instructor.user_permissions.add(Permission.objects.get(codename="add_certification"))
+    assert page_of(client.get(roster_url(course_date))).select_one('button[name="issue"]') is not None
