@@ -163,11 +163,12 @@ class NeededCourse:
 
 @dataclass
 class ListedMember:
-    """A member as the digest lists them: their row, the courses that need action, and their page on My team, where
-    the manager books for them."""
+    """A member as the digest lists them: their row, the courses that need action, the group-booking form with
+    them chosen (where the manager books for them) and their page on My team."""
 
     row: MemberRow
     needs: list[NeededCourse]
+    book_url: str
     member_url: str
 
 
@@ -200,6 +201,7 @@ def digest_context(manager: User, members: list[MemberRow], today: datetime.date
             ListedMember(
                 row=row,
                 needs=[needed_course(check, next_dates) for check in row.checks],
+                book_url=f"{base}{reverse('group_booking_new')}?participants={row.pk}",
                 member_url=base + reverse("team_member", kwargs={"participant_id": row.pk}),
             )
             for row in shown

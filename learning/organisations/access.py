@@ -30,8 +30,9 @@ class TeamScope:
         return bool(self.organisation_ids)
 
     def memberships(self):
-        """The memberships the user may see: the only query of members that My team starts from."""
-        return Membership.objects.filter(organisation_id__in=self.organisation_ids)
+        """The memberships the user may see: the only query of members that My team starts from. A member whose
+        account the training office deactivated is nobody's to see or book (and gets no email)."""
+        return Membership.objects.filter(organisation_id__in=self.organisation_ids, participant__is_active=True)
 
     def group_bookings(self):
         """The group bookings the user may see, and download the invoices of: those made for an organisation in

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from werkzeug import Response
@@ -57,8 +58,22 @@ def test_a_manager_gets_one_email_listing_each_member_who_needs_action_with_date
     assert "Lou Lapsing (lapsing@example.org)" in message.body
     assert f"ALS1: Expiring, expires on {day(30):%-d %B %Y}, in 30 days." in message.body
     assert f"{day(20):%-d %b %Y}, Riverside Skills Lab" in message.body
-    assert f"/portal/team/members/{lapsing.pk}/" in message.body
+    assert f"Their record: {settings.PORTAL_BASE_URL}/portal/team/members/{lapsing.pk}/" in message.body
+    book_url = f"{settings.PORTAL_BASE_URL}/portal/team/group-bookings/new/?participants={lapsing.pk}"
+    assert f"Book for them: {book_url}" in message.body
+    assert f'<a href="{book_url}"' in message.alternatives[0][0]
     assert ManagerDigest.objects.get().status == "sent"
+
+
+def test_book_for_them_opens_the_group_booking_with_the_member_chosen(client, team):
+    boss, lapsing = team
+    client.force_login(boss)
+
+    member_page = client.get(f"/portal/team/members/{lapsing.pk}/").content.decode()
+    form = client.get(f"/portal/team/group-bookings/new/?participants={lapsing.pk}").content.decode()
+
+    assert f'href="/portal/team/group-bookings/new/?participants={lapsing.pk}"' in member_page
+    assert f'name="participants" value="{lapsing.pk}"' in form and "Lou Lapsing" in form
 
 
 def booked_member(organisation, course, *, starts_in: int, status=Booking.CONFIRMED):

@@ -132,6 +132,32 @@ def test_an_inactive_manager_sees_nobody(client, world):
     assert people["in_trust"].email not in response.content.decode()
 
 
+def test_a_member_the_office_deactivated_is_nobodys_to_see_or_book(client, world, emergency, als1):
+    people, viewers = world
+    gone = people["in_emergency"]
+    gone.is_active = False
+    gone.save()
+    client.force_login(viewers["trust manager"])
+
+    pages = [client.get(url) for url in ("/portal/team/", "/portal/team/export.csv")]
+    member_page = client.get(f"/portal/team/members/{gone.pk}/")
+    booking = client.post(
+        "/portal/team/group-bookings/new/",
+        {
+            "participants": [gone.pk],
+            "organisation": emergency.pk,
+            "course_date": make_course_date(als1, starts_in_days=30).pk,
+            "purchase_order": "PO-1",
+            "seating": "all",
+        },
+    )
+
+    bodies = [pages[0].content.decode(), str(exported_rows(pages[1]))]
+    assert all(people["in_trust"].email in body and gone.email not in body for body in bodies)
+    assert member_page.status_code == 404
+    assert booking.status_code in (200, 400) and not Booking.objects.exists()
+
+
 def test_a_member_page_shows_certifications_and_bookings_never_continuing_education(client, world):
     people, viewers = world
     nurse = people["in_emergency"]
