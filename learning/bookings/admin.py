@@ -318,6 +318,9 @@ def export_name(course_date: CourseDate) -> str:
     return f"{slugify(course_date.course.code)}-{course_date.starts_on:%Y-%m-%d}"
 
 
+ALREADY_ISSUED = "These results were issued already: nothing more was issued or sent."
+
+
 def course_date_issue_view(request, date_id):
     """The confirmation step of issuing: how many certifications will be issued and how many result emails
     sent, and to whom; issuing happens only when the administrator confirms those same numbers."""
@@ -331,15 +334,22 @@ def course_date_issue_view(request, date_id):
         messages.error(request, str(refusal))
         return redirect("course_date_roster", date_id=date_id)
     changed = False
+    if request.method == "POST" and not (plan.certifications or plan.emails):
+        # The same confirmation again (a double click, the back button): it was done the first time.
+        messages.info(request, ALREADY_ISSUED)
+        return redirect("course_date_roster", date_id=date_id)
     if request.method == "POST":
         confirmed = (request.POST.get("certifications"), request.POST.get("emails"))
         if confirmed == (str(plan.certifications), str(plan.emails)):
             issued = issue_certifications(course_date=course_date, now=timezone.now())
-            messages.success(
-                request,
-                f"{len(issued)} certification{pluralize(len(issued))} issued; "
-                f"{plan.emails} result email{pluralize(plan.emails)} sent.",
-            )
+            count, emails = len(issued.certifications), issued.emails
+            if count or emails:
+                messages.success(
+                    request,
+                    f"{count} certification{pluralize(count)} issued; {emails} result email{pluralize(emails)} sent.",
+                )
+            else:  # another administrator's confirmation got there first
+                messages.info(request, ALREADY_ISSUED)
             return redirect("course_date_roster", date_id=date_id)
         # Someone changed the results since this page was shown: confirm the new numbers, not the old ones.
         changed = True

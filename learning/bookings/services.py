@@ -269,7 +269,16 @@ def issue_plan(*, course_date: CourseDate, today: datetime.date) -> IssuePlan:
     return plan_for(list(confirmed_bookings(course_date)))
 
 
-def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> list[Certification]:
+@dataclass
+class Issued:
+    """What one issuing did: the certifications it issued and how many result emails it queued (none of either
+    when another issuing of the same date got there first)."""
+
+    certifications: list[Certification]
+    emails: int
+
+
+def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> Issued:
     """Issues, as of `now`, a certification to every confirmed participant who passed and has none yet, renewing
     their previous certification for the course (so that its reminders stop); then emails every decided result
     once. Refused before the day after the course's last day."""
@@ -298,4 +307,4 @@ def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> 
         Booking.objects.filter(pk__in=to_notify).update(result_sent_at=now)
         for pk in to_notify:
             send_result_email_task.delay_on_commit(pk)
-    return issued
+    return Issued(issued, len(to_notify))

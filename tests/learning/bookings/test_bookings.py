@@ -446,7 +446,7 @@ def test_issuing_twice_issues_and_emails_nothing_more(als1, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         second = issue_certifications(course_date=course_date, now=moment_on(after))
 
-    assert (len(first), len(second)) == (1, 0)
+    assert (len(first.certifications), first.emails, len(second.certifications), second.emails) == (1, 1, 0, 0)
     assert len(mail.outbox) == sent == 1
 
 
@@ -573,6 +573,21 @@ def test_confirming_numbers_that_changed_since_the_page_was_shown_issues_nothing
     assert "The results changed since the confirmation was shown" in response.content.decode()
     assert "2 certifications will be issued and 3 result emails sent." in response.content.decode()
     assert not Certification.objects.exists()
+
+
+def test_the_same_confirmation_twice_says_it_was_done_already(admin_client, als2):
+    course_date = move_date(make_course_date(als2, starts_in_days=10), starts_in_days=-3)
+    with_results(course_date, (100, 90), (100, 30))
+    url = f"/admin/course-dates/{course_date.pk}/issue/"
+
+    first = admin_client.post(url, {"certifications": "1", "emails": "2"}, follow=True)
+    again = admin_client.post(url, {"certifications": "1", "emails": "2"}, follow=True)
+
+    assert "1 certification issued; 2 result emails sent." in first.content.decode()
+    assert again.redirect_chain == [(f"/admin/course-dates/{course_date.pk}/roster/", 302)]
+    assert "These results were issued already: nothing more was issued or sent." in again.content.decode()
+    assert "changed since the confirmation" not in again.content.decode()
+    assert Certification.objects.count() == 1
 
 
 def test_the_confirmation_page_refuses_before_the_day_after_the_last_day(admin_client, als1):
