@@ -357,6 +357,24 @@ def group_bookings_of(scope):
     )
 
 
+def same_group_booking(scope, *, manager, cleaned: dict, since: datetime.datetime) -> GroupBooking | None:
+    """The group booking that `manager` made since `since` of exactly the people in the group-booking form's
+    `cleaned` data, on its date and purchase order: what a form sent twice (a double click, a reload) made the
+    first time. None when there is none."""
+    made = scope.group_bookings().filter(
+        manager=manager,
+        organisation_id=cleaned["organisation"],
+        course_date=cleaned["course_date"],
+        purchase_order=" ".join(cleaned["purchase_order"].split()),
+        created_at__gte=since,
+    )
+    wanted = set(cleaned["participants"])
+    for group in made.order_by("-created_at", "-pk"):
+        if set(group.bookings.exclude(status=Booking.CANCELLED).values_list("participant_id", flat=True)) == wanted:
+            return group
+    return None
+
+
 def group_booking_places(group_booking: GroupBooking) -> list[Booking]:
     """The bookings the group booking made, by the participants' names, each with its participant."""
     return list(

@@ -30,6 +30,7 @@ from learning.organisations.selectors import (
     group_bookings_of,
     member_record,
     paying_organisation,
+    same_group_booking,
     team_of,
 )
 from learning.organisations.services import (
@@ -41,6 +42,8 @@ from learning.organisations.services import (
 
 # Members per page of My team; the export holds every member the filters keep.
 TEAM_PAGE_SIZE = 100
+# A refused group booking that repeats one made this recently is the same form sent twice.
+SAME_FORM_AGAIN = datetime.timedelta(minutes=10)
 
 
 def no_team(request):
@@ -241,6 +244,12 @@ def group_booking_new(request, scope):
     try:
         group = book_group(request, scope, form.cleaned_data)
     except GroupBookingRefused as refusal:
+        since = timezone.now() - SAME_FORM_AGAIN
+        if made := same_group_booking(scope, manager=request.user, cleaned=form.cleaned_data, since=since):
+            messages.info(
+                request, "This group booking was made already (the form was sent twice): nothing more was booked."
+            )
+            return redirect("group_booking", group_booking_id=made.pk)
         return render(request, "learning/group_booking_new.html", {**context, "refusal": refusal}, status=409)
     return redirect("group_booking", group_booking_id=group.pk)
 

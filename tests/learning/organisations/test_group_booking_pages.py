@@ -65,6 +65,25 @@ def test_my_team_lets_a_manager_tick_members_for_a_group_booking(client, boss, e
     assert f'name="participants" value="{nurse.pk}"' in html
 
 
+def test_the_same_form_sent_twice_books_once_and_leads_to_the_booking_made(client, boss, emergency, course_date):
+    nurses = [
+        member(emergency, first_name="Nia", last_name="Jones"),
+        member(emergency, first_name="Ola", last_name="Ode"),
+    ]
+    data = post_data(course_date, nurses, organisation=emergency.pk)
+
+    first = client.post(NEW, data)
+    again = client.post(NEW, data, follow=True)
+
+    group = GroupBooking.objects.get()
+    assert first.url == again.redirect_chain[-1][0] == f"/portal/team/group-bookings/{group.pk}/"
+    assert "This group booking was made already (the form was sent twice)" in again.content.decode()
+    assert Booking.objects.count() == 2
+    # Someone else's booking, or a different group, is still refused as before.
+    other = client.post(NEW, post_data(course_date, nurses[:1], organisation=emergency.pk))
+    assert other.status_code == 409 and "already booked on this date" in other.content.decode()
+
+
 def test_the_form_offers_the_chosen_members_of_the_team_and_leaves_anyone_else_out(
     client, boss, emergency, elsewhere, course_date
 ):
