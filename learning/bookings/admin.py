@@ -40,7 +40,14 @@ from learning.common.spreadsheets import csv_download
 
 
 class RosterColumn(Column):
+    """How many hold a seat, linking to the roster for those who may keep it."""
+
     cell_template_name = "learning/admin/roster_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["may_keep_rosters"] = may_keep_rosters(parent_context["request"].user)
+        return context
 
 
 class CourseDateIndexView(IndexView):

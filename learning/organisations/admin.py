@@ -6,7 +6,7 @@ purchase orders, with their invoices, marked paid here."""
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from wagtail.admin.views.generic import DeleteView, IndexView
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from learning.bookings.models import Booking
 from learning.common.admin import RecordViewSet, YesNoColumn, row_action
 from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.organisations.invoices import invoice_response
@@ -134,7 +135,7 @@ class GroupBookingIndexView(IndexView):
     def get_base_queryset(self):
         return GroupBooking.objects.select_related(
             "organisation", "course_date__course", "manager", "paid_by"
-        ).annotate(place_count=Count("places"))
+        ).annotate(place_count=Count("places", filter=~Q(places__booking__status=Booking.CANCELLED)))
 
     def get_list_more_buttons(self, instance):
         """Besides correcting the purchase order, each row downloads its invoice and, until it is paid, marks it
@@ -167,7 +168,7 @@ class GroupBookingViewSet(RecordViewSet):
         Column("purchase_order", label="Purchase order"),
         Column("manager", label="Booked by"),
         Column("created_at", label="Booked on", sort_key="created_at"),
-        Column("place_count", label="Places"),
+        Column("place_count", label="Places held"),  # cancelled ones are not counted
         PaidColumn("paid_at", label="Paid", sort_key="paid_at"),
     ]
     search_fields = ["purchase_order", "organisation__name", "manager__email"]

@@ -60,6 +60,19 @@ def test_each_listed_date_links_to_its_edit_screen_and_its_roster(admin_client, 
     assert title.get_text(strip=True) == str(course_date)
 
 
+def test_staff_who_may_not_keep_rosters_see_the_count_without_a_link_to_the_roster(client, assessed_course):
+    course_date = make_course_date(assessed_course, venue="Room 9")
+    booked(course_date)
+    planner = UserFactory(is_staff=True)
+    planner.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "change_coursedate"]))
+    client.force_login(planner)
+
+    listing = page_of(client.get("/admin/course_dates/"))
+
+    assert roster_url(course_date) not in [link["href"] for link in listing.select("tbody a[href]")]
+    assert "1 booked" in listing.get_text(" ")
+
+
 # --- The roster page --------------------------------------------------------------------------------------
 
 

@@ -6,9 +6,11 @@ attendees and the fee; administrators list group bookings under Organisations an
 import io
 
 import pytest
+from bs4 import BeautifulSoup
 from django.utils import timezone
 from pypdf import PdfReader
 
+from learning.bookings.services import booking_cancel
 from learning.models import Booking, GroupBooking
 from tests.factories import BookingFactory, make_course_date
 from tests.learning.organisations.helpers import book_group, certify, manager, member, require
@@ -237,6 +239,18 @@ def test_a_paid_invoice_says_when_it_was_paid(client, boss, emergency, course_da
 
 
 # --- The admin ------------------------------------------------------------------------------------------
+
+
+def test_the_admin_list_counts_the_places_held_not_those_cancelled(admin_client, emergency, course_date):
+    group = book_group(manager(emergency), emergency, course_date, [member(emergency) for _ in range(3)])
+    first = group.bookings.order_by("pk").first()
+    booking_cancel(booking=first, now=timezone.now(), by_administrator=True)
+
+    listing = BeautifulSoup(admin_client.get("/admin/group_bookings/").content.decode(), "html.parser")
+
+    headings = [cell.get_text(strip=True) for cell in listing.select("thead th")]
+    row = [cell.get_text(strip=True) for cell in listing.select("tbody tr")[0].select("td")]
+    assert row[headings.index("Places held")] == "2"
 
 
 def test_administrators_list_group_bookings_and_download_the_invoice(admin_client, emergency, course_date):
