@@ -39,6 +39,8 @@ SECTION = ParagraphStyle("section", parent=STYLES["Heading2"], fontSize=12, spac
 PLACE_COLUMNS = [10 * mm, 75 * mm, 50 * mm, 45 * mm]
 # An amount of money in a fee's text: a currency sign, then digits with optional thousands commas and pence.
 AMOUNT = re.compile(r"([£€$])\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
+# A fee that says VAT comes on top ("£450 + VAT", "plus VAT", "excl. VAT"): so does its total.
+VAT_ON_TOP = re.compile(r"(\+|\bplus|\bexcl(?:uding|\.)?|\bex\.?)\s*VAT\b", re.IGNORECASE)
 
 
 def invoice_response(group_booking: GroupBooking) -> HttpResponse:
@@ -124,6 +126,7 @@ def fee_lines(fee_text: str, *, confirmed: int, waiting: int) -> list[tuple[str,
     if len(amounts) == 1:
         sign, whole, pence = amounts[0]
         total = f"{sign}{Decimal(whole.replace(',', '') + (pence or '')) * confirmed:,.2f}"
+        total += " + VAT" if VAT_ON_TOP.search(fee_text) else ""
     else:
         total = "Confirmed by the training office"
     return [("Fee per place", fee_text), ("Places", places), ("Total", total)]

@@ -205,6 +205,22 @@ def test_the_invoice_names_the_organisation_purchase_order_course_date_attendees
     assert "Awaiting payment" in text
 
 
+@pytest.mark.parametrize(
+    ("fee", "total"),
+    [
+        ("£1,250.50 per participant + VAT", "£2,501.00 + VAT"),
+        ("£450 per participant plus VAT", "£900.00 + VAT"),
+        ("£450 excl. VAT", "£900.00 + VAT"),
+        ("£450 per participant, including VAT", "£900.00"),
+        ("£450 per participant", "£900.00"),
+    ],
+)
+def test_the_total_says_vat_comes_on_top_when_the_fee_does(fee, total):
+    from learning.organisations.invoices import fee_lines
+
+    assert dict(fee_lines(fee, confirmed=2, waiting=0))["Total"] == total
+
+
 def test_an_invoice_without_a_fee_on_the_course_page_says_to_contact_us(client, boss, emergency, course_date):
     group = book_group(boss, emergency, course_date, [member(emergency)])
 
