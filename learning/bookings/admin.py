@@ -71,10 +71,13 @@ class CourseDateIndexView(IndexView):
 
 
 class CourseDateEditView(EditView):
+    """A course date's edit screen."""
+
     def save_instance(self):
-        """Saves the date; seats it gained (more instructors) go to its waiting list at once, who are emailed."""
+        """Saves the date; seats it gained (more instructors) go to its waiting list at once, who are emailed,
+        unless the course has begun."""
         course_date = super().save_instance()
-        if promoted := fill_free_seats(course_date):
+        if promoted := fill_free_seats(course_date, today=timezone.localdate()):
             count = len(promoted)
             messages.success(
                 self.request,

@@ -44,7 +44,7 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
     if refusal:
         raise refusal
     with transaction.atomic():
-        locked, seats_left = lock_seats(course_date)
+        locked, seats_left = lock_seats(course_date, today=today)
         if already_booked(locked, [participant.pk]):
             raise BookingRefused(["You are already booked on this date (see My portal)."])
         status = Booking.CONFIRMED if seats_left > 0 else Booking.WAITLISTED
@@ -73,22 +73,30 @@ def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefuse
     )
 
 
-def lock_seats(course_date: CourseDate) -> tuple[CourseDate, int]:
+def lock_seats(course_date: CourseDate, *, today: datetime.date) -> tuple[CourseDate, int]:
     """Locks the date's row until the transaction ends, serves the waiting list (serve_waiting_list) and counts
     the seats left: whoever books the date waits here for the one before, so together they never take more than
     the seats, and nobody takes a seat someone is waiting for."""
-    locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
-    seats_left, _ = serve_waiting_list(locked)
+    locked = locked_date(course_date.pk)
+    seats_left, _ = serve_waiting_list(locked, today=today)
     return locked, seats_left
 
 
-def serve_waiting_list(locked: CourseDate) -> tuple[int, list[Booking]]:
+def locked_date(pk: int) -> CourseDate:
+    """The course date, its row locked until the transaction ends (its course read, not locked)."""
+    return CourseDate.objects.select_for_update(of=("self",)).select_related("course").get(pk=pk)
+
+
+def serve_waiting_list(locked: CourseDate, *, today: datetime.date) -> tuple[int, list[Booking]]:
     """Gives the date's free seats to its waiting list, in the order people joined it, each emailed once
     committed; returns the seats still free (none below zero: a date the office overbooked by taking away an
     instructor frees nothing) and who moved in. Seats come free when a booking is cancelled, an instructor is
-    added or the course takes more per instructor. The caller holds the date's lock."""
+    added or the course takes more per instructor. Nobody moves in once the course has begun on `today`. The
+    caller holds the date's lock."""
     confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
     free = max(locked.total_seats - confirmed, 0)
+    if locked.starts_on <= today:
+        return free, []
     promoted = list(
         Booking.objects.filter(course_date=locked, status=Booking.WAITLISTED).order_by("created_at", "pk")[:free]
     )
@@ -99,18 +107,17 @@ def serve_waiting_list(locked: CourseDate) -> tuple[int, list[Booking]]:
     return free - len(promoted), promoted
 
 
-def fill_free_seats(course_date: CourseDate) -> list[Booking]:
+def fill_free_seats(course_date: CourseDate, *, today: datetime.date) -> list[Booking]:
     """Serves the date's waiting list now (after the training office changed its seats); returns who moved in."""
     with transaction.atomic():
-        locked = CourseDate.objects.select_for_update().select_related("course").get(pk=course_date.pk)
-        return serve_waiting_list(locked)[1]
+        return serve_waiting_list(locked_date(course_date.pk), today=today)[1]
 
 
 def serve_waiting_lists_of(course: CoursePage, *, today: datetime.date) -> int:
-    """Serves the waiting lists of the course's dates that are not over (after the course was published, perhaps
+    """Serves the waiting lists of the course's dates not yet begun (after the course was published, perhaps
     with more participants per instructor); returns how many moved in."""
-    waiting = CourseDate.objects.filter(course=course, ends_on__gte=today, bookings__status=Booking.WAITLISTED)
-    return sum(len(fill_free_seats(course_date)) for course_date in waiting.distinct())
+    waiting = CourseDate.objects.filter(course=course, starts_on__gt=today, bookings__status=Booking.WAITLISTED)
+    return sum(len(fill_free_seats(course_date, today=today)) for course_date in waiting.distinct())
 
 
 def on_course_published(sender, instance, **kwargs) -> None:
@@ -146,7 +153,7 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
             ]
         )
     with transaction.atomic():
-        locked = CourseDate.objects.select_for_update().select_related("course").get(pk=booking.course_date_id)
+        locked = locked_date(booking.course_date_id)
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.CANCELLED:
             return None
@@ -159,7 +166,7 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
         )
         if not was_confirmed:
             return None
-        _, promoted = serve_waiting_list(locked)
+        _, promoted = serve_waiting_list(locked, today=timezone.localdate(now))
     return promoted[0] if promoted else None
 
 
@@ -286,7 +293,7 @@ def issue_certifications(*, course_date: CourseDate, now: datetime.datetime) -> 
     check_issuing_open(course_date, today)
     issued = []
     with transaction.atomic():
-        plan = plan_for(list(confirmed_bookings(course_date).select_for_update()))
+        plan = plan_for(list(confirmed_bookings(course_date).select_for_update(of=("self",))))
         for booking in plan.to_certify:
             previous = (
                 Certification.objects.in_force()

@@ -82,9 +82,10 @@ def group_booking_create(
     participants = group_members(
         manager=manager, organisation=organisation, participant_ids=participant_ids, purchase_order=purchase_order
     )
-    refused = refusals_before_seats(participants, course_date, seating=seating, today=timezone.localdate(now))
+    today = timezone.localdate(now)
+    refused = refusals_before_seats(participants, course_date, seating=seating, today=today)
     with transaction.atomic():
-        locked, seats_left = lock_seats(course_date)
+        locked, seats_left = lock_seats(course_date, today=today)
         for pk in already_booked(locked, [person.pk for person in participants]):
             refused.setdefault(pk, []).append("already booked on this date")
         if refused:

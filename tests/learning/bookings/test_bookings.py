@@ -144,6 +144,23 @@ def test_seats_added_by_the_office_go_to_the_waiting_list_in_its_order(
     assert promoted == sorted(booking.participant.email for booking in waiting[:6])
 
 
+@pytest.mark.parametrize("started_days_ago", [0, 20])
+def test_nobody_moves_in_once_the_course_has_begun(admin_client, als1, started_days_ago):
+    course_date, waiting = full_with_a_waiting_list(als1, waiting=1)
+    move_date(course_date, starts_in_days=-started_days_ago)
+
+    admin_client.post(f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, instructors=2))
+    cancelled = booking_cancel(
+        booking=Booking.objects.filter(course_date=course_date, status="confirmed").first(),
+        now=timezone.now(),
+        by_administrator=True,
+    )
+
+    assert CourseDate.objects.get(pk=course_date.pk).instructors == 2
+    assert cancelled is None
+    assert Booking.objects.get(pk=waiting[0].pk).status == "waitlisted"
+
+
 def test_nobody_books_a_free_seat_before_those_waiting_for_it(als1, django_capture_on_commit_callbacks):
     # Seats that appeared without the waiting list being served (an instructor added in the shell, a course
     # published with more per instructor): the next booking serves the waiting list first.
