@@ -3,7 +3,7 @@
 The site's and the admin's reset forms only queue `send_reset_links` with the address as typed, for a Celery
 worker, whatever the address: so the form answers in the same time whether or not an account has the address
 (sending takes a mail provider hundreds of milliseconds, which would tell). The worker finds the account, counts
-the link against that account's hourly limit, and sends it to the address the account holds, never to the one
+the link against that account's hourly limit too, and sends it to the address the account holds, never to the one
 typed. Every link is made from PORTAL_BASE_URL, never from the request's Host header."""
 
 import datetime
@@ -35,12 +35,13 @@ def reset_recipients(address: str):
 
 def send_reset_links(address: str, *, admin: bool = False) -> int:
     """Emails a link to the account `reset_recipients` finds for `address`, unless that account has had its
-    hourly number of links (PASSWORD_RESET_PER_ADDRESS_PER_HOUR). From the admin's form (`admin`), someone who
-    may use the admin gets the admin's link; anyone else the site's. Returns how many were sent."""
+    hourly number of links (PASSWORD_RESET_PER_ADDRESS_PER_HOUR; the forms count the address too, in the web
+    process, so the limit holds even where workers do not share a cache). From the admin's form (`admin`),
+    someone who may use the admin gets the admin's link; anyone else the site's. Returns how many were sent."""
     sent = 0
     for user in reset_recipients(address):
         if over_limit(
-            "password-reset-address",
+            "password-reset-account",
             user.email,
             limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR,
             window=datetime.timedelta(hours=1),

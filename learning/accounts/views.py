@@ -83,15 +83,28 @@ class AdminResetForm(QueuedResetMixin, AdminPasswordResetForm):
 
 
 class PasswordResetLimitMixin:
-    """A reset form limited per client (each account's own limit is counted where its link is sent). Over it the
-    answer is the usual "check your email" page, so the page never tells whether an address has an account, but
-    nothing is sent."""
+    """A reset form limited per address (as the form reads it, canonically: the spelling the account is found by)
+    and per client, both counted for every address, so that the work is the same whether or not an account has
+    it; the worker counts each account's links as well (learning.accounts.password_reset). Over a limit the
+    answer is the usual "check your email" page, so the page never tells whether an address has an account,
+    but nothing is sent."""
 
     def form_valid(self, form):
         hour = datetime.timedelta(hours=1)
-        limit = settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR
-        if over_limit("password-reset-client", client_address(self.request), limit=limit, window=hour):
-            logger.warning("password reset over its rate limit per client; no email sent")
+        over_address = over_limit(
+            "password-reset-address",
+            form.cleaned_data["email"],
+            limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR,
+            window=hour,
+        )
+        over_client = over_limit(
+            "password-reset-client",
+            client_address(self.request),
+            limit=settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR,
+            window=hour,
+        )
+        if over_address or over_client:
+            logger.warning("password reset over its rate limit; no email sent")
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
 

@@ -402,6 +402,17 @@ def test_a_spelling_the_database_lowers_otherwise_neither_reaches_the_account_no
     assert [message.to for message in mail.outbox] == [["tim@example.org"], ["tim@example.org"]]
 
 
+@override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2)
+def test_the_worker_counts_each_accounts_links_as_well(participant):
+    # However the requests reached it (web processes that do not share a count, say), an account gets no more.
+    from learning.accounts.password_reset import send_reset_links
+
+    sent = [send_reset_links(participant.email) for _ in range(3)]
+
+    assert sent == [1, 1, 0]
+    assert len(mail.outbox) == 2
+
+
 def test_a_full_width_spelling_signs_in_and_gets_a_link_as_the_plain_one_does(client, participant):
     full_width = "\uff50\uff41\uff54.participant@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.org"
 
