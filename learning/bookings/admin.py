@@ -181,16 +181,9 @@ def course_date_roster_view(request, date_id):
     today = timezone.localdate()
     course_date = roster_course_date(request, date_id)
     formset = roster_formset(course_date, request.POST or None)
-    if request.method == "POST" and (left := rows_no_longer_on_the_roster(course_date, request.POST)):
-        # A booking was cancelled (or the page was tampered with) since the roster was shown: save nothing, and
-        # show the roster as it is now, with what was typed for everyone still on it.
-        count = len(left)
-        messages.error(
-            request,
-            f"Nothing was saved: {count} of the rows you sent {pluralize(count, 'is,are')} no longer on this roster "
-            "(a booking was cancelled or moved since you opened it). What you typed for everyone still on it is "
-            "filled in below: check it and save again.",
-        )
+    if request.method == "POST" and (refusal := roster_post_refusal(course_date, request.POST)):
+        # Save nothing, and show the roster as it is now, with what was typed for everyone still on it.
+        messages.error(request, refusal)
         formset = roster_formset(course_date, posted_for_current_rows(course_date, request.POST))
     elif request.method == "POST":
         followed = save_roster(request, formset, course_date=course_date, today=today)
@@ -232,6 +225,23 @@ def posted_rows(data) -> dict[str, dict[str, str]]:
         }
         for index in range(total)
     }
+
+
+def roster_post_refusal(course_date: CourseDate, data) -> str | None:
+    """Why a posted roster is not saved as it is, or None: it is not the form of a roster (its row counts were
+    changed), or some of its rows are no longer on this roster (a booking was cancelled while the page was open,
+    or a row names another date's booking or none)."""
+    total, initial = data.get("form-TOTAL_FORMS", ""), data.get("form-INITIAL_FORMS", "")
+    if not total.isdigit() or total != initial or int(total) > MOST_ROWS:
+        return "Nothing was saved: what was sent is not this roster's form. The roster as it is now is below."
+    if left := rows_no_longer_on_the_roster(course_date, data):
+        count = len(left)
+        return (
+            f"Nothing was saved: {count} of the rows you sent {pluralize(count, 'is,are')} no longer on this roster "
+            "(a booking was cancelled or moved since you opened it). What you typed for everyone still on it is "
+            "filled in below: check it and save again."
+        )
+    return None
 
 
 def rows_no_longer_on_the_roster(course_date: CourseDate, data) -> list[str]:

@@ -180,6 +180,25 @@ def test_a_row_no_longer_on_the_roster_saves_nothing_and_keeps_what_was_typed(ad
     assert kept.select_one('select[name$="practical_passed"] option[selected]')["value"] == "true"
 
 
+@pytest.mark.parametrize("tampering", ["an extra new row", "too many rows", "no row count"])
+def test_a_form_whose_row_counts_were_changed_saves_nothing(admin_client, assessed_course, tampering):
+    course_date = running(assessed_course)
+    booking = booked(course_date)
+    data = roster_post([{"id": booking.pk, "attendance_percent": 80}], save="1")
+    if tampering == "an extra new row":
+        data.update({"form-TOTAL_FORMS": "2", "form-1-attendance_percent": "50"})
+    elif tampering == "too many rows":
+        data.update({"form-TOTAL_FORMS": "1500", "form-INITIAL_FORMS": "1500"})
+    else:
+        del data["form-TOTAL_FORMS"]
+
+    response = admin_client.post(roster_url(course_date), data)
+
+    assert "Nothing was saved: what was sent is not this roster's form" in page_of(response).get_text(" ")
+    assert Booking.objects.get(pk=booking.pk).attendance_percent is None
+    assert Booking.objects.count() == 1
+
+
 def test_mark_all_attended_saves_what_was_entered_and_fills_the_empty_attendances(admin_client, assessed_course):
     course_date = running(assessed_course)
     typed, left_empty, waiting = booked(course_date), booked(course_date), booked(course_date, status="waitlisted")
