@@ -17,7 +17,7 @@ class PortalUserManager(UserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("A user needs an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=canonical_email(email), **extra_fields)
         if password is None:
             user.set_unusable_password()
         else:
@@ -99,4 +99,4 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        self.email = self.email.strip().lower()
+        self.email = canonical_email(self.email)  # stored as it is signed in with and looked up

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db.models.functions import Lower
 
-from learning.accounts.models import User
+from learning.accounts.models import User, canonical_email
 from learning.common.csv_import import CsvImport, ImportReport, Problems, comparable_name, digest, email_problems
 
 NAME_COLUMNS = ("first_name", "last_name")
@@ -64,13 +64,14 @@ class NamesSeen:
 class ParticipantImport(CsvImport):
     """An import whose rows name a participant: the address is one, each address has one name in the file, and a
     known address has the register's name. A subclass adds its own checks to each step, after these (a row's
-    `email` is set here, in lower case), and creates the participants with `participants_for`."""
+    `email` is set here, as accounts store it: canonical_email), and creates the participants with
+    `participants_for`."""
 
     def __init__(self):
         self.names = NamesSeen()
 
     def value_problems(self, row, clean: dict[str, str], failed: set[str]) -> Problems:
-        row.email = clean["email"].lower()
+        row.email = canonical_email(clean["email"])
         return email_problems(clean, failed=failed)
 
     def earlier_problems(self, row) -> Problems:

@@ -402,6 +402,16 @@ def test_a_spelling_the_database_lowers_otherwise_neither_reaches_the_account_no
     assert [message.to for message in mail.outbox] == [["tim@example.org"], ["tim@example.org"]]
 
 
+def test_addresses_are_stored_as_they_are_signed_in_with(client):
+    # A full-width letter in the domain passes Django's address check (IDNA maps it); stored as typed, the account
+    # could neither sign in nor get a link.
+    made = User.objects.create_user(email=" Pat@\uff45xample.ORG ", first_name="Pat")
+    client.post(reverse("password_reset"), {"email": "pat@example.org"})
+
+    assert made.email == "pat@example.org"
+    assert [message.to for message in mail.outbox] == [["pat@example.org"]]
+
+
 @override_settings(PASSWORD_RESET_PER_ADDRESS_PER_HOUR=2)
 def test_the_worker_counts_each_accounts_links_as_well(participant):
     # However the requests reached it (web processes that do not share a count, say), an account gets no more.

@@ -68,6 +68,17 @@ def test_a_good_file_creates_participants_and_certifications(tmp_path, als1, als
     assert mail.outbox == []
 
 
+def test_an_address_is_stored_as_accounts_are_signed_in_with(tmp_path, als1, als2):
+    # A full-width letter in the domain passes the address check (IDNA maps it), and is one address with "e".
+    path = tmp_path / "wide.csv"
+    path.write_text(HEADER + "Cy@\uff45xample.org,Cy,Day,ALS1,ALS1-2025-000009,2025-03-02,\n", encoding="utf-8")
+
+    output, ok = run(path)
+
+    assert ok, output
+    assert list(User.objects.values_list("email", flat=True)) == ["cy@example.org"]
+
+
 def test_invite_emails_new_participants_only(tmp_path, als1, als2, django_capture_on_commit_callbacks):
     UserFactory(email="bob@example.org", first_name="Bob", last_name="Ray")
 
