@@ -339,6 +339,7 @@ def export_name(course_date: CourseDate) -> str:
 
 
 ALREADY_ISSUED = "These results were issued already: nothing more was issued or sent."
+NOTHING_TO_ISSUE = "Nothing was issued: no recorded result decides a pass or a fail yet."
 
 
 def course_date_issue_view(request, date_id):
@@ -355,8 +356,9 @@ def course_date_issue_view(request, date_id):
         return redirect("course_date_roster", date_id=date_id)
     changed = False
     if request.method == "POST" and not (plan.certifications or plan.emails):
-        # The same confirmation again (a double click, the back button): it was done the first time.
-        messages.info(request, ALREADY_ISSUED)
+        # The same confirmation again (a double click, the back button), or nothing decided yet.
+        done = Booking.objects.filter(course_date=course_date, result_sent_at__isnull=False).exists()
+        messages.info(request, ALREADY_ISSUED if done else NOTHING_TO_ISSUE)
         return redirect("course_date_roster", date_id=date_id)
     if request.method == "POST":
         confirmed = (request.POST.get("certifications"), request.POST.get("emails"))

@@ -40,7 +40,7 @@ PLACE_COLUMNS = [10 * mm, 75 * mm, 50 * mm, 45 * mm]
 # An amount of money in a fee's text: a currency sign, then digits with optional thousands commas and pence.
 AMOUNT = re.compile(r"([£€$])\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{2})?")
 # A fee that says VAT comes on top ("£450 + VAT", "plus VAT", "excl. VAT"): so does its total.
-VAT_ON_TOP = re.compile(r"(\+|\bplus|\bexcl(?:uding|\.)?|\bex\.?)\s*VAT\b", re.IGNORECASE)
+VAT_ON_TOP = re.compile(r"(\+|\bplus|\bexcl(?:uding|\.)?|\bexc\.?|\bex\.?|\bexclusive of)\s*VAT\b", re.IGNORECASE)
 
 
 def invoice_response(group_booking: GroupBooking) -> HttpResponse:

@@ -140,6 +140,11 @@ class Membership(models.Model):
         return f"{self.participant} at {self.organisation}"
 
 
+def tidy_purchase_order(text: str) -> str:
+    """A purchase-order number as it is stored and compared: its words, each separated by one space."""
+    return " ".join(text.split())
+
+
 class GroupBooking(models.Model):
     """Members booked together by a manager onto one course date, on the organisation's purchase order: the
     places it made, and the invoice that goes with them. Made on My team; listed, invoiced and marked paid in the

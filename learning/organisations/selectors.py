@@ -25,7 +25,13 @@ from learning.organisations.compliance import (
     check_requirement,
     compliance_trend,
 )
-from learning.organisations.models import GroupBooking, Membership, Organisation, RequiredCourse
+from learning.organisations.models import (
+    GroupBooking,
+    Membership,
+    Organisation,
+    RequiredCourse,
+    tidy_purchase_order,
+)
 from learning.register.models import Certification, expiring_window
 
 # How department names are joined into a path: the trust, a single right-pointing angle quote, the department.
@@ -365,7 +371,7 @@ def same_group_booking(scope, *, manager, cleaned: dict, since: datetime.datetim
         manager=manager,
         organisation_id=cleaned["organisation"],
         course_date=cleaned["course_date"],
-        purchase_order=" ".join(cleaned["purchase_order"].split()),
+        purchase_order=tidy_purchase_order(cleaned["purchase_order"]),
         created_at__gte=since,
     )
     wanted = set(cleaned["participants"])

@@ -19,7 +19,13 @@ from learning.bookings.services import (
 )
 from learning.common.words import plural
 from learning.organisations.access import team_scope
-from learning.organisations.models import GroupBooking, GroupBookingPlace, Membership, Organisation
+from learning.organisations.models import (
+    GroupBooking,
+    GroupBookingPlace,
+    Membership,
+    Organisation,
+    tidy_purchase_order,
+)
 from learning.organisations.tasks import send_member_left_task
 
 
@@ -78,7 +84,7 @@ def group_booking_create(
     members are listed (by name): with ALL_OR_NOTHING only if there is a seat for everyone, with WAITING_LIST the
     rest wait. Anything refused refuses the whole group, each person with their reasons, and nothing is booked.
     Each participant is emailed their booking (with its calendar file) once it is committed."""
-    purchase_order = " ".join(purchase_order.split())
+    purchase_order = tidy_purchase_order(purchase_order)
     participants = group_members(
         manager=manager, organisation=organisation, participant_ids=participant_ids, purchase_order=purchase_order
     )

@@ -607,6 +607,18 @@ def test_the_same_confirmation_twice_says_it_was_done_already(admin_client, als2
     assert Certification.objects.count() == 1
 
 
+def test_confirming_with_no_result_recorded_says_nothing_is_decided(admin_client, als2):
+    course_date = move_date(make_course_date(als2, starts_in_days=10), starts_in_days=-3)
+    Booking.objects.create(course_date=course_date, participant=UserFactory(), status=Booking.CONFIRMED)
+
+    response = admin_client.post(
+        f"/admin/course-dates/{course_date.pk}/issue/", {"certifications": "0", "emails": "0"}, follow=True
+    )
+
+    assert "Nothing was issued: no recorded result decides a pass or a fail yet." in response.content.decode()
+    assert "issued already" not in response.content.decode()
+
+
 def test_the_confirmation_page_refuses_before_the_day_after_the_last_day(admin_client, als1):
     course_date = make_course_date(als1, starts_in_days=3)
     with_results(course_date, (100, None))

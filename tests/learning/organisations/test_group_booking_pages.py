@@ -211,6 +211,8 @@ def test_the_invoice_names_the_organisation_purchase_order_course_date_attendees
         ("£1,250.50 per participant + VAT", "£2,501.00 + VAT"),
         ("£450 per participant plus VAT", "£900.00 + VAT"),
         ("£450 excl. VAT", "£900.00 + VAT"),
+        ("£450 exc. VAT", "£900.00 + VAT"),
+        ("£450 exclusive of VAT", "£900.00 + VAT"),
         ("£450 per participant, including VAT", "£900.00"),
         ("£450 per participant", "£900.00"),
     ],
