@@ -79,11 +79,10 @@ def group_booking_create(
     now: datetime.datetime,
 ) -> GroupBooking:
     """Books the members `participant_ids` onto `course_date` on `organisation`'s purchase order, as of `now`.
-    Whom may be booked is asked of the one gate (access.team_scope); each person's prerequisites are checked for
-    the first day. The seats are taken in one transaction, under the lock a single booking takes, in the order the
-    members are listed (by name): with ALL_OR_NOTHING only if there is a seat for everyone, with WAITING_LIST the
-    rest wait. Anything refused refuses the whole group, each person with their reasons, and nothing is booked.
-    Each participant is emailed their booking (with its calendar file) once it is committed."""
+    Whom may be booked is asked of the one gate (access.team_scope); prerequisites are checked for the first day.
+    Seats are taken in one transaction, under the lock a single booking takes, in the members' order (by name):
+    with ALL_OR_NOTHING only if there is a seat for everyone, with WAITING_LIST the rest wait. Anything refused
+    refuses the whole group, each person with their reasons; each booked participant is emailed on commit."""
     purchase_order = tidy_purchase_order(purchase_order)
     participants = group_members(
         manager=manager, organisation=organisation, participant_ids=participant_ids, purchase_order=purchase_order
