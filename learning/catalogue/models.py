@@ -1,9 +1,10 @@
 """The course catalogue: the catalogue page and the course pages, whose typed facts drive certification,
 booking and reminders."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -214,6 +215,31 @@ class CoursePage(Page):
             hours_text = f"{hours:f}"
             parts.append(f"({hours_text} hours)" if parts else f"{hours_text} hours")
         return " ".join(parts)
+
+    def clean(self):
+        super().clean()
+        self.clean_seats()
+
+    def clean_seats(self):
+        """Fewer participants per instructor may not leave a date that has not begun with fewer seats than the
+        people who hold one (read through the dates' relations: the catalogue imports nothing of bookings)."""
+        per_instructor = self.max_participants_per_instructor
+        if self.pk is None or not per_instructor:
+            return
+        overbooked = (
+            self.dates.upcoming(timezone.localdate())
+            .annotate(held=Count("bookings", filter=Q(bookings__status="confirmed")))
+            .filter(held__gt=F("instructors") * per_instructor)
+            .order_by("starts_on")
+        )
+        if first := overbooked.first():
+            raise ValidationError(
+                {
+                    "max_participants_per_instructor": f"With {per_instructor} per instructor, {first} would have "
+                    f"{first.instructors * per_instructor} seats for the {first.held} people who hold one: add "
+                    "instructors to that date first (Course dates), or keep the number higher."
+                }
+            )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import icalendar
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
@@ -197,6 +198,22 @@ def test_instructors_cannot_be_taken_away_below_the_seats_held(admin_client, als
     )
     course_date.refresh_from_db()
     assert course_date.instructors == 2
+
+
+def test_a_course_cannot_take_fewer_per_instructor_than_its_dates_have_booked(als1):
+    full, _ = full_with_a_waiting_list(als1, waiting=0)  # 6 of 6 seats held
+    past = make_course_date(als1, instructors=1)
+    for _ in range(6):
+        book(UserFactory(), past)
+    move_date(past, starts_in_days=-5)  # begun: its seats no longer matter
+
+    als1.max_participants_per_instructor = 5
+    with pytest.raises(ValidationError) as refused:
+        als1.full_clean()
+    als1.max_participants_per_instructor = 8
+    als1.full_clean()
+
+    assert f"With 5 per instructor, {full} would have 5 seats for the 6 people who hold one" in str(refused.value)
 
 
 def test_a_cancellation_on_an_overbooked_date_frees_no_seat(als1):
