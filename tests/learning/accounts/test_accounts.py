@@ -476,7 +476,7 @@ def test_the_lockout_page_says_a_link_ends_it(client, participant, settings):
     page = sign_in(client, participant.email, "wrong-guess").content.decode()
 
     assert "or set one, if you never have" in page
-    assert "sign-in from this connection is unlocked" in page
+    assert "unlocks sign-in on the device and connection you set it from" in page
 
 
 def test_the_page_of_a_first_password_says_so_and_names_the_account(client):
