@@ -15,7 +15,6 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import EditView, IndexView
 
 from learning.bookings.models import (
-    PASS_FAIL_ASSESSMENTS,
     RESULT_FIELDS,
     Booking,
     CourseDate,
@@ -210,7 +209,6 @@ def course_date_roster_view(request, date_id):
 
 # A roster posts one row per booking: the page refuses to read more rows than any course date could hold.
 MOST_ROWS = 1000
-PASS_FAIL_FIELDS = {assessment.result_field for assessment in PASS_FAIL_ASSESSMENTS}
 
 
 def posted_rows(data) -> dict[str, dict[str, str]]:
@@ -262,16 +260,10 @@ def posted_for_current_rows(course_date: CourseDate, data) -> QueryDict:
         sent = posted.get(str(booking.pk))
         rebuilt[f"form-{index}-id"] = booking.pk
         for name in fields:
-            value = sent.get(name, "") if sent is not None else as_posted(name, getattr(booking, name))
-            rebuilt[f"form-{index}-{name}"] = value
+            # A recorded result as its input posts it: the widget's own spelling (a number, "true", "unknown").
+            recorded = ResultForm.base_fields[name].widget.format_value(getattr(booking, name))
+            rebuilt[f"form-{index}-{name}"] = sent.get(name, "") if sent is not None else recorded or ""
     return rebuilt
-
-
-def as_posted(name: str, recorded) -> str:
-    """A recorded result as the roster's input for `name` posts it: a number, or PassedSelect's words."""
-    if name in PASS_FAIL_FIELDS:
-        return {True: "true", False: "false"}.get(recorded, "unknown")
-    return "" if recorded is None else str(recorded)
 
 
 def save_roster(request, formset, *, course_date: CourseDate, today):
