@@ -3,7 +3,8 @@ sign-in sheet and its CSV), and the confirmed issuing of certifications."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -30,6 +31,7 @@ from learning.bookings.services import (
     issue_certifications,
     issue_plan,
     issuing_open_from,
+    locked_date,
     results_open_from,
     results_record,
 )
@@ -71,6 +73,19 @@ class CourseDateIndexView(IndexView):
 
 class CourseDateEditView(EditView):
     """A course date's edit screen."""
+
+    def form_valid(self, form):
+        """Saves under the date's lock, after counting its seats held again: a booking made while the form was
+        open (bookings take the same lock) may not be left without a seat by instructors taken away."""
+        with transaction.atomic():
+            locked_date(self.object.pk)
+            try:
+                form.instance.clean_seats()
+            except ValidationError as refusal:
+                form.add_error(None, refusal)
+                self.produced_error_message = self.get_error_message()
+                return self.form_invalid(form)
+            return super().form_valid(form)
 
     def save_instance(self):
         """Saves the date; seats it gained (more instructors) go to its waiting list at once, who are emailed,

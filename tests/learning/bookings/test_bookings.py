@@ -200,6 +200,29 @@ def test_instructors_cannot_be_taken_away_below_the_seats_held(admin_client, als
     assert course_date.instructors == 2
 
 
+def test_a_booking_made_while_the_form_was_checked_keeps_its_seat(admin_client, als1, monkeypatch):
+    # The form's check passes (6 of 12 seats held, 1 instructor gives 6); a participant books in that instant.
+    course_date = make_course_date(als1, instructors=2)  # 12 seats
+    for _ in range(6):
+        book(UserFactory(), course_date)
+    checked = CourseDate.clean
+
+    def checked_then_booked(self):
+        checked(self)
+        book(UserFactory(), CourseDate.objects.get(pk=self.pk))
+
+    monkeypatch.setattr(CourseDate, "clean", checked_then_booked)
+
+    response = admin_client.post(f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, instructors=1))
+
+    assert response.status_code == 200
+    assert "7 people hold a seat on this date, and 1 instructor gives 6 seats: keep at least 2" in (
+        response.content.decode()
+    )
+    course_date.refresh_from_db()
+    assert course_date.instructors == 2
+
+
 def test_a_course_cannot_take_fewer_per_instructor_than_its_dates_have_booked(als1):
     full, _ = full_with_a_waiting_list(als1, waiting=0)  # 6 of 6 seats held
     past = make_course_date(als1, instructors=1)
