@@ -5,7 +5,7 @@ by reminders.tasks.)"""
 from learning.accounts.tasks import send_invitation_task
 from learning.bookings.tasks import send_booking_email_task, send_result_email_task
 from learning.continuing_education.tasks import send_ce_decision_task
-from learning.organisations.tasks import import_members_task, send_member_left_task
+from learning.organisations.tasks import import_members_task, send_member_left_task, send_place_changed_task
 from learning.register.tasks import import_certifications_task
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "send_ce_decision_task",
     "send_invitation_task",
     "send_member_left_task",
+    "send_place_changed_task",
     "send_result_email_task",
 ]

@@ -17,6 +17,7 @@ from learning.bookings.models import (
     cancellation_deadline,
 )
 from learning.bookings.selectors import confirmed_bookings
+from learning.bookings.signals import announce
 from learning.bookings.tasks import send_booking_email_task, send_result_email_task
 from learning.catalogue.models import CoursePage
 from learning.common.words import long_date
@@ -104,6 +105,7 @@ def serve_waiting_list(locked: CourseDate, *, today: datetime.date) -> tuple[int
         booking.status = Booking.CONFIRMED
         booking.save(update_fields=["status"])
         send_booking_email_task.delay_on_commit(booking.pk, "booking_promoted")
+        announce(booking.pk, "promoted")
     return free - len(promoted), promoted
 
 
@@ -140,10 +142,12 @@ def queue_booking_email(booking: Booking) -> None:
     send_booking_email_task.delay_on_commit(booking.pk, template)
 
 
-def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator: bool = False) -> Booking | None:
-    """Cancels the booking as of `now`; a freed seat goes to the first on the waiting list, who is emailed
-    (serve_waiting_list). Returns the first promoted booking, if any. Leaving a waiting list frees no seat, so
-    the cut-off does not apply to it."""
+def booking_cancel(
+    *, booking: Booking, now: datetime.datetime, by=None, by_administrator: bool = False
+) -> Booking | None:
+    """Cancels the booking as of `now`, made by `by` (announced with place_changed); a freed seat goes to the first
+    on the waiting list, who is emailed (serve_waiting_list). Returns the first promoted booking, if any. Leaving a
+    waiting list frees no seat, so the cut-off does not apply to it."""
     deadline_applies = not by_administrator and booking.status != Booking.WAITLISTED
     if deadline_applies and timezone.localdate(now) > cancellation_deadline(booking.course_date):
         raise BookingRefused(
@@ -164,6 +168,7 @@ def booking_cancel(*, booking: Booking, now: datetime.datetime, by_administrator
         send_booking_email_task.delay_on_commit(
             booking.pk, "booking_cancelled" if was_confirmed else "waiting_list_left"
         )
+        announce(booking.pk, "cancelled" if was_confirmed else "left_waiting_list", by=by)
         if not was_confirmed:
             return None
         _, promoted = serve_waiting_list(locked, today=timezone.localdate(now))

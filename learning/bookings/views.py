@@ -78,7 +78,9 @@ def place_booking(request, course_date: CourseDate, *, today):
 def cancel(request, booking_id):
     """GET asks for confirmation (saying what will happen); POST cancels, or leaves the waiting list."""
     booking = get_object_or_404(
-        Booking.objects.select_related("course_date__course").exclude(status=Booking.CANCELLED),
+        Booking.objects.select_related("course_date__course", "group_place__group_booking__organisation").exclude(
+            status=Booking.CANCELLED
+        ),
         pk=booking_id,
         participant=request.user,
     )
@@ -86,7 +88,7 @@ def cancel(request, booking_id):
     if request.method == "GET":
         return render(request, "learning/cancel_booking.html", {"booking": booking, "waiting": waiting})
     try:
-        booking_cancel(booking=booking, now=timezone.now())
+        booking_cancel(booking=booking, now=timezone.now(), by=request.user)
     except BookingRefused as refusal:
         messages.error(request, str(refusal))
     else:

@@ -26,7 +26,7 @@ from learning.organisations.models import (
     Organisation,
     tidy_purchase_order,
 )
-from learning.organisations.tasks import send_member_left_task
+from learning.organisations.tasks import send_member_left_task, send_place_changed_task
 
 
 class LeaveRefused(Exception):
@@ -46,6 +46,15 @@ def membership_leave(*, membership: Membership) -> None:
                 "contact the training office."
             )
         send_member_left_task.delay_on_commit(membership.organisation_id, membership.participant_id)
+
+
+def on_place_changed(sender, booking_pk: int, change: str, by=None, **kwargs) -> None:
+    """bookings' place_changed: a place that a group booking made changed. Whoever answers for the booking is
+    emailed once it is committed (the invoice counts its places), unless they made the change themselves."""
+    group = GroupBooking.objects.filter(places__booking_id=booking_pk).only("manager_id").first()
+    if group is None or (by is not None and by.pk == group.manager_id):
+        return
+    send_place_changed_task.delay_on_commit(booking_pk, change, by.pk if by else None)
 
 
 class Seating(models.TextChoices):

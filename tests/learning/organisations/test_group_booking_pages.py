@@ -174,6 +174,24 @@ def test_the_group_bookings_list_links_each_to_its_invoice(client, boss, emergen
     assert "PO-2026-0042" in html and "Awaiting payment" in html
 
 
+def test_a_member_about_to_cancel_a_place_their_employer_booked_is_told_the_manager_hears_of_it(
+    client, boss, emergency, course_date
+):
+    ann = member(emergency, first_name="Ann", last_name="Ames")
+    placed = book_group(boss, emergency, course_date, [ann], purchase_order="PO-2026-0042").bookings.get()
+    own = BookingFactory(participant=ann, course_date=make_course_date(course_date.course, starts_in_days=60))
+    client.force_login(ann)
+
+    page = BeautifulSoup(client.get(f"/portal/bookings/{placed.pk}/cancel/").content, "html.parser")
+    own_page = BeautifulSoup(client.get(f"/portal/bookings/{own.pk}/cancel/").content, "html.parser")
+
+    assert page.find(attrs={"data-testid": "employer-paid"}).get_text(" ", strip=True) == (
+        "Emergency Department booked this place for you on its purchase order PO-2026-0042: its manager is told "
+        "when you cancel, since the invoice goes to them."
+    )
+    assert own_page.find(attrs={"data-testid": "employer-paid"}) is None
+
+
 # --- The invoice ----------------------------------------------------------------------------------------
 
 

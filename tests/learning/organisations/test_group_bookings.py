@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from learning.bookings.emails import send_booking_email
+from learning.bookings.services import booking_cancel
 from learning.common.words import long_date
 from learning.models import Booking, GroupBooking
 from learning.organisations.services import GroupBookingRefused, group_booking_mark_paid
@@ -336,6 +337,91 @@ def test_an_all_or_nothing_group_racing_single_bookings_is_booked_whole_or_not_a
         assert [type(error) for error in errors] == [GroupBookingRefused] and group_places == set()
     else:
         assert group_places == {"confirmed"}
+
+
+# --- The payer hears of every change to a place ---------------------------------------------------------
+
+
+def emails_to(person) -> list:
+    return [message for message in mail.outbox if message.to == [person.email]]
+
+
+def test_a_participant_cancelling_an_employer_paid_seat_is_told_to_the_manager_who_booked_it(
+    boss, emergency, als1_date, django_capture_on_commit_callbacks
+):
+    ann, bea = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"))
+    fill(als1_date, 4)  # two seats left: both get one
+    group = book_group(boss, emergency, als1_date, [ann, bea], purchase_order="PO 2026/77")
+    waiting = BookingFactory(course_date=als1_date, status=Booking.WAITLISTED)  # the date is full now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=Booking.objects.get(participant=ann), now=moment(), by=ann)
+
+    (told,) = emails_to(boss)
+    assert told.subject == f"Ann Ames: seat cancelled, ALS1 on {als1_date.starts_on:%-d %B %Y} ({group.invoice_number})"
+    for body in (told.body, told.alternatives[0][0]):
+        assert "booked for Emergency Department on purchase order PO 2026/77" in body
+        assert "seat cancelled</strong>, by the participant" in body or "seat cancelled, by the participant" in body
+        assert f"Invoice {group.invoice_number} now counts 1 confirmed place." in body
+        assert f"/portal/team/group-bookings/{group.pk}/" in body
+        assert "refund" not in body
+    assert emails_to(ann)[0].subject.startswith("Cancelled:")
+    # The seat went to someone booked on their own: their organisation, if any, is no business of this one.
+    assert Booking.objects.get(pk=waiting.pk).status == Booking.CONFIRMED
+    assert len(mail.outbox) == 3
+
+
+def test_a_seat_that_comes_free_for_a_place_on_the_waiting_list_is_told_to_its_payer(
+    boss, emergency, als1_date, django_capture_on_commit_callbacks, admin_user
+):
+    ann = nurses(emergency, ("Ann", "Ames"))[0]
+    fill(als1_date, 6)
+    group = book_group(boss, emergency, als1_date, [ann], purchase_order="PO 2026/78", seating=WAITING_LIST)
+    group_booking_mark_paid(group_booking=group, by=admin_user, now=moment())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=Booking.objects.filter(group_place=None).first(), now=moment(), by=admin_user)
+
+    (told,) = emails_to(boss)
+    assert told.subject.startswith("Ann Ames: moved from the waiting list into a seat, ALS1")
+    assert "into a seat." in told.body  # nobody in particular moved them: no "by"
+    assert f"now counts 1 confirmed place. It was marked paid on {TODAY:%-d %B %Y}: for a refund or credit" in (
+        told.body
+    )
+
+
+def test_a_change_the_manager_made_is_not_told_back_to_them_and_another_managers_is(
+    boss, emergency, als1_date, django_capture_on_commit_callbacks, trust, admin_user
+):
+    ann, bea, cai = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"), ("Cai", "Cole"))
+    book_group(boss, emergency, als1_date, [ann, bea, cai])
+    colleague = manager(trust, first_name="Tom", last_name="Hale")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=Booking.objects.get(participant=ann), now=moment(), by=boss)
+        booking_cancel(booking=Booking.objects.get(participant=bea), now=moment(), by=colleague)
+        booking_cancel(booking=Booking.objects.get(participant=cai), now=moment(), by=admin_user)
+
+    told = sorted(message.body.split(":")[1].split(".")[0].strip() for message in emails_to(boss))
+    assert told == ["seat cancelled, by Tom Hale", "seat cancelled, by the training office"]
+
+
+def test_when_the_booker_no_longer_manages_it_the_organisations_managers_are_told(
+    boss, emergency, trust, als1_date, django_capture_on_commit_callbacks
+):
+    ann = nurses(emergency, ("Ann", "Ames"))[0]
+    book_group(boss, emergency, als1_date, [ann])
+    boss.manager_roles.all().delete()
+    heads = [manager(trust), manager(emergency)]
+    manager(trust, is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=Booking.objects.get(participant=ann), now=moment(), by=ann)
+
+    assert emails_to(boss) == []
+    assert sorted(message.to[0] for message in mail.outbox if "seat cancelled" in message.subject) == sorted(
+        head.email for head in heads
+    )
 
 
 # --- Paid -----------------------------------------------------------------------------------------------
