@@ -15,6 +15,7 @@ from learning.catalogue.selectors import builds_on, satisfied_by
 from learning.common.batching import batches
 from learning.common.emails import render_email, send_or_log
 from learning.common.models import portal_settings
+from learning.materials.entitlement import admitted_users
 from learning.models import Booking, Certification, GuidelineNotification, GuidelineUpdatePage, User
 from reminders.emails import unsubscribe_headers, unsubscribe_url
 from reminders.models import Suppression
@@ -24,7 +25,8 @@ SEND_BATCH = 100
 
 
 def recipients(page: GuidelineUpdatePage, today: datetime.date):
-    """Participants who may read the page on `today` (learning.materials.entitlement's rule, as a query), active,
+    """Participants who may read the page on `today` (learning.materials.entitlement's rule, as a query, with the
+    page's Privacy setting), active,
     wanting guideline updates, and whose address did not bounce or complain (having unsubscribed from reminders
     is not a reason to miss a guideline change)."""
     serves = {course.pk for course in page.courses.all()}
@@ -38,6 +40,7 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date):
     return (
         User.objects.filter(is_active=True, wants_guideline_updates=True)
         .filter(Exists(held) | Exists(booked))
+        .filter(pk__in=User.objects.filter(admitted_users(page)).values("pk"))
         .exclude(Exists(undeliverable))
     )
 

@@ -33,7 +33,7 @@ def dashboard(request):
             "needs_renewal": plan_renewals(rows, bookings, today),
             "bookings": bookings,
             "activities": activities,
-            "groups": mark_unread(request.user, readable_materials(request.user, MaterialPage.objects.live())),
+            "groups": mark_unread(request.user, readable_materials(request, MaterialPage.objects.live())),
             "memberships": memberships_of(request.user),
             "manages": bool(team_scope_for(request)),
         },

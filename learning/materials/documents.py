@@ -51,8 +51,10 @@ def rule_allows(request, rule: DocumentRule) -> bool:
         return True
     if not request.user.is_authenticated:
         return False
-    # can_read lets staff in too; asking is_staff after it covers a document whose pages are all unpublished.
-    return any(page.live and can_read(request, page).allowed for page in rule.pages) or is_staff(request.user)
+    # can_read lets staff in too (unless a page's Privacy setting keeps them out); asking is_staff after it covers
+    # a document none of whose pages is published.
+    live = [page for page in rule.pages if page.live]
+    return any(can_read(request, page).allowed for page in live) or (not live and is_staff(request.user))
 
 
 def can_read_document(request, document) -> bool:

@@ -6,6 +6,11 @@ revoked and has not been expired for longer than the grace period (Settings > Po
 on it (ALS2 holders read ALS1 materials), or when they are booked on an upcoming date of one of its courses.
 Staff (anyone with access to the Wagtail admin) read everything. The answer is computed per request from the
 dates, never cached in the session, so a certification that lapsed yesterday stops access today.
+
+Above the courses stands the page's Privacy setting in the admin (Wagtail's view restrictions: a password, signed-in
+users, or some groups), on the page, on a page above it or, for an alias, on the page it copies. What it does not
+admit is closed to everyone, staff and entitled participants alike, in every way in: the page, its documents and
+images, the lists, search and the guideline-update emails.
 """
 
 import datetime
@@ -17,6 +22,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from wagtail.models import PageViewRestriction
 
 from learning.catalogue.models import CoursePage
 from learning.catalogue.selectors import builds_on
@@ -79,6 +85,20 @@ def participant_courses_for(request) -> set[int]:
     return request._participant_course_ids
 
 
+def admitted_users(page) -> Q:
+    """The users the page's Privacy setting admits, as a filter of users, for what is sent without a request (a
+    guideline update's email): everyone, only some groups' members (superusers too, as Wagtail has it), or nobody
+    for a page behind a password."""
+    admitted = Q()
+    pages = [page, page.alias_of] if page.alias_of_id else [page]
+    for restriction in (restriction for each in pages for restriction in each.get_view_restrictions()):
+        if restriction.restriction_type == PageViewRestriction.PASSWORD:
+            return Q(pk__in=[])
+        if restriction.restriction_type == PageViewRestriction.GROUPS:
+            admitted &= Q(is_superuser=True) | Q(groups__in=restriction.groups.all())
+    return admitted
+
+
 @dataclass
 class Access:
     allowed: bool
@@ -88,34 +108,55 @@ class Access:
 
 
 def can_read(request, page) -> Access:
-    """The one question: may the request's user read this material page? The page's courses and the reader's
-    record come back in one query (learning.materials.facts). A participant entitled to one of its courses is let
-    in before anyone asks whether they are staff, so that the common case costs no staff query."""
+    """The one question: may the request's signed-in user read this material page? The page's courses, the
+    reader's record and whether a Privacy setting stands over the page come back in one query
+    (learning.materials.facts); the setting is asked only then. A participant entitled to one of its courses is
+    let in before anyone asks whether they are staff, so that the common case costs no staff query."""
     today, user = timezone.localdate(), request.user
     facts = read_facts(user.pk, today, page)
+    if facts.restricted and not admitted(request, page):
+        return Access(allowed=False)
     request._participant_course_ids = participant_course_ids(user, today, facts)
     if facts.serves.keys() & request._participant_course_ids or is_staff(user):
         return Access(allowed=True, course_codes=sorted(facts.serves.values()), opened=facts.opened)
     return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=facts.serves).order_by("code")))
 
 
+def admitted(request, page) -> bool:
+    """Whether the page's Privacy setting (on it or above it, or on the page an alias copies) admits the request."""
+    pages = [page, page.alias_of] if page.alias_of_id else [page]
+    return all(restriction.accept_request(request) for each in pages for restriction in each.get_view_restrictions())
+
+
+def closed_to(request) -> Q:
+    """The pages the Privacy settings close to the request: those under a restriction it does not pass, and the
+    aliases of such pages (a filter of pages; one query, and one more for each restriction to some groups)."""
+    closed = Q(pk__in=[])
+    for restriction in PageViewRestriction.objects.select_related("page"):
+        if not restriction.accept_request(request):
+            closed |= Q(path__startswith=restriction.page.path) | Q(alias_of__path__startswith=restriction.page.path)
+    return closed
+
+
 def readable_pages(request, pages):
-    """Those of `pages` (live material pages) the request's user may read: a queryset, one query whatever their
-    number. The caller passes the pages, so that the page models can use this module without a cycle."""
+    """Those of `pages` (live material pages) the request's user may read: a queryset. The caller passes the
+    pages, so that the page models can use this module without a cycle."""
     entitled = courses_for(request)
+    pages = pages.exclude(closed_to(request))
     if entitled == ALL:
         return pages
     return pages.filter(courses__in=entitled).distinct()
 
 
-def readable_materials(user, pages):
-    """My materials: [(course, [pages])], grouped by the courses the user may read, in three queries; `pages` are
-    the live material pages (passed in, as for readable_pages)."""
-    entitled = entitled_course_ids(user)
+def readable_materials(request, pages):
+    """My materials: [(course, [pages])], grouped by the courses the request's user may read; `pages` are the live
+    material pages (passed in, as for readable_pages)."""
+    entitled = entitled_course_ids(request.user)
     courses = CoursePage.objects.all() if entitled == ALL else CoursePage.objects.filter(pk__in=entitled)
     courses = list(courses.order_by("code"))
     pages = (
-        pages.filter(courses__in=[course.pk for course in courses])
+        pages.exclude(closed_to(request))
+        .filter(courses__in=[course.pk for course in courses])
         .distinct()
         .prefetch_related("courses")
         .order_by("-last_published_at")

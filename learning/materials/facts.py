@@ -1,5 +1,7 @@
 """What the access check reads from the database, in one statement: the page's courses, the reader's
-certifications and bookings, the grace period, and whether the reader opened the page since it was last published.
+certifications and bookings, the grace period, whether the reader opened the page since it was last published, and
+whether a Privacy setting (a view restriction) other than "signed-in users" stands on the page or above it, or
+above the page an alias copies (every reader the check is asked about is signed in).
 
 The check runs on every request for a material page, its documents and its images, so it is written as SQL rather
 than composed with the ORM: composing and compiling the four querysets it replaces cost more than running them.
@@ -14,10 +16,11 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from wagtail.models import PageViewRestriction
 
 from learning.bookings.models import Booking
 
-# Five kinds of row, one query: (kind, course or number, course code, expiry). The columns are cast to types no
+# Six kinds of row, one query: (kind, course or number, course code, expiry). The columns are cast to types no
 # migration changes (a wider integer, text of any length): PostgreSQL refuses to run a prepared statement
 # (bound_cursor) whose result types changed since it was prepared.
 SQL = """
@@ -40,6 +43,12 @@ UNION ALL
 SELECT 'opened', NULL, NULL, NULL
   FROM {reading} reading
  WHERE reading.page_id = %(page)s AND reading.participant_id = %(user)s AND reading.read_at >= %(published)s
+UNION ALL
+SELECT 'restricted', NULL, NULL, NULL
+  FROM {restriction} restriction
+  JOIN {page} restricted ON restricted.id = restriction.page_id
+  JOIN {page} shown ON shown.id = %(page)s OR shown.id = %(alias_of)s
+ WHERE substr(shown.path, 1, length(restricted.path)) = restricted.path AND restriction.restriction_type <> %(login)s
 """
 
 
@@ -56,19 +65,23 @@ def statement() -> str:
         course_date=table("CourseDate"),
         portal=table("PortalSettings"),
         reading=table("MaterialReading"),
+        restriction=connection.ops.quote_name(apps.get_model("wagtailcore", "PageViewRestriction")._meta.db_table),
+        page=connection.ops.quote_name(apps.get_model("wagtailcore", "Page")._meta.db_table),
     )
 
 
 @dataclass
 class Facts:
     """What the database said: the page's courses {id: code}, the courses held (with their expiry) and booked,
-    the grace period, and whether the reader opened the page since its last publication."""
+    the grace period, whether the reader opened the page since its last publication, and whether a Privacy setting
+    stands over the page (its restrictions are then read and asked: learning.materials.entitlement.admitted)."""
 
     serves: dict[int, str] = field(default_factory=dict)
     held: list[tuple[int, datetime.date]] = field(default_factory=list)
     booked: set[int] = field(default_factory=set)
     grace_days: int | None = None
     opened: bool = False
+    restricted: bool = False
 
     def held_on(self, today: datetime.date) -> set[int]:
         """The courses of the certifications valid on `today`, their expiry extended by the grace period (the
@@ -82,9 +95,11 @@ def read_facts(user_id: int, today: datetime.date, page=None) -> Facts:
     """One statement for `user_id` on `today`, and for `page` (a live material page) when given."""
     params = {
         "page": page.pk if page is not None else None,
+        "alias_of": page.alias_of_id if page is not None else None,
         "user": user_id,
         "today": connection.ops.adapt_datefield_value(today),
         "confirmed": Booking.CONFIRMED,
+        "login": PageViewRestriction.LOGIN,
         "published": connection.ops.adapt_datetimefield_value(page.last_published_at if page is not None else None),
     }
     facts = Facts()
@@ -99,8 +114,10 @@ def read_facts(user_id: int, today: datetime.date, page=None) -> Facts:
                 facts.booked.add(number)
             elif kind == "grace":
                 facts.grace_days = number
-            else:
+            elif kind == "opened":
                 facts.opened = True
+            else:
+                facts.restricted = True
     return facts
 
 

@@ -75,7 +75,7 @@ class LibraryIndexPage(ListingPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["groups"] = mark_unread(request.user, readable_materials(request.user, MaterialPage.objects.live()))
+        context["groups"] = mark_unread(request.user, readable_materials(request, MaterialPage.objects.live()))
         return context
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from learning.models import GuidelineNotification, GuidelineUpdatePage, ManualPage
 from tests.factories import BookingFactory, CertificationFactory, UserFactory, make_course_date
@@ -69,6 +69,26 @@ def test_the_first_publication_emails_each_entitled_participant_once(
         page.save_revision().publish()
 
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("privacy", ["groups", "password"])
+def test_an_update_behind_a_privacy_setting_is_emailed_only_to_those_it_admits(
+    library, als1, eager_tasks, django_capture_on_commit_callbacks, privacy
+):
+    faculty = Group.objects.create(name="Faculty")
+    member = holding(als1, email="faculty@example.org")
+    member.groups.add(faculty)
+    holding(als1, email="outside@example.org")
+    page = new_update(library, als1, live=False)
+    restriction = PageViewRestriction.objects.create(page=page, restriction_type=privacy, password="faculty-2026")
+    restriction.groups.set([faculty])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    # A password is asked on each visit: nobody is emailed a page they would first have to be given it for.
+    expected = ["faculty@example.org"] if privacy == "groups" else []
+    assert [message.to[0] for message in mail.outbox] == expected
 
 
 def test_running_the_notification_twice_sends_nothing_twice(library, als1):
