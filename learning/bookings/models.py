@@ -19,6 +19,10 @@ class CourseDateQuerySet(models.QuerySet):
     def upcoming(self, today: datetime.date):
         return self.filter(starts_on__gt=today)
 
+    def bookable(self, today: datetime.date):
+        """The dates anyone may book on `today`: open for booking, not begun, of a published course."""
+        return self.upcoming(today).filter(booking_open=True, course__live=True)
+
     def with_seats(self):
         """Annotates `seats`, `booked` and `seats_left` in the database (one query for any number of dates)."""
         return self.annotate(

@@ -12,8 +12,8 @@ from learning.common.models import portal_settings
 def next_bookable_dates(course_ids: set[int], today: datetime.date, *, per_course: int = 3) -> dict[int, list]:
     """Course id -> its first `per_course` upcoming dates that are open for booking and have a seat left."""
     dates = (
-        CourseDate.objects.filter(course_id__in=course_ids, booking_open=True)
-        .upcoming(today)
+        CourseDate.objects.filter(course_id__in=course_ids)
+        .bookable(today)
         .with_seats()
         .filter(seats_left__gt=0)
         .order_by("starts_on")

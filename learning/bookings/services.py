@@ -55,8 +55,9 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
 
 
 def booking_closed_refusal(course_date: CourseDate, today: datetime.date) -> BookingRefused | None:
-    """Why nobody can book the date on `today`: closed by the training office, or already begun."""
-    if not course_date.booking_open or course_date.starts_on <= today:
+    """Why nobody can book the date on `today`: closed by the training office, already begun, or of a course that
+    is not published (CourseDateQuerySet.bookable, for one date)."""
+    if not CourseDate.objects.bookable(today).filter(pk=course_date.pk).exists():
         return BookingRefused(["Booking is closed for this date."])
     return None
 

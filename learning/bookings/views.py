@@ -10,13 +10,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 from learning.bookings.calendar import booking_ics
 from learning.bookings.models import Booking, CourseDate
 from learning.bookings.selectors import renewal_gap
-from learning.bookings.services import BookingRefused, booking_cancel, booking_create, prerequisites_refusal
+from learning.bookings.services import (
+    BookingRefused,
+    booking_cancel,
+    booking_closed_refusal,
+    booking_create,
+    prerequisites_refusal,
+)
 from learning.register.models import Certification
 
 
 @login_required
 def book(request, date_id):
-    course_date = get_object_or_404(CourseDate.objects.with_seats().select_related("course"), pk=date_id)
+    """GET shows the date with what stands in the way of booking it; POST books it. A date of a course that is not
+    published is not found, as the course page is not."""
+    course_date = get_object_or_404(
+        CourseDate.objects.with_seats().select_related("course"), pk=date_id, course__live=True
+    )
     today = timezone.localdate()
     if request.method == "POST":
         return place_booking(request, course_date, today=today)
@@ -33,7 +43,7 @@ def book(request, date_id):
             "course_date": course_date,
             "refusal": refusal,
             "already": already,
-            "closed": not course_date.booking_open or course_date.starts_on <= today,
+            "closed": booking_closed_refusal(course_date, today) is not None,
             "gap": renewal_gap_for(request.user, course_date, today),
         },
     )

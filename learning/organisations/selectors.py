@@ -342,8 +342,7 @@ def group_booking_dates(today: datetime.date):
     """The dates a group may be booked onto on `today`: open for booking and not begun, full ones too (for the
     waiting list), each with its seats counted; by course, then soonest first."""
     return (
-        CourseDate.objects.filter(booking_open=True)
-        .upcoming(today)
+        CourseDate.objects.bookable(today)
         .with_seats()
         .select_related("course")
         .order_by("course__code", "starts_on", "pk")

@@ -275,6 +275,20 @@ def test_closed_or_past_dates_cannot_be_booked(als1):
         book(UserFactory(), make_course_date(als1, starts_in_days=0))
 
 
+def test_a_date_of_an_unpublished_course_cannot_be_booked_or_found(client, als1):
+    course_date = make_course_date(als1)
+    als1.unpublish()
+    person = UserFactory()
+    client.force_login(person)
+
+    with pytest.raises(BookingRefused, match="closed"):
+        book(person, course_date)
+    assert client.get(f"/portal/book/{course_date.pk}/").status_code == 404
+    assert client.post(f"/portal/book/{course_date.pk}/").status_code == 404
+    assert not Booking.objects.filter(course_date=course_date).exists()
+    assert not CourseDate.objects.bookable(today()).filter(pk=course_date.pk).exists()
+
+
 def test_concurrent_bookings_never_exceed_the_seats(committed_db, catalogue_for_threads):
     require(connection.vendor == "postgresql", "concurrent bookings are tested on PostgreSQL (DATABASE_URL)")
     course_date = make_course_date(catalogue_for_threads, instructors=1)  # 6 seats

@@ -167,6 +167,17 @@ def test_someone_already_booked_on_the_date_is_named_and_nobody_is_booked(boss, 
     assert not Booking.objects.filter(participant=ann).exists()
 
 
+def test_a_date_of_an_unpublished_course_is_neither_offered_nor_booked(boss, emergency, als1):
+    from learning.organisations.selectors import group_booking_dates
+
+    course_date = make_course_date(als1, starts_in_days=30, today=TODAY)
+    als1.unpublish()
+
+    assert course_date not in group_booking_dates(TODAY)
+    with pytest.raises(GroupBookingRefused, match="Booking is closed for this date"):
+        book_group(boss, emergency, course_date, nurses(emergency, ("Ann", "Ames")))
+
+
 def test_a_closed_date_is_refused_for_the_whole_group(boss, emergency, als1):
     closed = make_course_date(als1, starts_in_days=30, today=TODAY, booking_open=False)
 
