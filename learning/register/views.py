@@ -18,12 +18,15 @@ from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certi
 @login_required
 @never_cache
 def certification_card(request, number):
-    try:
-        certification = Certification.objects.select_related("course", "participant").get(
-            number=number, participant=request.user
-        )
-    except Certification.DoesNotExist:
-        raise Http404("No such certification of yours.") from None
+    """The wallet card of one of the participant's certifications, its number in any case. A revoked one has no
+    card: a printed card would still say "valid until"."""
+    certification = (
+        Certification.objects.select_related("course", "participant")
+        .filter(number__iexact=number, participant=request.user, revoked_at__isnull=True)
+        .first()
+    )
+    if certification is None:
+        raise Http404("No such certification of yours.")
     response = HttpResponse(certification_card_pdf(certification), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certification.number}.pdf"'
     return response

@@ -6,8 +6,10 @@ import io
 import pypdfium2
 import pytest
 import zxingcpp
+from django.utils import timezone
 from pypdf import PdfReader
 
+from learning.register.services import certification_revoke
 from tests.factories import CertificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,15 @@ def card(client, certification):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     return response.content
+
+
+def test_a_revoked_certification_has_no_card_and_the_number_is_read_in_any_case(client, certification):
+    client.force_login(certification.participant)
+    assert client.get("/portal/certifications/als2-2026-000123/card.pdf").status_code == 200
+
+    certification_revoke(certification=certification, reason="Issued in error", now=timezone.now())
+
+    assert client.get(f"/portal/certifications/{certification.number}/card.pdf").status_code == 404
 
 
 def test_the_card_is_a_wallet_size_pdf_with_the_number_and_name(client, certification):
