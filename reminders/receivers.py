@@ -1,6 +1,8 @@
 """Signal receivers: each hands its event to a task, so the request that caused it stays fast. They live apart from
 the functions the tasks call, so that the tasks can import those functions without a cycle."""
 
+from contextvars import ContextVar
+
 from learning.materials.models import GuidelineUpdatePage
 from reminders.guideline_notifications import is_first_publication
 from reminders.models import ManagerDigest, Reminder
@@ -24,7 +26,22 @@ def on_tracking(sender, event, esp_name, **kwargs):
     )
 
 
+# Set while the admin copies pages (Wagtail's before_copy_page hook) until the request ends: a copy published with
+# "Publish copies" is published for the first time, but it announces nothing new.
+copying_pages: ContextVar[bool] = ContextVar("copying_pages", default=False)
+
+
 def on_page_published(sender, instance, **kwargs):
-    """Wagtail's page_published signal: on a guideline update's first publication, queue the emails."""
-    if isinstance(instance, GuidelineUpdatePage) and is_first_publication(instance):
+    """Wagtail's page_published signal: on a guideline update's first publication, queue the emails; never for a
+    copy of one."""
+    if isinstance(instance, GuidelineUpdatePage) and is_first_publication(instance) and not copying_pages.get():
         notify_guideline_update_task.delay_on_commit(instance.pk)
+
+
+def on_copy_page(request, page):
+    """Wagtail's before_copy_page hook: what the copy publishes is not announced."""
+    copying_pages.set(True)
+
+
+def on_request_finished(sender, **kwargs):
+    copying_pages.set(False)

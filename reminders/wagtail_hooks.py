@@ -13,6 +13,7 @@ from reminders.admin_views import (
     reminder_email_view,
     reminder_requeue_view,
 )
+from reminders.receivers import on_copy_page
 
 
 @hooks.register("register_admin_viewset")
@@ -37,3 +38,7 @@ def register_urls():
 def add_reminder_stats(request, panels):
     if request.user.has_perm("reminders.view_reminder"):
         panels.append(ReminderStatsPanel())
+
+
+# Pages copied with "Publish copies" are published for the first time; a copied guideline update emails nobody.
+hooks.register("before_copy_page", on_copy_page)

@@ -91,6 +91,30 @@ def test_an_update_behind_a_privacy_setting_is_emailed_only_to_those_it_admits(
     assert [message.to[0] for message in mail.outbox] == expected
 
 
+def test_a_copy_published_by_the_admin_emails_nobody_and_the_next_update_is_still_emailed(
+    admin_client, library, als1, eager_tasks, django_capture_on_commit_callbacks
+):
+    holding(als1, email="one@example.org")
+    page = new_update(library, als1, live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/pages/{page.pk}/copy/",
+            {"new_title": "Copy", "new_slug": "copied-update", "new_parent_page": library.pk, "publish_copies": "on"},
+        )
+    copied = GuidelineUpdatePage.objects.get(slug="copied-update")
+    later = new_update(library, als1, title="Airway update", live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        later.save_revision().publish()
+
+    assert response.status_code == 302 and copied.live
+    assert [message.subject for message in mail.outbox] == ["Guideline update for ALS1: Airway update"]
+    assert not GuidelineNotification.objects.filter(page=copied).exists()
+
+
 def test_running_the_notification_twice_sends_nothing_twice(library, als1):
     from reminders.guideline_notifications import notify_guideline_update
 
