@@ -16,6 +16,8 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from learning.common.admin import RecordViewSet
 from learning.common.spreadsheets import FormulaSafeExportMixin
@@ -23,6 +25,19 @@ from learning.models import CoursePage
 from reminders.emails import email_as_sent
 from reminders.models import ManagerDigest, Reminder, ReminderStage, Suppression
 from reminders.scan import local_today
+
+
+class WrittenByThePipelinePolicy(ModelPermissionPolicy):
+    """Reminders and digests are written by the scan and the sending, and settled by the ESP's events: the admin
+    reads them (and re-queues a failed reminder, under its own permission), but never adds, edits or deletes one,
+    whatever the user's permissions: a hand-set status would make the outbox lie about what was sent."""
+
+    def user_has_permission(self, user, action):
+        return action not in ("add", "change", "delete") and super().user_has_permission(user, action)
+
+
+register_permission_policy(Reminder, WrittenByThePipelinePolicy(Reminder))
+register_permission_policy(ManagerDigest, WrittenByThePipelinePolicy(ManagerDigest))
 
 
 class ReminderFilterSet(WagtailFilterSet):
@@ -51,6 +66,7 @@ class ReminderViewSet(RecordViewSet):
     model = Reminder
     icon = "mail"
     menu_label = "Reminder outbox"
+    inspect_view_enabled = True
     index_view_class = ReminderIndexView
     filterset_class = ReminderFilterSet
     list_display = [
@@ -64,7 +80,7 @@ class ReminderViewSet(RecordViewSet):
         EmailColumn("email", label="Email"),
     ]
     search_fields = ["certification__number", "certification__participant__email", "message_id"]
-    form_fields = ["status"]
+    form_fields = ["status"]  # Wagtail asks for a form; the policy above never lets it be used
     list_export = [
         "due_on",
         "certification.participant.email",
@@ -142,7 +158,7 @@ class ManagerDigestViewSet(RecordViewSet):
         return ManagerDigest.objects.select_related("manager")
 
     search_fields = ["manager__email", "message_id"]
-    form_fields = ["status"]
+    form_fields = ["status"]  # as for reminders: never used
 
 
 class SuppressionViewSet(RecordViewSet):

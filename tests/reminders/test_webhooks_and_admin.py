@@ -157,6 +157,26 @@ def test_the_outbox_filters_shows_the_email_and_requeues_failed_ones(
     delay.assert_called_once_with(failed.certification.participant_id)
 
 
+def test_the_outbox_and_the_digests_are_read_not_written_in_the_admin(admin_client, als1):
+    sent = sent_reminder(als1, "pm-11")
+
+    listing = admin_client.get("/admin/reminders/").content.decode()
+    inspect = admin_client.get(f"/admin/reminders/inspect/{sent.pk}/")
+    attempts = {
+        "add reminder": admin_client.post("/admin/reminders/new/", {"status": "pending"}),
+        "edit reminder": admin_client.post(f"/admin/reminders/edit/{sent.pk}/", {"status": "pending"}),
+        "delete reminder": admin_client.post(f"/admin/reminders/delete/{sent.pk}/"),
+        "add digest": admin_client.post("/admin/manager_digests/new/", {"status": "pending"}),
+    }
+
+    assert "/admin/reminders/new/" not in listing and f"/admin/reminders/edit/{sent.pk}/" not in listing
+    assert inspect.status_code == 200 and sent.certification.number in inspect.content.decode()
+    assert {what: response.status_code for what, response in attempts.items()} == dict.fromkeys(attempts, 302)
+    assert all(response.url == "/admin/" for response in attempts.values())  # Wagtail's "no permission"
+    sent.refresh_from_db()
+    assert sent.status == "sent"
+
+
 def test_the_outbox_shows_a_sent_email_as_it_went_out_on_its_day_with_the_reminders_it_covered(
     admin_client, als1, als2, mailoutbox
 ):
