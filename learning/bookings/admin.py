@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import EditView, IndexView
+from wagtail.admin.views.generic import DeleteView, EditView, IndexView
 
 from learning.bookings.models import (
     RESULT_FIELDS,
@@ -101,12 +102,41 @@ class CourseDateEditView(EditView):
         return course_date
 
 
+class CourseDateDeleteView(DeleteView):
+    """A date someone booked is not deleted: their bookings, cancelled ones too, and any group booking's invoice
+    name it. The page says so and offers no button; closing the date's booking is the way to retire it."""
+
+    template_name = "learning/admin/course_date_confirm_delete.html"
+
+    def booked(self) -> int:
+        if not hasattr(self, "_booked"):
+            self._booked = self.object.bookings.count()
+        return self._booked
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["booked"] = self.booked()
+        context["is_protected"] = context.get("is_protected") or bool(self.booked())
+        return context
+
+    def form_valid(self, form):
+        try:
+            if not self.booked():
+                with transaction.atomic():
+                    return super().form_valid(form)
+        except ProtectedError:  # booked in the meantime
+            pass
+        messages.error(self.request, f"{self.object} has bookings, so it was not deleted: close its booking instead.")
+        return redirect("course_dates:edit", self.object.pk)
+
+
 class CourseDateViewSet(RecordViewSet):
     model = CourseDate
     icon = "date"
     menu_label = "Course dates"
     index_view_class = CourseDateIndexView
     edit_view_class = CourseDateEditView
+    delete_view_class = CourseDateDeleteView
     list_filter = ["course", "booking_open"]
     list_display = [
         # The first column of the listing links to the date's edit screen and carries its row actions.

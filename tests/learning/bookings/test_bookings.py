@@ -223,6 +223,22 @@ def test_a_booking_made_while_the_form_was_checked_keeps_its_seat(admin_client, 
     assert course_date.instructors == 2
 
 
+def test_a_booked_date_is_not_deleted_and_the_page_says_why(admin_client, als1):
+    course_date = make_course_date(als1)
+    booking_cancel(booking=book(UserFactory(), course_date), now=timezone.now())  # a cancelled booking names it too
+    empty = make_course_date(als1, starts_in_days=50)
+
+    page = admin_client.get(f"/admin/course_dates/delete/{course_date.pk}/").content.decode()
+    response = admin_client.post(f"/admin/course_dates/delete/{course_date.pk}/")
+    admin_client.post(f"/admin/course_dates/delete/{empty.pk}/")
+
+    assert "1 booking (cancelled ones included) names this date, so it cannot be deleted" in page
+    assert "Yes, delete" not in page
+    assert response.status_code == 302 and response.url == f"/admin/course_dates/edit/{course_date.pk}/"
+    assert CourseDate.objects.filter(pk=course_date.pk).exists()
+    assert not CourseDate.objects.filter(pk=empty.pk).exists()
+
+
 def test_a_course_cannot_take_fewer_per_instructor_than_its_dates_have_booked(als1):
     full, _ = full_with_a_waiting_list(als1, waiting=0)  # 6 of 6 seats held
     past = make_course_date(als1, instructors=1)
