@@ -14,6 +14,7 @@ from learning.bookings.admin import (
     course_date_roster_view,
     course_date_sign_in_sheet_view,
 )
+from learning.catalogue.admin import refuse_copying_courses
 from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
@@ -112,3 +113,7 @@ def guard_document(document, request):
 @hooks.register("register_admin_viewset")
 def register_public_collections():
     return PublicCollectionViewSet("public_collections")
+
+
+# A course's code is unique and its register belongs to it: courses are not copied (nor aliased).
+hooks.register("before_copy_page", refuse_copying_courses)

@@ -86,3 +86,24 @@ def test_the_page_previews_an_unsaved_change(editor_client, als2):
     assert "Resuscitation Officers" in page_text(preview.content.decode())
     als2.refresh_from_db()
     assert "Resuscitation Officers" not in page_text(editor_client.get(als2.url).content.decode())
+
+
+@pytest.mark.parametrize("alias", [False, True])
+def test_a_course_or_a_page_holding_courses_is_not_copied_and_the_editor_is_told_why(admin_client, als2, alias):
+    from wagtail.models import Page
+
+    catalogue = als2.get_parent()
+    copy = {"new_title": "Copy", "new_slug": "als2-copy", "new_parent_page": catalogue.pk, "publish_copies": "on"}
+    if alias:
+        copy["alias"] = "on"
+    pages_before = Page.objects.count()
+
+    response = admin_client.post(f"/admin/pages/{als2.pk}/copy/", copy, follow=True)
+    whole = admin_client.post(
+        f"/admin/pages/{catalogue.pk}/copy/", {**copy, "new_slug": "courses-copy", "copy_subpages": "on"}
+    )
+
+    assert response.status_code == 200
+    assert "Courses are not copied or aliased" in response.content.decode()
+    assert whole.status_code == 302
+    assert Page.objects.count() == pages_before
