@@ -22,6 +22,8 @@ from learning.common.spreadsheets import FormulaSafeExportMixin
 from learning.register.certification_import import CertificationImport
 from learning.register.import_admin import ImportScreen
 from learning.register.models import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     NUMBER_FORMAT_TEXT,
     STATUS_CHOICES,
     Certification,
@@ -153,8 +155,18 @@ class CertificationForm(WagtailAdminModelForm):
     def clean(self):
         cleaned = super().clean()
         course, issued_on = cleaned.get("course"), cleaned.get("issued_on")
-        if course and issued_on and not cleaned.get("expires_on"):
-            cleaned["expires_on"] = default_expiry(course, issued_on)
+        # The model's validators check the dates after this: an issue date outside them has no expiry to work out.
+        dated = issued_on and EARLIEST_DATE <= issued_on <= LATEST_DATE
+        if course and dated and not cleaned.get("expires_on") and "expires_on" not in self.errors:
+            expires_on = default_expiry(course, issued_on)
+            if expires_on > LATEST_DATE:
+                self.add_error(
+                    "expires_on",
+                    f"{course.code} is valid {course.validity_months} months from {issued_on:%d/%m/%Y}, which ends "
+                    f"after {LATEST_DATE:%d/%m/%Y}: check the issue date.",
+                )
+            else:
+                cleaned["expires_on"] = expires_on
         if self.revokes() and not cleaned.get("revocation_reason", "").strip():
             self.add_error("revocation_reason", "A revocation needs a reason.")
         return cleaned

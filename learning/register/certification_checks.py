@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from learning.accounts.participant_import import PARTICIPANT_COLUMNS
 from learning.catalogue.models import CoursePage
 from learning.common.csv_import import CsvColumns, Problems, digest, shown
-from learning.register.models import NUMBER_FORMAT_TEXT, Certification, is_certification_number
+from learning.register.models import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    NUMBER_FORMAT_TEXT,
+    Certification,
+    is_certification_number,
+)
 from learning.register.services import default_expiry
 
 COLUMNS = CsvColumns(
@@ -24,9 +30,6 @@ COLUMNS = CsvColumns(
     required=("email", "first_name", "last_name", "course_code", "number", "issued_on"),
     stored={**PARTICIPANT_COLUMNS, "number": (Certification, "number")},
 )
-# Dates outside these are typing slips (a year typed as 26 is year 0026, 2205 for 2025), not records: nobody
-# holds a certification issued before 1950, and no course is valid into the next century.
-EARLIEST_DATE, LATEST_DATE = datetime.date(1950, 1, 1), datetime.date(2100, 12, 31)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # The same two formats with every digit written out, as nearly every file writes them: read without strptime,
 # which costs ten times as much. (year, month, day) groups; anything else is left to strptime.

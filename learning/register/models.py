@@ -42,6 +42,22 @@ validate_number = RegexValidator(
 )
 
 
+# Dates outside these are typing slips (a year typed as 26 is year 0026, 2205 for 2025), not records: nobody
+# holds a certification issued before 1950, and no course is valid into the next century. The form and the
+# import both refuse them.
+EARLIEST_DATE, LATEST_DATE = datetime.date(1950, 1, 1), datetime.date(2100, 12, 31)
+
+
+def within_register_dates(day: datetime.date) -> None:
+    """A certification's dates lie between EARLIEST_DATE and LATEST_DATE."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        written = f"{day.day:02d}/{day.month:02d}/{day.year:04d}"  # strftime writes year 26 as "26"
+        raise ValidationError(
+            f"{written} is outside the dates the register takes ({EARLIEST_DATE:%d/%m/%Y} to {LATEST_DATE:%d/%m/%Y}).",
+            code="outside_register_dates",
+        )
+
+
 def is_certification_number(text: str) -> bool:
     return NUMBER_FORMAT.fullmatch(text) is not None
 
@@ -91,8 +107,11 @@ class Certification(models.Model):
         help_text="Printed on the card, e.g. ALS2-2026-000123: letters, digits and hyphens; upper and lower case are "
         "the same number.",
     )
-    issued_on = models.DateField()
-    expires_on = models.DateField(help_text="The last day it is valid. Empty: issued on + the course's validity.")
+    issued_on = models.DateField(validators=[within_register_dates])
+    expires_on = models.DateField(
+        help_text="The last day it is valid. Empty: issued on + the course's validity.",
+        validators=[within_register_dates],
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=255, blank=True)
     renewed_by = models.OneToOneField(

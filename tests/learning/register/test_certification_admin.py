@@ -116,3 +116,35 @@ def test_a_first_certification_added_in_the_admin_renews_nothing(admin_client):
 
     other_course.refresh_from_db()
     assert other_course.renewed_by is None
+
+
+@pytest.mark.parametrize(
+    ("issued_on", "expires_on", "field", "message"),
+    [
+        (
+            "9999-12-01",
+            "",
+            "issued_on",
+            "01/12/9999 is outside the dates the register takes (01/01/1950 to 31/12/2100).",
+        ),
+        ("0026-01-10", "", "issued_on", "10/01/0026 is outside the dates the register takes"),
+        ("2026-01-10", "9999-12-31", "expires_on", "31/12/9999 is outside the dates the register takes"),
+        ("2099-06-01", "", "expires_on", "is valid 24 months from 01/06/2099, which ends after 31/12/2100"),
+    ],
+)
+def test_the_admin_form_takes_only_the_dates_the_import_takes(admin_client, issued_on, expires_on, field, message):
+    from tests.factories import CoursePageFactory, UserFactory
+
+    data = {
+        "participant": UserFactory().pk,
+        "course": CoursePageFactory(validity_months=24).pk,
+        "number": "",
+        "issued_on": issued_on,
+        "expires_on": expires_on,
+    }
+
+    response = admin_client.post("/admin/certifications/new/", data)
+
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert not Certification.objects.exists()
