@@ -248,12 +248,27 @@ def read_rows(path: Path, columns: CsvColumns, encoding: str = UTF8) -> Iterator
                 started, ended = ended + 1, records.line_num
                 if not record:
                     continue
+                if ended > started and len(record) < len(header):
+                    raise ImportFileError(unclosed_quote(path, record, header, started, ended))
                 values = {name: (record[index] if index < len(record) else None) for index, name in enumerate(header)}
                 if len(record) > len(header):
                     values["__extra__"] = record[len(header) :]
                 yield started, values
         except (csv.Error, UnicodeDecodeError) as error:
             raise ImportFileError(f"{path}, line {records.line_num}: not readable as CSV ({error})") from None
+
+
+def unclosed_quote(path: Path, record: list[str], header: list[str], started: int, ended: int) -> str:
+    """Why a row that runs over several lines and still falls short of the header's columns is refused: a quote
+    opened in one of its values is never closed where it should be, so the lines after it were read into that
+    value rather than as rows (skipping the row would lose them without a word)."""
+    index = next((i for i, value in enumerate(record) if "\n" in value or "\r" in value), len(record) - 1)
+    column = f"column {index + 1} ({header[index]})" if index < len(header) else f"column {index + 1}"
+    return (
+        f"{path}, line {started}: a quote opened in {column} is not closed on that line, so lines {started + 1} "
+        f"to {ended} were read into that value instead of as rows. Close the quote on line {started} (or remove "
+        "it) and import the file again."
+    )
 
 
 def check_header(path: Path, header: list[str], columns: CsvColumns) -> None:

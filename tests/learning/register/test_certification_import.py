@@ -341,6 +341,27 @@ def test_a_field_longer_than_csv_allows_is_refused_with_its_line(tmp_path, als1)
     assert not Certification.objects.exists()
 
 
+@pytest.mark.parametrize("mode", [(), ("--skip-invalid",)])
+def test_a_quote_left_open_is_refused_with_its_line_and_nothing_is_lost(tmp_path, als1, mode):
+    path = tmp_path / "records.csv"
+    path.write_text(
+        HEADER
+        + "ann@example.org,Ann,Lee,ALS1,ALS1-ANN-0001,2025-03-02,\n"
+        + 'bob@example.org,"Bob,Ray,ALS1,ALS1-BOB-0001,2025-03-02,\n'  # line 3: the quote is never closed
+        + "cat@example.org,Cat,Fox,ALS1,ALS1-CAT-0001,2025-03-02,\n"
+        + "dan@example.org,Dan,Fox,ALS1,ALS1-DAN-0001,2025-03-02,\n"
+    )
+
+    output, ok = run(path, *mode)
+
+    assert not ok
+    assert (
+        "line 3: a quote opened in column 2 (first_name) is not closed on that line, so lines 4 to 5 were read "
+        "into that value instead of as rows"
+    ) in output
+    assert not Certification.objects.exists()
+
+
 # --- Certification numbers -------------------------------------------------------------------------------
 
 
