@@ -33,8 +33,10 @@ from learning.bookings.services import (
     issue_plan,
     issuing_open_from,
     locked_date,
+    reschedule_announce,
     results_open_from,
     results_record,
+    schedule_change_refusal,
 )
 from learning.bookings.sign_in_sheet import sign_in_sheet_pdf
 from learning.common.admin import RecordViewSet, row_action
@@ -76,12 +78,16 @@ class CourseDateEditView(EditView):
     """A course date's edit screen."""
 
     def form_valid(self, form):
-        """Saves under the date's lock, after counting its seats held again: a booking made while the form was
-        open (bookings take the same lock) may not be left without a seat by instructors taken away."""
+        """Saves under the date's lock, after counting its seats held again (a booking made while the form was
+        open, for bookings take the same lock, may not be left without a seat by instructors taken away) and
+        refusing what may not change on a date people hold places on."""
         with transaction.atomic():
-            locked_date(self.object.pk)
+            self.before = locked_date(self.object.pk)
             try:
                 form.instance.clean_seats()
+                refusals = schedule_change_refusal(self.before, form.instance, today=timezone.localdate())
+                if refusals:
+                    raise ValidationError(refusals)
             except ValidationError as refusal:
                 form.add_error(None, refusal)
                 self.produced_error_message = self.get_error_message()
@@ -89,9 +95,15 @@ class CourseDateEditView(EditView):
             return super().form_valid(form)
 
     def save_instance(self):
-        """Saves the date; seats it gained (more instructors) go to its waiting list at once, who are emailed,
-        unless the course has begun."""
+        """Saves the date. Those booked on it are told of new days, times or venue; seats it gained (more
+        instructors) go to its waiting list at once, who are emailed, unless the course has begun."""
         course_date = super().save_instance()
+        if told := reschedule_announce(self.before, course_date, today=timezone.localdate()):
+            messages.success(
+                self.request,
+                f"{told} {pluralize(told, 'person,people')} booked on this date {pluralize(told, 'is,are')} being "
+                "emailed the change.",
+            )
         if promoted := fill_free_seats(course_date, today=timezone.localdate()):
             count = len(promoted)
             messages.success(

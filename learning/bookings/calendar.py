@@ -1,6 +1,7 @@
 """The calendar file of a booking: the invitation attached to a confirmation (and downloadable from My portal), and
-the cancellation that removes it again (METHOD:CANCEL, the same UID, a higher SEQUENCE). One event a day, in the
-provider's time zone."""
+the cancellation that removes it again (METHOD:CANCEL, the same UID, a higher SEQUENCE). When the training office
+changes the date's days, times or venue, the invitation is sent again with the date's schedule_version as its
+SEQUENCE, so that calendars replace what they hold. One event a day, in the provider's time zone."""
 
 import datetime
 from urllib.parse import urlsplit
@@ -26,7 +27,7 @@ def booking_ics(booking: Booking, *, cancelled: bool = False) -> bytes:
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", booking_uid(booking))
-    event.add("sequence", 1 if cancelled else 0)
+    event.add("sequence", course_date.schedule_version + (1 if cancelled else 0))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("summary", f"{course_date.course.code}: {course_date.course.title}")
     event.add("location", course_date.venue)

@@ -10,7 +10,12 @@ from learning.bookings.models import Booking, cancellation_deadline
 from learning.common.emails import render_email, send_or_log
 
 # The emails that carry the calendar file, and what it does to the participant's calendar.
-CALENDAR_METHODS = {"booking_confirmed": "PUBLISH", "booking_promoted": "PUBLISH", "booking_cancelled": "CANCEL"}
+CALENDAR_METHODS = {
+    "booking_confirmed": "PUBLISH",
+    "booking_promoted": "PUBLISH",
+    "booking_cancelled": "CANCEL",
+    "booking_changed": "PUBLISH",  # only for a confirmed place: see send_booking_email
+}
 
 
 def send_booking_email(booking_pk: int, template: str) -> bool:
@@ -18,6 +23,8 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
     booking = Booking.objects.select_related(
         "course_date__course", "participant", "group_place__group_booking__organisation"
     ).get(pk=booking_pk)
+    if template == "booking_changed" and booking.status == Booking.CANCELLED:
+        return False  # cancelled since the change: the cancellation said all there is
     message = render_email(
         template,
         {
@@ -31,7 +38,7 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
         },
         to=[booking.participant.email],
     )
-    if template in CALENDAR_METHODS:
+    if template in CALENDAR_METHODS and not (template == "booking_changed" and booking.status != Booking.CONFIRMED):
         method = CALENDAR_METHODS[template]
         message.attach(
             f"{booking.course_date.course.code}-{booking.course_date.starts_on}.ics",

@@ -44,6 +44,9 @@ class CourseDate(models.Model):
     venue = models.CharField(max_length=255)
     instructors = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     booking_open = models.BooleanField(default=True)
+    # Counts the changes to its days, times and venue: the SEQUENCE of its bookings' calendar events, so that a
+    # calendar takes each update (and the cancellation after it) over what it holds.
+    schedule_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CourseDateQuerySet.as_manager()
 
@@ -83,6 +86,11 @@ class CourseDate(models.Model):
                     f"{needed}, or cancel bookings first."
                 }
             )
+
+    @property
+    def schedule(self) -> tuple:
+        """What its participants are told when it changes: the days, the daily times and the venue."""
+        return (self.starts_on, self.ends_on, self.daily_start, self.daily_end, self.venue)
 
     @property
     def total_seats(self) -> int:

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from learning.bookings.models import (
@@ -108,6 +109,36 @@ def serve_waiting_list(locked: CourseDate, *, today: datetime.date) -> tuple[int
         send_booking_email_task.delay_on_commit(booking.pk, "booking_promoted")
         announce(booking.pk, "promoted")
     return free - len(promoted), promoted
+
+
+def schedule_change_refusal(before: CourseDate, after: CourseDate, *, today: datetime.date) -> dict[str, str]:
+    """{field: why} for a change the office may not make to a date people hold places on (cancelled ones aside):
+    another course (their prerequisites were checked for this one), or a start moved to a day already begun."""
+    held = Booking.objects.filter(course_date=before).exclude(status=Booking.CANCELLED).count()
+    if not held:
+        return {}
+    people = f"{held} {'person holds a place' if held == 1 else 'people hold places'} on this date"
+    refusals = {}
+    if after.course_id != before.course_id:
+        refusals["course"] = f"{people}, booked for {before.course.code}: add a date for the other course instead."
+    if after.starts_on != before.starts_on and after.starts_on <= today:
+        refusals["starts_on"] = f"{people}: it cannot move to a day that has begun."
+    return refusals
+
+
+def reschedule_announce(before: CourseDate, after: CourseDate, *, today: datetime.date) -> int:
+    """After the office changed the date's days, times or venue: a new calendar version, and an email to each
+    person holding a place or waiting for one, sent once committed (confirmed places carry the updated
+    invitation). Returns how many are emailed; nothing when the schedule did not change, or for a course that
+    ended before `today` (a correction of the record)."""
+    if after.schedule == before.schedule or after.ends_on < today:
+        return 0
+    CourseDate.objects.filter(pk=after.pk).update(schedule_version=F("schedule_version") + 1)
+    after.refresh_from_db(fields=["schedule_version"])
+    booked = Booking.objects.filter(course_date=after).exclude(status=Booking.CANCELLED).values_list("pk", flat=True)
+    for pk in booked:
+        send_booking_email_task.delay_on_commit(pk, "booking_changed")
+    return len(booked)
 
 
 def fill_free_seats(course_date: CourseDate, *, today: datetime.date) -> list[Booking]:

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from learning.bookings.calendar import booking_ics, booking_uid
 from learning.bookings.services import (
     BookingRefused,
     ResultsRefused,
@@ -237,6 +238,69 @@ def test_a_booked_date_is_not_deleted_and_the_page_says_why(admin_client, als1):
     assert response.status_code == 302 and response.url == f"/admin/course_dates/edit/{course_date.pk}/"
     assert CourseDate.objects.filter(pk=course_date.pk).exists()
     assert not CourseDate.objects.filter(pk=empty.pk).exists()
+
+
+def test_a_new_day_or_venue_is_emailed_to_those_booked_with_an_invitation_that_replaces_the_old(
+    admin_client, als1, django_capture_on_commit_callbacks
+):
+    course_date, waiting = full_with_a_waiting_list(als1, waiting=1)
+    left = book(UserFactory(), make_course_date(als1, starts_in_days=60))
+    booking_cancel(booking=Booking.objects.filter(course_date=course_date).first(), now=timezone.now())
+    first_invitation = icalendar.Calendar.from_ical(booking_ics(waiting[0]))  # before: the old day
+    moved = course_date.starts_on + datetime.timedelta(days=7)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/course_dates/edit/{course_date.pk}/",
+            edit_form(course_date, starts_on=moved.isoformat(), ends_on=moved.isoformat(), venue="Room 9"),
+            follow=True,
+        )
+
+    changed = [message for message in mail.outbox if message.subject.startswith("Changed:")]
+    assert sorted(message.to[0] for message in changed) == sorted(
+        booking.participant.email for booking in Booking.objects.filter(course_date=course_date, status="confirmed")
+    )  # the six with a seat now (the one who waited moved in when a seat came free); not the one who cancelled
+    assert left.participant.email not in [message.to[0] for message in changed]
+    assert changed[0].subject == f"Changed: ALS1, now {moved:%-d %B %Y} at Room 9"
+    assert "6 people booked on this date are being emailed the change." in response.content.decode()
+    invitation = icalendar.Calendar.from_ical(changed[0].attachments[0][1])
+    event = invitation.walk("VEVENT")[0]
+    assert event["location"] == "Room 9" and event.decoded("dtstart").date() == moved
+    assert event["sequence"] > first_invitation.walk("VEVENT")[0]["sequence"]
+    same_booking = Booking.objects.get(course_date=course_date, participant__email=changed[0].to[0])
+    assert event["uid"] == booking_uid(same_booking)  # the calendar replaces the event it holds
+
+
+def test_a_change_of_instructors_or_booking_alone_emails_nobody(admin_client, als1, django_capture_on_commit_callbacks):
+    course_date = make_course_date(als1, instructors=1)
+    book(UserFactory(), course_date)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, instructors=2))
+
+    assert mail.outbox == []
+
+
+def test_a_booked_date_keeps_its_course_and_does_not_move_into_the_past(admin_client, als1, als2):
+    course_date = make_course_date(als1)
+    book(UserFactory(), course_date)
+    yesterday = (today() - datetime.timedelta(days=1)).isoformat()
+
+    other_course = admin_client.post(
+        f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, course=als2.pk)
+    )
+    past = admin_client.post(
+        f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, starts_on=yesterday, ends_on=yesterday)
+    )
+
+    assert other_course.status_code == past.status_code == 200
+    assert "1 person holds a place on this date, booked for ALS1: add a date for the other course instead." in (
+        other_course.content.decode()
+    )
+    assert "1 person holds a place on this date: it cannot move to a day that has begun." in past.content.decode()
+    assert CourseDate.objects.get(pk=course_date.pk).course_id == als1.pk
 
 
 def test_a_course_cannot_take_fewer_per_instructor_than_its_dates_have_booked(als1):
