@@ -9,6 +9,7 @@ from wagtail import hooks
 from learning.accounts.admin import ParticipantViewSet
 from learning.bookings.admin import (
     CourseDateViewSet,
+    course_date_cancel_booking_view,
     course_date_issue_view,
     course_date_roster_csv_view,
     course_date_roster_view,
@@ -78,6 +79,7 @@ COURSE_DATE_URLS = [
     path("roster.csv", course_date_roster_csv_view, name="course_date_roster_csv"),
     path("sign-in-sheet.pdf", course_date_sign_in_sheet_view, name="course_date_sign_in_sheet"),
     path("issue/", course_date_issue_view, name="course_date_issue"),
+    path("bookings/<int:booking_id>/cancel/", course_date_cancel_booking_view, name="course_date_cancel_booking"),
 ]
 GROUP_BOOKING_URLS = [
     path("invoice.pdf", group_booking_invoice_view, name="group_booking_admin_invoice"),

@@ -26,8 +26,10 @@ from learning.bookings.models import (
 from learning.bookings.roster_export import write_roster
 from learning.bookings.selectors import confirmed_bookings
 from learning.bookings.services import (
+    BookingRefused,
     ResultsRefused,
     attendance_mark_all,
+    booking_cancel,
     fill_free_seats,
     issue_certifications,
     issue_plan,
@@ -228,6 +230,43 @@ def roster_course_date(request, date_id) -> CourseDate:
     if not may_keep_rosters(request.user):
         raise PermissionDenied
     return get_object_or_404(CourseDate.objects.select_related("course"), pk=date_id)
+
+
+def course_date_cancel_booking_view(request, date_id, booking_id):
+    """The training office cancels a booking, or takes someone off the waiting list, whatever the participant's
+    cut-off: GET says what will happen, POST does it. The participant is emailed, a freed seat goes to the
+    waiting list, and the manager who paid for the place is told (booking_cancel)."""
+    course_date = roster_course_date(request, date_id)
+    booking = get_object_or_404(
+        Booking.objects.select_related("participant", "group_place__group_booking__organisation").exclude(
+            status=Booking.CANCELLED
+        ),
+        pk=booking_id,
+        course_date=course_date,
+    )
+    if request.method != "POST":
+        next_waiting = (
+            Booking.objects.filter(course_date=course_date, status=Booking.WAITLISTED)
+            .select_related("participant")
+            .order_by("created_at", "pk")
+            .first()
+        )
+        context = {
+            "course_date": course_date,
+            "booking": booking,
+            "next_waiting": next_waiting,
+            "today": timezone.localdate(),
+        }
+        return render(request, "learning/admin/booking_cancel.html", context)
+    try:
+        promoted = booking_cancel(booking=booking, now=timezone.now(), by=request.user, by_administrator=True)
+    except BookingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        done = "taken off the waiting list" if booking.status == Booking.WAITLISTED else "booking cancelled"
+        moved = f" {promoted.participant} moved in from the waiting list." if promoted else ""
+        messages.success(request, f"{booking.participant}: {done}, and emailed.{moved}")
+    return redirect(roster_url(course_date))
 
 
 def course_date_roster_view(request, date_id):

@@ -190,9 +190,13 @@ def booking_cancel(
         )
     with transaction.atomic():
         locked = locked_date(booking.course_date_id)
-        booking = Booking.objects.get(pk=booking.pk)
+        booking = Booking.objects.select_related("participant").get(pk=booking.pk)
         if booking.status == Booking.CANCELLED:
             return None
+        if booking.certification_id or any(getattr(booking, name) is not None for name in RESULT_FIELDS):
+            raise BookingRefused(
+                [f"{booking.participant} has results recorded on this date, so the booking stays on its record."]
+            )
         was_confirmed = booking.status == Booking.CONFIRMED
         booking.status, booking.cancelled_at = Booking.CANCELLED, now
         booking.save(update_fields=["status", "cancelled_at"])

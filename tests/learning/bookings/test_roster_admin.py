@@ -379,3 +379,57 @@ def test_keeping_rosters_does_not_let_anyone_issue_certifications(client, assess
     assert not Certification.objects.exists()
     instructor.user_permissions.add(Permission.objects.get(codename="add_certification"))
     assert page_of(client.get(roster_url(course_date))).select_one('button[name="issue"]') is not None
+
+
+# --- The training office cancels bookings -----------------------------------------------------------------
+
+
+def test_the_office_cancels_a_booking_from_the_roster_after_the_participants_cut_off(
+    admin_client, als1, django_capture_on_commit_callbacks, mailoutbox
+):
+    course_date = make_course_date(als1, starts_in_days=2, instructors=1)  # past the participant's cut-off
+    seated = [booked(course_date) for _ in range(6)]
+    waiting = booked(course_date, status="waitlisted", first_name="Wendy", last_name="Wait")
+
+    roster = admin_client.get(roster_url(course_date)).content.decode()
+    confirm = admin_client.get(roster_url(course_date, f"bookings/{seated[0].pk}/cancel/")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(roster_url(course_date, f"bookings/{seated[0].pk}/cancel/"), follow=True)
+
+    assert f'data-testid="cancel-{seated[0].pk}"' in roster and f'data-testid="cancel-{waiting.pk}"' in roster
+    assert "The seat goes to the first on the waiting list, Wendy Wait, who is emailed." in confirm
+    assert f"{seated[0].participant}: booking cancelled, and emailed. Wendy Wait moved in from the waiting list." in (
+        response.content.decode()
+    )
+    assert Booking.objects.get(pk=seated[0].pk).status == "cancelled"
+    assert Booking.objects.get(pk=waiting.pk).status == "confirmed"
+    subjects = {message.to[0]: message.subject for message in mailoutbox}
+    assert subjects[seated[0].participant.email].startswith("Cancelled:")
+    assert subjects[waiting.participant.email].startswith("A place is free")
+
+
+def test_a_booking_with_results_stays_and_another_dates_booking_is_not_found(admin_client, als1):
+    course_date = running(als1)
+    attended = booked(course_date)
+    Booking.objects.filter(pk=attended.pk).update(attendance_percent=100)
+    elsewhere = booked(make_course_date(als1, starts_in_days=30))
+
+    refused = admin_client.post(roster_url(course_date, f"bookings/{attended.pk}/cancel/"), follow=True)
+    not_found = admin_client.get(roster_url(course_date, f"bookings/{elsewhere.pk}/cancel/"))
+
+    assert "has results recorded on this date, so the booking stays on its record." in refused.content.decode()
+    assert Booking.objects.get(pk=attended.pk).status == "confirmed"
+    assert not_found.status_code == 404
+
+
+def test_only_staff_who_keep_rosters_cancel_bookings(client, als1):
+    course_date = make_course_date(als1, starts_in_days=30)
+    booking = booked(course_date)
+    planner = UserFactory()
+    planner.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "change_coursedate"]))
+    client.force_login(planner)
+
+    response = client.post(roster_url(course_date, f"bookings/{booking.pk}/cancel/"))
+
+    assert (response.status_code, response.url) == (302, "/admin/")  # Wagtail's "no permission"
+    assert Booking.objects.get(pk=booking.pk).status == "confirmed"
