@@ -29,6 +29,11 @@ urlpatterns = [
     path("portal/team/group-bookings/new/", organisation_views.group_booking_new, name="group_booking_new"),
     path("portal/team/group-bookings/<int:group_booking_id>/", organisation_views.group_booking, name="group_booking"),
     path(
+        "portal/team/group-bookings/<int:group_booking_id>/places/<int:booking_id>/cancel/",
+        organisation_views.group_booking_place_cancel,
+        name="group_booking_place_cancel",
+    ),
+    path(
         "portal/team/group-bookings/<int:group_booking_id>/invoice.pdf",
         organisation_views.group_booking_invoice,
         name="group_booking_invoice",

@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from learning.bookings.models import Booking
+from learning.bookings.models import Booking, cancellation_deadline
+from learning.bookings.services import BookingRefused, booking_cancel
 from learning.common.spreadsheets import csv_stream, xlsx_download
 from learning.organisations.access import team_scope_for
 from learning.organisations.compliance import TeamFilter, compliance_rates
@@ -300,6 +301,32 @@ def group_booking(request, scope, group_booking_id):
         "learning/group_booking.html",
         {"group": group, "places": group_booking_places(group), "organisation": scope.tree.path(group.organisation_id)},
     )
+
+
+@managers_only
+@require_http_methods(["GET", "POST"])
+def group_booking_place_cancel(request, scope, group_booking_id, booking_id):
+    """A manager cancels one place of a group booking they see (or takes it off the waiting list), up to the
+    participant's cut-off: GET says what will happen, POST does it. The participant is emailed, a freed seat goes
+    to the waiting list, and the manager who made the booking is told if it was someone else."""
+    group = visible_group_booking(scope, group_booking_id)
+    booking = get_object_or_404(
+        Booking.objects.select_related("participant", "course_date__course").exclude(status=Booking.CANCELLED),
+        pk=booking_id,
+        group_place__group_booking=group,
+    )
+    if request.method == "GET":
+        deadline = cancellation_deadline(group.course_date)
+        context = {"group": group, "booking": booking, "deadline": deadline, "open": timezone.localdate() <= deadline}
+        return render(request, "learning/group_place_cancel.html", context)
+    try:
+        booking_cancel(booking=booking, now=timezone.now(), by=request.user)
+    except BookingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        done = "taken off the waiting list" if booking.status == Booking.WAITLISTED else "place cancelled"
+        messages.success(request, f"{booking.participant}: {done}. They are emailed; the invoice counts it no more.")
+    return redirect("group_booking", group_booking_id=group.pk)
 
 
 @managers_only

@@ -3,6 +3,7 @@ and finds the group booking with its invoice; the form says what stops a booking
 field; the invoice PDF names the organisation, its invoice address, the purchase order, the course, the date, the
 attendees and the fee; administrators list group bookings under Organisations and mark one paid."""
 
+import datetime
 import io
 
 import pytest
@@ -190,6 +191,51 @@ def test_a_member_about_to_cancel_a_place_their_employer_booked_is_told_the_mana
         "when you cancel, since the invoice goes to them."
     )
     assert own_page.find(attrs={"data-testid": "employer-paid"}) is None
+
+
+def test_a_manager_cancels_a_place_up_to_the_cut_off_and_the_member_is_emailed(
+    client, boss, emergency, course_date, django_capture_on_commit_callbacks, mailoutbox
+):
+    ann, bea = member(emergency, first_name="Ann", last_name="Ames"), member(emergency)
+    group = book_group(boss, emergency, course_date, [ann, bea], purchase_order="PO-2026-0042")
+    place = group.bookings.get(participant=ann)
+
+    page = client.get(f"/portal/team/group-bookings/{group.pk}/").content.decode()
+    confirm = client.get(f"/portal/team/group-bookings/{group.pk}/places/{place.pk}/cancel/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/portal/team/group-bookings/{group.pk}/places/{place.pk}/cancel/", follow=True)
+
+    assert f'data-testid="cancel-place-{ann.pk}"' in page
+    assert "Cancel the place of Ann Ames?" in confirm
+    assert "Ann Ames: place cancelled. They are emailed; the invoice counts it no more." in response.content.decode()
+    assert Booking.objects.get(pk=place.pk).status == "cancelled"
+    assert [(message.to[0], message.subject.split(":")[0]) for message in mailoutbox] == [(ann.email, "Cancelled")]
+
+
+def test_past_the_cut_off_the_manager_is_sent_to_the_training_office(client, boss, emergency, today, als1):
+    soon = make_course_date(als1, starts_in_days=40, today=today)
+    group = book_group(boss, emergency, soon, [member(emergency)])
+    place = group.bookings.get()
+    type(soon).objects.filter(pk=soon.pk).update(
+        starts_on=today + datetime.timedelta(days=1), ends_on=today + datetime.timedelta(days=1)
+    )
+
+    confirm = client.get(f"/portal/team/group-bookings/{group.pk}/places/{place.pk}/cancel/").content.decode()
+    refused = client.post(f"/portal/team/group-bookings/{group.pk}/places/{place.pk}/cancel/", follow=True)
+
+    assert 'data-testid="past-cut-off"' in confirm and "Please contact the training office" in confirm
+    assert "Bookings can be cancelled online until" in refused.content.decode()
+    assert Booking.objects.get(pk=place.pk).status == "confirmed"
+
+
+def test_a_place_of_another_organisations_booking_is_not_found(client, boss, elsewhere, course_date):
+    theirs = book_group(manager(elsewhere), elsewhere, course_date, [member(elsewhere)])
+    place = theirs.bookings.get()
+
+    response = client.post(f"/portal/team/group-bookings/{theirs.pk}/places/{place.pk}/cancel/")
+
+    assert response.status_code == 404
+    assert Booking.objects.get(pk=place.pk).status == "confirmed"
 
 
 # --- The invoice ----------------------------------------------------------------------------------------
