@@ -237,7 +237,7 @@ def read_rows(path: Path, columns: CsvColumns, encoding: str = UTF8) -> Iterator
             raise ImportFileError(f"{path}, line 1: not readable as CSV ({error})") from None
         if fieldnames is None:
             raise ImportFileError(f"{path}: the file is empty; expected a header line: {columns.header}")
-        header = [name.strip().lower() for name in fieldnames]
+        header = [heading_name(name) for name in fieldnames]
         check_header(path, header, columns)
         # Rows are read from the csv reader itself so that a row whose quoted value holds a line break is named by
         # the line it starts on (the DictReader knows only where a row ends), blank lines skipped as it does.
@@ -246,8 +246,8 @@ def read_rows(path: Path, columns: CsvColumns, encoding: str = UTF8) -> Iterator
         try:
             for record in records:
                 started, ended = ended + 1, records.line_num
-                if not record:
-                    continue
+                if not any(value.strip() for value in record):
+                    continue  # a blank line, or one of only separators (a spreadsheet's empty row)
                 if ended > started and len(record) < len(header):
                     raise ImportFileError(unclosed_quote(path, record, header, started, ended))
                 values = {name: (record[index] if index < len(record) else None) for index, name in enumerate(header)}
@@ -271,10 +271,22 @@ def unclosed_quote(path: Path, record: list[str], header: list[str], started: in
     )
 
 
+def heading_name(heading: str) -> str:
+    """The column a heading names, as a spreadsheet's user may write it: "First Name", "issued-on" and
+    "issued_on" are the same column."""
+    return "_".join(heading.strip().lower().replace("-", " ").replace("_", " ").split())
+
+
 def check_header(path: Path, header: list[str], columns: CsvColumns) -> None:
-    """Refuses a header that lacks a required column or names one the import does not know."""
+    """Refuses a header that lacks a required column or names one the import does not know; a header that holds
+    the columns separated by semicolons (a spreadsheet set up for another country) is told so."""
     missing = [name for name in columns.required if name not in header]
     unknown = [name for name in header if name not in columns.names]
+    if len(header) == 1 and ";" in header[0] and all(name in columns.names for name in header[0].split(";")):
+        raise ImportFileError(
+            f"{path}, line 1: the columns are separated by semicolons; save the file as CSV with commas (in Excel: "
+            f"CSV UTF-8, with the list separator set to a comma). Expected: {columns.header}"
+        )
     if missing or unknown:
         problems = []
         if missing:

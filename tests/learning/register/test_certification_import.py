@@ -193,6 +193,30 @@ def test_a_file_with_wrong_columns_is_refused_as_a_whole(tmp_path, als1):
     assert "unknown column(s) mail, course" in output
 
 
+def test_headings_as_a_spreadsheet_writes_them_and_its_empty_rows_are_read_as_blank(tmp_path, als1, als2):
+    path = tmp_path / "excel.csv"
+    path.write_text(
+        "Email,First Name,Last-Name,Course Code,Number,Issued On,EXPIRES_ON\n" + GOOD + ",,,,,,\n , ,,,,,\n"
+    )
+
+    output, ok = run(path)
+
+    assert ok, output
+    assert "3 rows: 3 created, 0 updated, 0 unchanged, 0 rejected" in output
+    assert Certification.objects.count() == 3
+
+
+def test_a_file_separated_by_semicolons_is_told_so(tmp_path, als1):
+    path = tmp_path / "semicolons.csv"
+    path.write_text(HEADER.replace(",", ";") + GOOD.replace(",", ";"))
+
+    output, ok = run(path)
+
+    assert not ok
+    assert "line 1: the columns are separated by semicolons; save the file as CSV with commas" in output
+    assert not Certification.objects.exists()
+
+
 def test_progress_and_a_summary_are_printed(tmp_path, als1, als2):
     output, ok = run(write(tmp_path, GOOD))
 
