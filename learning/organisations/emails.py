@@ -73,7 +73,7 @@ def changed_by(booking: Booking, by: User | None) -> str:
         return ""
     if by.pk == booking.participant_id:
         return "the participant"
-    return "the training office" if by.is_staff else by.get_full_name() or by.email
+    return "the training office" if by.has_perm("wagtailadmin.access_admin") else by.get_full_name() or by.email
 
 
 def group_booking_managers(group: GroupBooking) -> list[User]:
