@@ -7,6 +7,7 @@ participant is emailed with the calendar file; and an administrator marks the in
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -404,17 +405,20 @@ def test_a_seat_that_comes_free_for_a_place_on_the_waiting_list_is_told_to_its_p
 def test_a_change_the_manager_made_is_not_told_back_to_them_and_another_managers_is(
     boss, emergency, als1_date, django_capture_on_commit_callbacks, trust, admin_user
 ):
-    ann, bea, cai = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"), ("Cai", "Cole"))
-    book_group(boss, emergency, als1_date, [ann, bea, cai])
+    ann, bea, cai, dee = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"), ("Cai", "Cole"), ("Dee", "Dunn"))
+    book_group(boss, emergency, als1_date, [ann, bea, cai, dee])
     colleague = manager(trust, first_name="Tom", last_name="Hale")
+    officer = UserFactory(first_name="Olive", is_staff=False)  # in the admin by a group's permission
+    officer.user_permissions.add(Permission.objects.get(codename="access_admin"))
 
     with django_capture_on_commit_callbacks(execute=True):
         booking_cancel(booking=Booking.objects.get(participant=ann), now=moment(), by=boss)
         booking_cancel(booking=Booking.objects.get(participant=bea), now=moment(), by=colleague)
         booking_cancel(booking=Booking.objects.get(participant=cai), now=moment(), by=admin_user)
+        booking_cancel(booking=Booking.objects.get(participant=dee), now=moment(), by=officer)
 
     told = sorted(message.body.split(":")[1].split(".")[0].strip() for message in emails_to(boss))
-    assert told == ["seat cancelled, by Tom Hale", "seat cancelled, by the training office"]
+    assert told == ["seat cancelled, by Tom Hale", *["seat cancelled, by the training office"] * 2]
 
 
 def test_when_the_booker_no_longer_manages_it_the_organisations_managers_are_told(
