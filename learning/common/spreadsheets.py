@@ -91,7 +91,12 @@ def xlsx_cell(sheet, value):
 
 class FormulaSafeExportMixin:
     """Put before Wagtail's IndexView (a SpreadsheetExportMixin) in a view's bases. Wagtail only keeps XLSX cells
-    that openpyxl takes for a formula (`=`) as text, and writes CSV cells as they are."""
+    that openpyxl takes for a formula (`=`) as text, and writes CSV cells as they are, in UTF-8 without the
+    byte-order mark that Excel needs to read it so ("Patelé" would open garbled)."""
+
+    def stream_csv(self, queryset):
+        yield "\ufeff"
+        yield from super().stream_csv(queryset)
 
     def preprocess_field_value(self, field, value, export_format):
         value = super().preprocess_field_value(field, value, export_format)

@@ -31,7 +31,7 @@ def failed_reminder(als1):
 def test_the_outbox_csv_export_prefixes_formula_cells_with_an_apostrophe(admin_client, failed_reminder):
     response = admin_client.get("/admin/reminders/?export=csv")
 
-    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert row["Last error"] == f"'{FORMULA_ERROR}"
 
 

@@ -146,7 +146,7 @@ def test_the_members_export_writes_no_formula(admin_client, emergency):
 
     response = admin_client.get("/admin/organisation_members/?export=csv")
 
-    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert row["First name"] == "'=cmd|' /C calc'!A0"
     assert row["Organisation"] == "Emergency Department"
 

@@ -43,7 +43,7 @@ def formula_named(als1):
 def test_the_certification_csv_export_prefixes_formula_cells_with_an_apostrophe(admin_client, formula_named):
     response = admin_client.get("/admin/certifications/?export=csv")
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"), newline="")))
     assert sorted(row["First name"] for row in rows) == sorted(f"'{name}" for name in FORMULA_NAMES)
     assert {row["Last name"] for row in rows} == {"Safe"}
 
@@ -60,13 +60,15 @@ def test_the_certification_excel_export_keeps_formula_cells_as_quoted_text(admin
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
 
 
-def test_ordinary_cells_are_exported_unchanged(admin_client, als1):
-    CertificationFactory(participant=UserFactory(first_name="Ann-Marie"), course=als1, number="ALS1-2025-000001")
+def test_ordinary_cells_are_exported_unchanged_with_the_mark_excel_reads_utf8_by(admin_client, als1):
+    CertificationFactory(participant=UserFactory(first_name="Anne-Marié"), course=als1, number="ALS1-2025-000001")
 
     response = admin_client.get("/admin/certifications/?export=csv")
 
-    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert (row["First name"], row["Number"]) == ("Ann-Marie", "ALS1-2025-000001")
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    row = next(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert (row["First name"], row["Number"]) == ("Anne-Marié", "ALS1-2025-000001")
 
 
 def test_the_rejected_rows_file_of_an_import_prefixes_formula_cells(tmp_path, als1):
