@@ -55,14 +55,16 @@ def ce_review(
     *, activity: ContinuingEducationActivity, status: str, note: str = "", reviewer, now: datetime.datetime
 ) -> ContinuingEducationActivity:
     """Approves or rejects an activity (or puts it back to review) and, once the decision is saved, emails the
-    participant about it. Saving the same decision again sends nothing."""
+    participant about it. Saving the same decision again (a note's typo mended) sends nothing and keeps who
+    decided and when."""
     if status not in Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     if status == Status.REJECTED and not note.strip():
         raise ValidationError({"review_note": "Say why it is rejected: the participant reads this note."})
     changed = status != activity.status
     activity.status, activity.review_note = status, note.strip()
-    activity.reviewed_by, activity.reviewed_at = reviewer, now
+    if changed or activity.reviewed_at is None:
+        activity.reviewed_by, activity.reviewed_at = reviewer, now
     activity.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
     if changed and status != Status.PENDING:
         send_ce_decision_task.delay_on_commit(activity.pk)

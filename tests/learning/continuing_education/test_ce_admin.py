@@ -1,6 +1,7 @@
 """The training office reviews continuing education: a page that only shows an activity, decisions stamped and
 emailed through the service, the evidence linked, credits bounded by the portal settings."""
 
+import datetime
 from decimal import Decimal
 from unittest import mock
 
@@ -8,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from learning.models import ContinuingEducationActivity
 from tests.factories import ContinuingEducationActivityFactory, UserFactory, set_portal_settings
@@ -71,14 +73,19 @@ def test_a_rejection_needs_a_note_which_the_participant_reads(admin_client, djan
     assert "The certificate has no date." in message.body
 
 
-def test_saving_the_same_decision_again_sends_nothing(admin_client, django_capture_on_commit_callbacks):
-    activity = ContinuingEducationActivityFactory(status="approved")
+def test_saving_the_same_decision_again_sends_nothing_and_keeps_who_decided(
+    admin_client, django_capture_on_commit_callbacks
+):
+    decided = timezone.now() - datetime.timedelta(days=3)
+    first_reviewer = UserFactory(is_staff=True)
+    activity = ContinuingEducationActivityFactory(status="approved", reviewed_by=first_reviewer, reviewed_at=decided)
 
     with django_capture_on_commit_callbacks(execute=True):
-        edit(admin_client, activity, title="Sepsis study day (morning)")
+        edit(admin_client, activity, title="Sepsis study day (morning)", note="Certificate seen.")
 
     activity.refresh_from_db()
-    assert activity.title == "Sepsis study day (morning)"
+    assert (activity.title, activity.review_note) == ("Sepsis study day (morning)", "Certificate seen.")
+    assert (activity.reviewed_by, activity.reviewed_at) == (first_reviewer, decided)
     assert mail.outbox == []
 
 
