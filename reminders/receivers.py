@@ -44,4 +44,5 @@ def on_copy_page(request, page):
 
 
 def on_request_finished(sender, **kwargs):
+    """Django's request_finished: a copy's request is over (even one that failed before after_copy_page)."""
     copying_pages.set(False)
