@@ -272,6 +272,20 @@ def test_a_new_day_or_venue_is_emailed_to_those_booked_with_an_invitation_that_r
     assert event["uid"] == booking_uid(same_booking)  # the calendar replaces the event it holds
 
 
+def test_someone_waiting_is_told_of_the_change_without_an_invitation(
+    admin_client, als1, django_capture_on_commit_callbacks
+):
+    course_date, waiting = full_with_a_waiting_list(als1, waiting=1)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/course_dates/edit/{course_date.pk}/", edit_form(course_date, venue="Room 9"))
+
+    (told,) = [message for message in mail.outbox if message.to == [waiting[0].participant.email]]
+    assert "You are still on its waiting list." in told.body and "Room 9" in told.body
+    assert told.attachments == []
+
+
 def test_a_change_of_instructors_or_booking_alone_emails_nobody(admin_client, als1, django_capture_on_commit_callbacks):
     course_date = make_course_date(als1, instructors=1)
     book(UserFactory(), course_date)
