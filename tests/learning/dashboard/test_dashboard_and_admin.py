@@ -143,7 +143,7 @@ def test_admin_list_is_ordered_by_expiry(admin_client, register):
 def test_the_csv_export_is_exactly_the_filtered_list(admin_client, register):
     response = admin_client.get("/admin/certifications/?export=csv&status=expiring")
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [row["Number"] for row in rows] == ["ALS2-2025-000001", "ALS1-2025-000002"]
     assert rows[0]["Email"] == "ann@example.org" and rows[0]["Status"] == "expiring"
 
