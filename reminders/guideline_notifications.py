@@ -40,7 +40,7 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date):
     return (
         User.objects.filter(is_active=True, wants_guideline_updates=True)
         .filter(Exists(held) | Exists(booked))
-        .filter(pk__in=User.objects.filter(admitted_users(page)).values("pk"))
+        .filter(admitted_users(page))
         .exclude(Exists(undeliverable))
     )
 

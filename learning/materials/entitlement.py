@@ -85,17 +85,24 @@ def participant_courses_for(request) -> set[int]:
     return request._participant_course_ids
 
 
+def restrictions_over(page) -> list[PageViewRestriction]:
+    """The Privacy settings that stand over the page: on it, above it, and over the page an alias copies."""
+    pages = [page, page.alias_of] if page.alias_of_id else [page]
+    return [restriction for each in pages for restriction in each.get_view_restrictions()]
+
+
 def admitted_users(page) -> Q:
     """The users the page's Privacy setting admits, as a filter of users, for what is sent without a request (a
-    guideline update's email): everyone, only some groups' members (superusers too, as Wagtail has it), or nobody
-    for a page behind a password."""
+    guideline update's email): everyone, only members of each restriction's groups (superusers too, as Wagtail
+    has it), or nobody for a page behind a password. Each restriction is its own subquery, so that a user may
+    pass two restrictions through two different groups."""
     admitted = Q()
-    pages = [page, page.alias_of] if page.alias_of_id else [page]
-    for restriction in (restriction for each in pages for restriction in each.get_view_restrictions()):
+    for restriction in restrictions_over(page):
         if restriction.restriction_type == PageViewRestriction.PASSWORD:
             return Q(pk__in=[])
         if restriction.restriction_type == PageViewRestriction.GROUPS:
-            admitted &= Q(is_superuser=True) | Q(groups__in=restriction.groups.all())
+            members = restriction.groups.values("user")
+            admitted &= Q(is_superuser=True) | Q(pk__in=members)
     return admitted
 
 
@@ -124,8 +131,7 @@ def can_read(request, page) -> Access:
 
 def admitted(request, page) -> bool:
     """Whether the page's Privacy setting (on it or above it, or on the page an alias copies) admits the request."""
-    pages = [page, page.alias_of] if page.alias_of_id else [page]
-    return all(restriction.accept_request(request) for each in pages for restriction in each.get_view_restrictions())
+    return all(restriction.accept_request(request) for restriction in restrictions_over(page))
 
 
 def closed_to(request) -> Q:

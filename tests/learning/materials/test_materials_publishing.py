@@ -91,6 +91,24 @@ def test_an_update_behind_a_privacy_setting_is_emailed_only_to_those_it_admits(
     assert [message.to[0] for message in mail.outbox] == expected
 
 
+def test_an_update_under_two_group_restrictions_is_emailed_to_whoever_passes_both_through_different_groups(
+    library, als1, eager_tasks, django_capture_on_commit_callbacks
+):
+    faculty, officers = Group.objects.create(name="Faculty"), Group.objects.create(name="Resuscitation officers")
+    both = holding(als1, email="both@example.org")
+    both.groups.add(faculty, officers)
+    holding(als1, email="faculty-only@example.org").groups.add(faculty)
+    page = new_update(library, als1, live=False)
+    for restricted, group in ((library, faculty), (page, officers)):
+        restriction = PageViewRestriction.objects.create(page=restricted, restriction_type="groups")
+        restriction.groups.set([group])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    assert [message.to[0] for message in mail.outbox] == ["both@example.org"]
+
+
 def test_a_copy_published_by_the_admin_emails_nobody_and_the_next_update_is_still_emailed(
     admin_client, library, als1, eager_tasks, django_capture_on_commit_callbacks
 ):
