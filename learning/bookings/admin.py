@@ -30,7 +30,6 @@ from learning.bookings.services import (
     ResultsRefused,
     attendance_mark_all,
     booking_cancel,
-    fill_free_seats,
     issue_certifications,
     issue_plan,
     issuing_open_from,
@@ -39,6 +38,7 @@ from learning.bookings.services import (
     results_open_from,
     results_record,
     schedule_change_refusal,
+    serve_waiting_list,
 )
 from learning.bookings.sign_in_sheet import sign_in_sheet_pdf
 from learning.common.admin import RecordViewSet, row_action
@@ -99,14 +99,16 @@ class CourseDateEditView(EditView):
     def save_instance(self):
         """Saves the date. Those booked on it are told of new days, times or venue; seats it gained (more
         instructors) go to its waiting list at once, who are emailed, unless the course has begun."""
-        course_date = super().save_instance()
-        if told := reschedule_announce(self.before, course_date, today=timezone.localdate()):
+        course_date, today = super().save_instance(), timezone.localdate()
+        if told := reschedule_announce(self.before, course_date, today=today):
             messages.success(
                 self.request,
                 f"{told} {pluralize(told, 'person,people')} booked on this date {pluralize(told, 'is,are')} being "
                 "emailed the change.",
             )
-        if promoted := fill_free_seats(course_date, today=timezone.localdate()):
+        # form_valid holds the date's lock: the saved date's seats are served under it.
+        _, promoted = serve_waiting_list(course_date, today=today)
+        if promoted:
             count = len(promoted)
             messages.success(
                 self.request,
