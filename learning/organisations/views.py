@@ -95,6 +95,11 @@ def for_managers(view):
 
 @for_managers
 def team(request, filtered: FilteredTeam):
+    return team_page(request, filtered)
+
+
+def team_page(request, filtered: FilteredTeam, status: int = 200):
+    """My team as the filters show it; their errors, if any, on their fields."""
     members, form, chosen, today = filtered.members, filtered.form, filtered.chosen, filtered.today
     in_organisation = chosen.in_organisation(members.rows)
     rows = chosen.rows(members.rows)
@@ -117,6 +122,7 @@ def team(request, filtered: FilteredTeam):
             "query": query.urlencode(),
             "today": today,
         },
+        status=status,
     )
 
 
@@ -169,9 +175,18 @@ def export_of(filtered: FilteredTeam) -> tuple[str, list[str], Iterable[list]]:
     )
 
 
+def refused_export(request, filtered: FilteredTeam):
+    """A filter the form refused would export more members than were asked for: no file, but My team with the
+    filter's error, so that the manager sees what to correct."""
+    messages.error(request, "Nothing was downloaded: correct the filters below first.")
+    return team_page(request, filtered, status=400)
+
+
 @for_managers
 def team_export(request, filtered: FilteredTeam):
     """The CSV, written as it is sent."""
+    if filtered.form.errors:
+        return refused_export(request, filtered)
     name, headings, lines = export_of(filtered)
     return csv_stream(f"{name}.csv", headings, lines)
 
@@ -179,6 +194,8 @@ def team_export(request, filtered: FilteredTeam):
 @for_managers
 def team_export_xlsx(request, filtered: FilteredTeam):
     """The same as an Excel workbook."""
+    if filtered.form.errors:
+        return refused_export(request, filtered)
     name, headings, lines = export_of(filtered)
     return xlsx_download(f"{name}.xlsx", headings, lines)
 

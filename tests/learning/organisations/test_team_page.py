@@ -228,3 +228,29 @@ def test_a_revoked_certification_never_counts_in_the_trend(client, boss, emergen
     [trend] = client.get(f"/portal/team/?course={als1.pk}").context["trends"]
 
     assert {percent for _, percent in trend.points} == {0}
+
+
+@pytest.mark.parametrize("export", ["export.csv", "export.xlsx"])
+def test_an_export_with_a_refused_filter_downloads_nothing_and_says_what_to_correct(
+    client, boss, emergency, elsewhere, export
+):
+    """An organisation from elsewhere is refused by the filter, which then filters nothing: the export would have
+    held the whole team when the manager asked for one organisation."""
+    member(emergency)
+
+    response = client.get(f"/portal/team/{export}?organisation={elsewhere.pk}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "Nothing was downloaded: correct the filters below first." in html
+    assert 'class="field__error"' in html
+
+
+def test_the_page_offers_no_download_while_a_filter_is_refused(client, boss, emergency, elsewhere):
+    member(emergency)
+
+    html = client.get(f"/portal/team/?organisation={elsewhere.pk}").content.decode()
+
+    assert 'data-testid="team-export"' not in html and 'data-testid="team-export-xlsx"' not in html
+    assert "Correct the filters to download the list." in html
