@@ -15,7 +15,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 
 from learning.accounts.models import User, canonical_email
 from learning.common.emails import render_email, send_or_log
@@ -33,11 +33,12 @@ def reset_recipients(address: str):
     return User.objects.with_email(canonical_email(address)).filter(is_active=True)
 
 
-def send_reset_links(address: str, *, admin: bool = False) -> int:
+def send_reset_links(address: str, *, admin: bool = False, next_path: str = "") -> int:
     """Emails a link to the account `reset_recipients` finds for `address`, unless that account has had its
     hourly number of links (PASSWORD_RESET_PER_ADDRESS_PER_HOUR; the forms count the address too, in the web
     process, so the limit holds even where workers do not share a cache). From the admin's form (`admin`),
-    someone who may use the admin gets the admin's link; anyone else the site's. Returns how many were sent."""
+    someone who may use the admin gets the admin's link; anyone else the site's, leading on to `next_path` (a path
+    on this site, checked by the form) once the password is set. Returns how many were sent."""
     sent = 0
     for user in reset_recipients(address):
         if over_limit(
@@ -49,7 +50,7 @@ def send_reset_links(address: str, *, admin: bool = False) -> int:
             logger.warning("password link for user %s over its hourly limit; not sent", user.pk)
             continue
         uses_admin = admin and user.has_perm("wagtailadmin.access_admin")
-        message = admin_reset_email(user) if uses_admin else site_reset_email(user)
+        message = admin_reset_email(user) if uses_admin else site_reset_email(user, next_path)
         sent += send_or_log(message, f"the password link to user {user.pk}")
     return sent
 
@@ -59,9 +60,11 @@ def link_parts(user: User) -> dict:
     return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
 
 
-def site_reset_email(user: User):
+def site_reset_email(user: User, next_path: str = ""):
     """The site's email: "reset" for an account with a password, "set" for one that never had one."""
     url = settings.PORTAL_BASE_URL + reverse("password_reset_confirm", kwargs=link_parts(user))
+    if next_path:
+        url += "?" + urlencode({"next": next_path})
     return render_email("password_reset", {"user": user, "email": user.email, "reset_url": url}, to=[user.email])
 
 

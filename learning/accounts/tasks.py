@@ -12,5 +12,5 @@ def send_invitation_task(user_pk: int) -> bool:
 
 
 @shared_task
-def send_reset_links_task(address: str, admin: bool = False) -> int:
-    return send_reset_links(address, admin=admin)
+def send_reset_links_task(address: str, admin: bool = False, next_path: str = "") -> int:
+    return send_reset_links(address, admin=admin, next_path=next_path)

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse_lazy
+from django.urls import path, reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from wagtail.admin.forms.auth import PasswordResetForm as AdminPasswordResetForm
 from wagtail.admin.views import account as wagtail_account_views
 
@@ -56,15 +57,27 @@ class EmailAuthenticationForm(AuthenticationForm):
     }
 
 
+def local_path(value) -> str:
+    """`value` if it is a path on this site ("/guidelines/sepsis/"), else "": what a `next` the reset carries may
+    be, since it ends up in an email and in the sign-in's redirect."""
+    value = (value or "").strip()
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return value
+    return ""
+
+
 class QueuedResetMixin:
     """Both reset forms, the site's and the admin's: the address read canonically, and the link left to a worker
     (learning.accounts.password_reset), so that the answer takes the same time for every address."""
 
     admin = False
 
+    def next_path(self) -> str:
+        return ""
+
     def save(self, *args, **kwargs):
         try:
-            send_reset_links_task.delay(self.cleaned_data["email"], admin=self.admin)
+            send_reset_links_task.delay(self.cleaned_data["email"], admin=self.admin, next_path=self.next_path())
         except Exception:  # the broker is down: the page says what it says for any address, and the log why
             logger.exception("could not queue a password link")
 
@@ -73,6 +86,14 @@ class SiteResetForm(QueuedResetMixin, PasswordResetForm):
     """The site's reset form."""
 
     email = CanonicalEmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    # Where the reader was going when the sign-in sent them here: the link, and the sign-in after it, lead back.
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_next(self):
+        return local_path(self.cleaned_data.get("next"))
+
+    def next_path(self) -> str:
+        return self.cleaned_data.get("next", "")
 
 
 class AdminResetForm(QueuedResetMixin, AdminPasswordResetForm):
@@ -125,9 +146,12 @@ class EmailedLinkMixin:
 
 
 class RateLimitedPasswordResetView(PasswordResetLimitMixin, auth_views.PasswordResetView):
-    """The site's reset form (/accounts/password/reset/)."""
+    """The site's reset form (/accounts/password/reset/); `?next=` from the sign-in goes with the link."""
 
     form_class = SiteResetForm
+
+    def get_initial(self):
+        return {**super().get_initial(), "next": local_path(self.request.GET.get("next"))}
 
 
 class RateLimitedAdminPasswordResetView(PasswordResetLimitMixin, wagtail_account_views.PasswordResetView):
@@ -139,11 +163,32 @@ class RateLimitedAdminPasswordResetView(PasswordResetLimitMixin, wagtail_account
 
 
 class SitePasswordResetConfirmView(EmailedLinkMixin, auth_views.PasswordResetConfirmView):
-    """Where the site's link leads: a new password, or a first one."""
+    """Where the site's link leads: a new password, or a first one, and then the sign-in, which leads on to the
+    page the link's `?next=` names. Django moves the token out of the address to the session by a redirect that
+    drops the query, so `next` is kept in the session beside it."""
+
+    next_key = "password_reset_next"
+
+    def dispatch(self, *args, **kwargs):
+        if "next" in self.request.GET:
+            self.request.session[self.next_key] = local_path(self.request.GET["next"])
+        return super().dispatch(*args, **kwargs)
+
+    def get_success_url(self):
+        url = reverse("password_reset_complete")
+        next_path = self.request.session.pop(self.next_key, "")
+        return f"{url}?{urlencode({'next': next_path})}" if next_path else url
 
 
 class AdminPasswordResetConfirmView(EmailedLinkMixin, wagtail_account_views.PasswordResetConfirmView):
     """Where the admin's link leads."""
+
+
+class PasswordSetView(auth_views.PasswordResetCompleteView):
+    """The "password set" page, its sign-in leading on to the page the reset began from."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "next": local_path(self.request.GET.get("next"))}
 
 
 # Mounted by the portal in front of the Wagtail admin's URLs, under /admin/.
@@ -182,7 +227,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/complete/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        PasswordSetView.as_view(),
         name="password_reset_complete",
     ),
 ]

@@ -200,6 +200,47 @@ def test_password_reset_email_link_sets_a_new_password(client, participant):
     assert sign_in(client, participant.email, "a-fresh-passphrase-9").status_code == 302
 
 
+def test_a_reset_begun_from_a_private_page_leads_back_to_it_after_the_sign_in(client, participant):
+    # A nurse follows a guideline email to a private page, is asked to sign in, has forgotten the password: the
+    # link, the "password set" page and the sign-in after it all lead on to the page she wanted.
+    wanted = "/portal/profile/"
+    sign_in_page = client.get(f"{LOGIN}?next={wanted}").content.decode()
+    assert 'href="/accounts/password/reset/?next=/portal/profile/"' in sign_in_page
+
+    form = client.get(f"/accounts/password/reset/?next={wanted}").content.decode()
+    assert 'name="next" value="/portal/profile/"' in form
+    client.post(reverse("password_reset"), {"email": participant.email, "next": wanted})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    assert link.endswith("/?next=%2Fportal%2Fprofile%2F")
+
+    set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
+    done = client.post(
+        set_password_url, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"}
+    )
+    assert done.url == "/accounts/password/reset/complete/?next=%2Fportal%2Fprofile%2F"
+    complete = client.get(done.url).content.decode()
+    assert 'href="/accounts/login/?next=/portal/profile/"' in complete
+
+    signed_in = sign_in(client, participant.email, "a-fresh-passphrase-9", url=f"{LOGIN}?next={wanted}")
+    assert signed_in.url == wanted
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "portal/"]
+)
+def test_a_next_that_leaves_the_site_is_dropped_from_the_reset(client, participant, elsewhere):
+    form = client.get("/accounts/password/reset/", {"next": elsewhere}).content.decode()
+    client.post(reverse("password_reset"), {"email": participant.email, "next": elsewhere})
+
+    assert "evil" not in form and "javascript" not in form
+    body = mail.outbox[0].body
+    assert "next=" not in body
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", body).group(1)
+    crafted = client.get(f"{link}?next={elsewhere}", follow=True).redirect_chain[-1][0]
+    done = client.post(crafted, {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"})
+    assert done.url == reverse("password_reset_complete")
+
+
 def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
 
@@ -361,9 +402,9 @@ def test_the_request_only_queues_the_link_whatever_the_address(client, participa
 
     assert mail.outbox == []
     assert queued == [
-        ((participant.email,), {"admin": False}),
-        (("nobody@example.org",), {"admin": False}),
-        ((participant.email,), {"admin": True}),
+        ((participant.email,), {"admin": False, "next_path": ""}),
+        (("nobody@example.org",), {"admin": False, "next_path": ""}),
+        ((participant.email,), {"admin": True, "next_path": ""}),
     ]
     assert known.redirect_chain == unknown.redirect_chain and known.content == unknown.content
     assert from_admin.status_code == 302
