@@ -1,7 +1,9 @@
-"""Emails participants about a guideline update when it is first published: everyone entitled to read it (a
-certification for one of its courses, or one that builds on it, within the grace period; or a booking on an
-upcoming date of one of them) who wants guideline updates, once per participant per update, in batches, whatever
-happens twice. Each email carries its own one-click unsubscribe, which stops guideline updates only."""
+"""Emails participants about a guideline update when it is published: everyone entitled to read it through one of
+its courses not announced yet (a certification for the course, or one that builds on it, within the grace period;
+or a booking on an upcoming date of it) who wants guideline updates, once per participant per update, in batches,
+whatever happens twice. The first publication announces all its courses; a later one only a course added since
+(GuidelineAnnouncement), so a typo fix emails nobody. Each email carries its own one-click unsubscribe, which stops
+guideline updates only."""
 
 import datetime
 
@@ -16,7 +18,14 @@ from learning.common.batching import batches
 from learning.common.emails import render_email, send_or_log
 from learning.common.models import portal_settings
 from learning.materials.entitlement import admitted_users
-from learning.models import Booking, Certification, GuidelineNotification, GuidelineUpdatePage, User
+from learning.models import (
+    Booking,
+    Certification,
+    GuidelineAnnouncement,
+    GuidelineNotification,
+    GuidelineUpdatePage,
+    User,
+)
 from reminders.emails import unsubscribe_headers, unsubscribe_url
 from reminders.models import Suppression
 
@@ -24,12 +33,11 @@ from reminders.models import Suppression
 SEND_BATCH = 100
 
 
-def recipients(page: GuidelineUpdatePage, today: datetime.date):
-    """Participants who may read the page on `today` (learning.materials.entitlement's rule, as a query, with the
-    page's Privacy setting), active,
-    wanting guideline updates, and whose address did not bounce or complain (having unsubscribed from reminders
-    is not a reason to miss a guideline change)."""
-    serves = {course.pk for course in page.courses.all()}
+def recipients(page: GuidelineUpdatePage, today: datetime.date, serves: set[int]):
+    """Participants who may read the page on `today` through one of the courses `serves` (learning.materials.
+    entitlement's rule, as a query, with the page's Privacy setting), active, wanting guideline updates, and whose
+    address did not bounce or complain (having unsubscribed from reminders is not a reason to miss a guideline
+    change)."""
     courses = set().union(*satisfied_by(serves, builds_on()).values())  # its courses and those that build on them
     grace = datetime.timedelta(days=portal_settings().grace_days)
     held = Certification.objects.valid_on(today, grace=grace).filter(participant=OuterRef("pk"), course_id__in=courses)
@@ -45,19 +53,34 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date):
     )
 
 
-def is_first_publication(page: GuidelineUpdatePage) -> bool:
-    return page.first_published_at is not None and page.first_published_at == page.last_published_at
+def announce(page: GuidelineUpdatePage, now: datetime.datetime) -> int:
+    """Records the page's courses not announced yet, and a notification for each participant they entitle who
+    has none for the page, in one transaction: a run cut short announces nothing, and the next one does it all.
+    Returns how many courses were new."""
+    with transaction.atomic():
+        announced = set(GuidelineAnnouncement.objects.filter(page=page).values_list("course_id", flat=True))
+        new = {course.pk for course in page.courses.all()} - announced
+        if not new:
+            return 0
+        GuidelineAnnouncement.objects.bulk_create(
+            [GuidelineAnnouncement(page=page, course_id=pk, announced_at=now) for pk in sorted(new)],
+            ignore_conflicts=True,
+        )
+        ids = recipients(page, timezone.localdate(now), new).values_list("pk", flat=True).order_by("pk")
+        for batch in batches(ids.iterator(chunk_size=1000), 1000):
+            GuidelineNotification.objects.bulk_create(
+                [GuidelineNotification(page=page, participant_id=pk) for pk in batch], ignore_conflicts=True
+            )
+    return len(new)
 
 
 def notify_guideline_update(page_id: int, *, now: datetime.datetime) -> dict:
+    """Announces the live page to its courses not announced yet, then sends every notification of it still
+    pending (those of an earlier run cut short too)."""
     page = GuidelineUpdatePage.objects.live().filter(pk=page_id).first()
     if page is None:
-        return {"queued": 0, "sent": 0}
-    ids = recipients(page, timezone.localdate(now)).values_list("pk", flat=True).order_by("pk")
-    for batch in batches(ids.iterator(chunk_size=1000), 1000):
-        GuidelineNotification.objects.bulk_create(
-            [GuidelineNotification(page=page, participant_id=pk) for pk in batch], ignore_conflicts=True
-        )
+        return {"courses": 0, "sent": 0}
+    courses = announce(page, now)
     sent = 0
     while True:
         with transaction.atomic():
@@ -73,7 +96,7 @@ def notify_guideline_update(page_id: int, *, now: datetime.datetime) -> dict:
                 notification.sent_at = now
                 sent += notification.status == GuidelineNotification.SENT
             GuidelineNotification.objects.bulk_update(claimed, ["status", "sent_at"])
-    return {"sent": sent}
+    return {"courses": courses, "sent": sent}
 
 
 def send_one(page: GuidelineUpdatePage, participant: User) -> str:

@@ -4,7 +4,6 @@ the functions the tasks call, so that the tasks can import those functions witho
 from contextvars import ContextVar
 
 from learning.materials.models import GuidelineUpdatePage
-from reminders.guideline_notifications import is_first_publication
 from reminders.models import ManagerDigest, Reminder
 from reminders.tasks import notify_guideline_update_task, process_tracking_event
 from reminders.tracking import STATUS_FOR_EVENT, event_key, is_soft_bounce, reminder_ids_from
@@ -32,9 +31,9 @@ copying_pages: ContextVar[bool] = ContextVar("copying_pages", default=False)
 
 
 def on_page_published(sender, instance, **kwargs):
-    """Wagtail's page_published signal: on a guideline update's first publication, queue the emails; never for a
-    copy of one."""
-    if isinstance(instance, GuidelineUpdatePage) and is_first_publication(instance) and not copying_pages.get():
+    """Wagtail's page_published signal: on a guideline update's publication, queue the emails to the courses it
+    did not announce yet (reminders.guideline_notifications); never for a copy of one."""
+    if isinstance(instance, GuidelineUpdatePage) and not copying_pages.get():
         notify_guideline_update_task.delay_on_commit(instance.pk)
 
 

@@ -193,7 +193,7 @@ SUPERSEDES_HELP = "The guideline or page this update replaces."
 
 class GuidelineUpdatePage(MaterialPage):
     """A change to the guidelines: when it takes effect, what changed, what it supersedes. Its first publication
-    emails the participants of its courses."""
+    emails the participants of its courses; a later one that adds a course emails that course's participants."""
 
     effective_on = models.DateField()
     what_changed = RichTextField(features=RICH_TEXT_FEATURES, help_text="A short summary of the changes.")
@@ -242,6 +242,22 @@ class GuidelineNotification(models.Model):
 
     def __str__(self):
         return f"{self.page} to {self.participant}"
+
+
+class GuidelineAnnouncement(models.Model):
+    """A course whose participants were told of a guideline update: a publication emails only the participants of
+    the page's courses not announced yet, so a typo fix emails nobody and a course added later is not missed.
+    Kept beside the page, not on it, so that publishing an older revision cannot bring back an older list."""
+
+    page = models.ForeignKey(GuidelineUpdatePage, on_delete=models.CASCADE, related_name="announcements")
+    course = models.ForeignKey("learning.CoursePage", on_delete=models.CASCADE, related_name="+")
+    announced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["page", "course"], name="guideline_course_announced_once")]
+
+    def __str__(self):
+        return f"{self.page} to {self.course}"
 
 
 class PublicCollection(models.Model):

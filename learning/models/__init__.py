@@ -13,6 +13,7 @@ from learning.common.models import PortalSettings
 from learning.continuing_education.models import ContinuingEducationActivity
 from learning.materials.models import (
     CaseStudyPage,
+    GuidelineAnnouncement,
     GuidelineNotification,
     GuidelineUpdatePage,
     LibraryIndexPage,
@@ -52,6 +53,7 @@ __all__ = [
     "CoursePrerequisite",
     "GroupBooking",
     "GroupBookingPlace",
+    "GuidelineAnnouncement",
     "GuidelineNotification",
     "GuidelineUpdatePage",
     "ImportRun",

@@ -372,3 +372,56 @@ def test_an_attachment_titled_with_its_format_does_not_say_it_twice(client, libr
 
     assert "ALS1 manual (PDF)</a>" in html
     assert "(PDF)</a> <span" not in html
+
+
+def test_a_course_added_to_a_published_update_tells_that_course_and_nobody_twice(
+    library, als1, als2, eager_tasks, django_capture_on_commit_callbacks
+):
+    holding(als1, email="als1@example.org")
+    holding(als2, email="als2@example.org")  # entitled through both courses: ALS2 builds on ALS1
+    page = new_update(library, als2, live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+    first = [message.to[0] for message in mail.outbox]
+    mail.outbox.clear()
+
+    page = GuidelineUpdatePage.objects.get(pk=page.pk)  # as the admin's edit screen reads it
+    page.courses.add(als1)  # the editor adds ALS1 and publishes again
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+    added = [message.to[0] for message in mail.outbox]
+    mail.outbox.clear()
+    page = GuidelineUpdatePage.objects.get(pk=page.pk)
+    page.title = "Compression depth clarified (typo fixed)"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    assert first == ["als2@example.org"]
+    assert added == ["als1@example.org"]
+    assert mail.outbox == []
+
+
+def test_updates_published_before_announcements_were_recorded_count_as_announced_to_their_courses(
+    library, als1, eager_tasks, django_capture_on_commit_callbacks
+):
+    """The migration that began recording announcements: an update published before it, published again, emails
+    nobody who was entitled when it first went out."""
+    import importlib
+
+    from django.apps import apps
+
+    from learning.models import GuidelineAnnouncement
+
+    page = new_update(library, als1, live=False)
+    page.save_revision().publish()  # no task ran: as before the migration
+    GuidelineAnnouncement.objects.all().delete()
+    holding(als1, email="one@example.org")
+    migration = importlib.import_module("learning.migrations.0027_guideline_announcements")
+
+    migration.record_published_updates(apps, None)
+    page = GuidelineUpdatePage.objects.get(pk=page.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    assert list(GuidelineAnnouncement.objects.values_list("course_id", flat=True)) == [als1.pk]
+    assert mail.outbox == []
