@@ -19,6 +19,7 @@ from wagtail.permissions import register_permission_policy
 from learning.bookings.models import Booking
 from learning.common.admin import RecordViewSet, YesNoColumn, row_action
 from learning.common.spreadsheets import FormulaSafeExportMixin
+from learning.common.words import plural
 from learning.organisations.invoices import invoice_response
 from learning.organisations.members_import import MembersImport
 from learning.organisations.models import GroupBooking, Membership, Organisation
@@ -196,7 +197,9 @@ def group_booking_mark_paid_view(request, group_booking_id):
     group = admin_group_booking(request, group_booking_id, permission="learning.change_groupbooking")
     if request.method == "POST":
         if group_booking_mark_paid(group_booking=group, by=request.user, now=timezone.now()):
-            messages.success(request, f"{group.invoice_number} marked paid.")
+            messages.success(
+                request, f"{group.invoice_number} marked paid, for {plural(group.paid_places, 'confirmed place')}."
+            )
         else:
             messages.info(
                 request,

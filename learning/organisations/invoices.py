@@ -4,9 +4,12 @@ participants and the fee as the course page gives it ("Contact us for the fee" w
 
 The fee is the course page's text, so the total is worked out only when that text names one amount ("£450 per
 participant"); otherwise the invoice says the training office confirms it. Only confirmed places are invoiced: a
-place on the waiting list counts once it becomes a seat, and the invoice is made afresh each time it is opened."""
+place on the waiting list counts once it becomes a seat, and the invoice is made afresh each time it is opened.
+Cancelled places are listed, with their dates, and not invoiced. Once paid, the invoice keeps what the payment
+covered: places cancelled or confirmed since then are the difference to refund or credit, or still due."""
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -31,6 +34,7 @@ from learning.bookings.sign_in_sheet import (
 )
 from learning.catalogue.hugo import NO_FEE_GIVEN
 from learning.common.models import portal_settings
+from learning.common.words import plural
 from learning.organisations.models import GroupBooking
 from learning.organisations.selectors import InvoiceRecipient, group_booking_places, invoice_recipient
 
@@ -58,6 +62,8 @@ def invoice_pdf(group_booking: GroupBooking, places: list[Booking], *, recipient
     number = group_booking.invoice_number
     confirmed = [booking for booking in places if booking.status == Booking.CONFIRMED]
     waiting = [booking for booking in places if booking.status == Booking.WAITLISTED]
+    cancelled = [booking for booking in places if booking.status == Booking.CANCELLED]
+    counts = PlaceCounts(len(confirmed), len(waiting), len(cancelled), group_booking.paid_places)
     course_date = group_booking.course_date
     story = [
         Paragraph(f"Invoice {number}", HEADING),
@@ -67,9 +73,9 @@ def invoice_pdf(group_booking: GroupBooking, places: list[Booking], *, recipient
         Paragraph("Course", SECTION),
         label_table([("Course", course_title(course_date.course)), *date_facts(course_date)]),
         Paragraph("Participants", SECTION),
-        places_table(confirmed + waiting),
+        places_table(confirmed + waiting + cancelled),
         Paragraph("Fee", SECTION),
-        label_table(fee_lines(course_date.course.fee_text, confirmed=len(confirmed), waiting=len(waiting))),
+        label_table(fee_lines(course_date.course.fee_text, counts)),
         Spacer(0, 4 * mm),
         Paragraph(escape(payable_to()), CELL),
     ]
@@ -106,7 +112,7 @@ def places_table(places: list[Booking]) -> Table:
             cell(number),
             cell(participant_name(booking)),
             cell(booking.participant.registration_number),
-            cell(booking.get_status_display()),
+            cell(place_label(booking)),
         ]
         for number, booking in enumerate(places, start=1)
     ]
@@ -115,21 +121,75 @@ def places_table(places: list[Booking]) -> Table:
     return table
 
 
-def fee_lines(fee_text: str, *, confirmed: int, waiting: int) -> list[tuple[str, str]]:
-    """The fee per place, the places invoiced and the total, as far as the course page's fee says."""
-    places = f"{confirmed} confirmed" + (
-        f" ({waiting} on the waiting list, invoiced once they have a place)" if waiting else ""
-    )
+def place_label(booking: Booking) -> str:
+    if booking.status == Booking.CANCELLED:
+        return f"Cancelled {timezone.localtime(booking.cancelled_at):%-d %B %Y}, not invoiced"
+    return booking.get_status_display()
+
+
+@dataclass(frozen=True)
+class PlaceCounts:
+    """The group booking's places by status, and how many confirmed ones its payment covered (None: not paid)."""
+
+    confirmed: int
+    waiting: int = 0
+    cancelled: int = 0
+    paid_for: int | None = None
+
+
+@dataclass(frozen=True)
+class Fee:
+    """A fee's text read as one amount per place: its currency sign, the amount, and whether VAT comes on top."""
+
+    sign: str
+    amount: Decimal
+    plus_vat: bool
+
+    @classmethod
+    def read(cls, fee_text: str):
+        """The fee, or None when the text names no amount or more than one."""
+        amounts = AMOUNT.findall(fee_text)
+        if len(amounts) != 1:
+            return None
+        sign, whole, pence = amounts[0]
+        return cls(sign, Decimal(whole.replace(",", "") + (pence or "")), bool(VAT_ON_TOP.search(fee_text)))
+
+    def times(self, places: int) -> str:
+        return f"{self.sign}{self.amount * places:,.2f}" + (" + VAT" if self.plus_vat else "")
+
+
+def fee_lines(fee_text: str, counts: PlaceCounts) -> list[tuple[str, str]]:
+    """The fee per place, the places invoiced and the total, as far as the course page's fee says; once paid, what
+    the payment covered and the difference since."""
+    places = f"{counts.confirmed} confirmed"
+    if counts.waiting:
+        places += f" ({counts.waiting} on the waiting list, invoiced once they have a place)"
+    if counts.cancelled:
+        places += f"; {counts.cancelled} cancelled, not invoiced"
     if not fee_text:
         return [("Fee per place", NO_FEE_GIVEN), ("Places", places), ("Total", NO_FEE_GIVEN)]
-    amounts = AMOUNT.findall(fee_text)
-    if len(amounts) == 1:
-        sign, whole, pence = amounts[0]
-        total = f"{sign}{Decimal(whole.replace(',', '') + (pence or '')) * confirmed:,.2f}"
-        total += " + VAT" if VAT_ON_TOP.search(fee_text) else ""
-    else:
-        total = "Confirmed by the training office"
-    return [("Fee per place", fee_text), ("Places", places), ("Total", total)]
+    fee = Fee.read(fee_text)
+    total = fee.times(counts.confirmed) if fee else "Confirmed by the training office"
+    return [("Fee per place", fee_text), ("Places", places), ("Total", total), *since_payment(fee, counts)]
+
+
+def since_payment(fee: Fee | None, counts: PlaceCounts) -> list[tuple[str, str]]:
+    """What changed after the payment: places cancelled since (refunded or credited) or confirmed since (due)."""
+    if counts.paid_for is None or counts.paid_for == counts.confirmed:
+        return []
+    paid = plural(counts.paid_for, "place") + (f", {fee.times(counts.paid_for)}" if fee else "")
+    difference = counts.confirmed - counts.paid_for
+    places = plural(abs(difference), "place")
+    amount = fee.times(abs(difference)) if fee else "the amount the training office confirms"
+    if difference > 0:
+        return [("Paid for", paid), ("Still due", f"{amount}, for {places} confirmed since the payment")]
+    return [
+        ("Paid for", paid),
+        (
+            "To refund or credit",
+            f"{amount}, for {places} cancelled since the payment (the training office arranges it)",
+        ),
+    ]
 
 
 def payable_to() -> str:

@@ -161,6 +161,9 @@ class GroupBooking(models.Model):
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="group_bookings_marked_paid"
     )
+    # The confirmed places the payment covered: places cancelled or confirmed since then are the difference the
+    # invoice shows (to refund or credit, or still due).
+    paid_places = models.PositiveIntegerField(null=True, blank=True, editable=False)
     bookings = models.ManyToManyField("learning.Booking", through="GroupBookingPlace", related_name="group_bookings")
 
     class Meta:
@@ -170,6 +173,11 @@ class GroupBooking(models.Model):
             # Who marked it paid may leave (their account deleted); when it was paid stays.
             models.CheckConstraint(
                 condition=Q(paid_by__isnull=True) | Q(paid_at__isnull=False), name="group_booking_paid_by_has_a_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True, paid_places__isnull=True)
+                | Q(paid_at__isnull=False, paid_places__isnull=False),
+                name="group_booking_paid_for_its_places",
             ),
         ]
 

@@ -6,6 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learning.accounts.models import User
@@ -193,8 +195,17 @@ def place_members(group: GroupBooking, participants: list[User], *, seats_left: 
 
 
 def group_booking_mark_paid(*, group_booking: GroupBooking, by: User, now: datetime.datetime) -> bool:
-    """Records that the group booking's invoice was paid, as of `now`, marked by the administrator `by`. Once: a
-    second mark (two administrators at the same moment included) changes nothing and returns False."""
-    marked = GroupBooking.objects.filter(pk=group_booking.pk, paid_at__isnull=True).update(paid_at=now, paid_by=by)
-    group_booking.refresh_from_db(fields=["paid_at", "paid_by"])
+    """Records that the group booking's invoice was paid, as of `now`, marked by the administrator `by`, for the
+    places confirmed then. Once: a second mark (two administrators at the same moment included) changes nothing
+    and returns False."""
+    confirmed = (
+        GroupBookingPlace.objects.filter(group_booking=OuterRef("pk"), booking__status=Booking.CONFIRMED)
+        .values("group_booking")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    marked = GroupBooking.objects.filter(pk=group_booking.pk, paid_at__isnull=True).update(
+        paid_at=now, paid_by=by, paid_places=Coalesce(Subquery(confirmed), 0)
+    )
+    group_booking.refresh_from_db(fields=["paid_at", "paid_by", "paid_places"])
     return bool(marked)

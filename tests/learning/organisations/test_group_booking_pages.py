@@ -282,9 +282,9 @@ def test_the_invoice_names_the_organisation_purchase_order_course_date_attendees
     ],
 )
 def test_the_total_says_vat_comes_on_top_when_the_fee_does(fee, total):
-    from learning.organisations.invoices import fee_lines
+    from learning.organisations.invoices import PlaceCounts, fee_lines
 
-    assert dict(fee_lines(fee, confirmed=2, waiting=0))["Total"] == total
+    assert dict(fee_lines(fee, PlaceCounts(confirmed=2)))["Total"] == total
 
 
 def test_an_invoice_without_a_fee_on_the_course_page_says_to_contact_us(client, boss, emergency, course_date):
@@ -318,6 +318,61 @@ def test_a_paid_invoice_says_when_it_was_paid(client, boss, emergency, course_da
     text = invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf"))
 
     assert f"Paid on {timezone.localdate():%-d %B %Y}" in text
+
+
+def test_an_invoice_lists_a_cancelled_place_with_its_date_and_does_not_charge_it(client, boss, emergency, course_date):
+    course = course_date.course
+    course.fee_text = "£450 per participant"
+    course.save()
+    people = [member(emergency, first_name="Nia", last_name="Jones"), member(emergency, last_name="Okafor")]
+    group = book_group(boss, emergency, course_date, people)
+    booking_cancel(booking=group.bookings.get(participant=people[0]), now=timezone.now(), by=boss)
+
+    text = " ".join(invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf")).split())
+
+    assert f"Cancelled {timezone.localdate():%-d %B %Y}, not invoiced" in text
+    assert "1 confirmed; 1 cancelled, not invoiced" in text
+    assert "£450.00" in text and "£900.00" not in text
+    assert "Paid for" not in text
+
+
+def test_a_paid_invoice_shows_what_to_refund_for_a_place_cancelled_after_payment(
+    client, boss, emergency, course_date, admin_user
+):
+    from learning.organisations.services import group_booking_mark_paid
+
+    course = course_date.course
+    course.fee_text = "£450 + VAT"
+    course.save()
+    people = [member(emergency) for _ in range(3)]
+    group = book_group(boss, emergency, course_date, people)
+    group_booking_mark_paid(group_booking=group, by=admin_user, now=timezone.now())
+    booking_cancel(booking=group.bookings.get(participant=people[0]), now=timezone.now(), by=boss)
+
+    text = " ".join(invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf")).split())
+
+    assert "Paid for 3 places, £1,350.00 + VAT" in text
+    assert "Total £900.00 + VAT" in text
+    assert "To refund or credit £450.00 + VAT, for 1 place cancelled since the payment" in text
+
+
+def test_a_paid_invoice_shows_what_is_still_due_for_a_place_confirmed_after_payment(
+    client, boss, emergency, course_date, admin_user
+):
+    from learning.organisations.services import group_booking_mark_paid
+
+    course = course_date.course
+    course.fee_text = "£450"
+    course.save()
+    holders = [BookingFactory(course_date=course_date) for _ in range(5)]  # 1 of 6 seats left
+    group = book_group(boss, emergency, course_date, [member(emergency), member(emergency)], seating="waiting_list")
+    group_booking_mark_paid(group_booking=group, by=admin_user, now=timezone.now())
+    booking_cancel(booking=holders[0], now=timezone.now(), by_administrator=True)  # the waiting place moves up
+
+    text = " ".join(invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf")).split())
+
+    assert "Paid for 1 place, £450.00" in text
+    assert "Still due £450.00, for 1 place confirmed since the payment" in text
 
 
 # --- The admin ------------------------------------------------------------------------------------------
