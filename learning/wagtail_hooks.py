@@ -20,6 +20,7 @@ from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
+from learning.materials.entitlement import refuse_signed_in_outsiders, restrictions_over
 from learning.organisations.admin import (
     MEMBERS_IMPORT_SCREEN,
     GroupBookingViewSet,
@@ -107,9 +108,15 @@ def add_expiry_chart(request, panels):
         panels.append(ExpiryChartPanel())
 
 
-@hooks.register("before_serve_document")
+# Before Wagtail's own check of the collection's Privacy setting, which sends even a signed-in reader to sign in.
+@hooks.register("before_serve_document", order=-1)
 def guard_document(document, request):
     return document_gate(document, request)
+
+
+@hooks.register("before_serve_page")
+def refuse_signed_in_outsiders_of_a_page(page, request, serve_args, serve_kwargs):
+    refuse_signed_in_outsiders(restrictions_over(page), request, "page")
 
 
 @hooks.register("register_admin_viewset")

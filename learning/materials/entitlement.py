@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -127,6 +128,17 @@ def can_read(request, page) -> Access:
     if facts.serves.keys() & request._participant_course_ids or is_staff(user):
         return Access(allowed=True, course_codes=sorted(facts.serves.values()), opened=facts.opened)
     return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=facts.serves).order_by("code")))
+
+
+def refuse_signed_in_outsiders(restrictions, request, what: str):
+    """Wagtail answers a Privacy setting "some groups" (on a page, or on a document's collection) by sending the
+    reader to sign in, even one signed in already, whom the sign-in sends straight back: an endless loop. Someone
+    signed in whom such a setting keeps out gets the site's 403 page instead; a password is still asked for."""
+    if request.user.is_authenticated and any(
+        restriction.restriction_type != PageViewRestriction.PASSWORD and not restriction.accept_request(request)
+        for restriction in restrictions
+    ):
+        raise PermissionDenied(f"This {what} is private to some groups; your account is not in them.")
 
 
 def admitted(request, page) -> bool:

@@ -6,11 +6,12 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.test import Client
 from wagtail.documents import get_document_model
 from wagtail.models import Collection, PageViewRestriction
 
 from home.models import HomePage
-from learning.models import Booking, ManualPage, PublicCollection
+from learning.models import Booking, CoursePage, ManualPage, PublicCollection
 from tests.factories import UserFactory, make_course_date
 from tests.learning.conftest import SECRET_WORD, holding, today
 
@@ -229,7 +230,44 @@ def test_a_page_private_to_some_groups_is_closed_to_entitled_readers_outside_the
     assert every_way_in(client, manual, library) == dict.fromkeys(
         ["pdf", "image", "alias", "library", "my materials", "search"], False
     )
-    assert client.get(manual.url).status_code == 302  # Wagtail's own check: sign in as someone it admits
+    # The site's 403 page, not Wagtail's redirect to the sign-in, which sent a signed-in reader straight back
+    refused = client.get(manual.url, follow=True)
+    assert refused.status_code == 403 and refused.redirect_chain == []
+
+
+def test_a_signed_in_reader_outside_the_groups_of_any_page_is_refused_not_sent_round_the_sign_in(client, als1):
+    course = CoursePage.objects.get(pk=als1.pk)
+    faculty_only(course)
+    client.force_login(holding(als1))
+
+    refused = client.get(course.url, follow=True)
+    anonymous = Client().get(course.url)
+
+    assert refused.status_code == 403 and refused.redirect_chain == []
+    assert "private to some groups" not in refused.content.decode()  # the site's page, not the exception's text
+    assert anonymous.status_code == 302 and anonymous.url.startswith("/accounts/login/")
+
+
+def test_a_document_in_a_collection_private_to_some_groups_is_refused_to_those_signed_in_outside_them(
+    client, manual, als1
+):
+    from wagtail.models import CollectionViewRestriction
+
+    faculty, _ = Group.objects.get_or_create(name="Faculty")
+    restriction = CollectionViewRestriction.objects.create(
+        collection=manual.document.collection, restriction_type=CollectionViewRestriction.GROUPS
+    )
+    restriction.groups.set([faculty])
+    reader = holding(als1)
+    client.force_login(reader)
+
+    refused = client.get(manual.document.url, follow=True)
+    reader.groups.add(faculty)
+    admitted = client.get(manual.document.url)
+
+    assert refused.status_code == 403 and refused.redirect_chain == []
+    assert admitted.status_code == 200
+    assert Client().get(manual.document.url).status_code == 302
 
 
 def test_staff_outside_the_groups_are_kept_out_as_well(client, manual, library):
