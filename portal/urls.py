@@ -1,6 +1,7 @@
 """The portal's URLs: the Wagtail admin, participant accounts, documents, and Wagtail's page tree last."""
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -26,4 +27,8 @@ urlpatterns = [
     path("", include(home_urls)),
 ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's own front-end sign-in form, unstyled and a second way in: the site's sign-in instead (with ?next=).
+    path("_util/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("", include(wagtail_urls)),
+]

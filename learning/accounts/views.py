@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import path, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from wagtail.admin.forms.auth import PasswordResetForm as AdminPasswordResetForm
@@ -184,6 +185,16 @@ class AdminPasswordResetConfirmView(EmailedLinkMixin, wagtail_account_views.Pass
     """Where the admin's link leads."""
 
 
+class SignOutView(auth_views.LogoutView):
+    """Signing out is a POST (the header's button); the address typed or bookmarked asks first, rather than a
+    blank "method not allowed"."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logout_confirm.html")
+
+
 class PasswordSetView(auth_views.PasswordResetCompleteView):
     """The "password set" page, its sign-in leading on to the page the reset began from."""
 
@@ -207,7 +218,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", SignOutView.as_view(), name="logout"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),

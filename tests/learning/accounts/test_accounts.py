@@ -64,6 +64,16 @@ def test_sign_out_ends_the_session(client, participant):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_sign_out_address_typed_or_bookmarked_asks_first_and_signs_nobody_out(client, participant):
+    client.force_login(participant)
+
+    page = client.get(reverse("logout"))
+
+    assert page.status_code == 200
+    assert "Sign out?" in page.content.decode() and participant.email in page.content.decode()
+    assert "_auth_user_id" in client.session  # a link alone (an image on another site, say) signs nobody out
+
+
 def test_passwords_are_stored_as_argon2_hashes(participant):
     participant.set_password("a-brand-new-passphrase")
     participant.save()
@@ -749,3 +759,10 @@ def test_the_sign_in_lookup_is_answered_by_the_unique_index_of_the_lower_cased_a
     assert "user_email_unique_ignoring_case" in plan
     assert User.objects.get_by_natural_key("PAT.participant@example.org") == participant
     assert "user_email_unique_ignoring_case" in reset_recipients("PAT.participant@example.org").explain()
+
+
+def test_wagtails_own_sign_in_form_leads_to_the_sites(client):
+    response = client.get("/_util/login/?next=/portal/profile/")
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/portal/profile/"
