@@ -1,5 +1,6 @@
 """A participant's own profile: the name printed on their card and the details their record carries. The email
-address is their sign-in, changed only by the training office."""
+address is their sign-in, changed only by the training office; so is the name once a certification carries it,
+since the public verification and the card show it as the holder's."""
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +24,15 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = self.fields["last_name"].required = True
+        if self.instance.certifications.exists():
+            # A holder renamed at will could show a verified certification under anyone's name: the office, who
+            # can see the evidence (a marriage certificate, say), changes it in the admin.
+            for name in ("first_name", "last_name"):
+                self.fields[name].disabled = True
+            self.fields["first_name"].help_text = (
+                "Your name is on your certification and its public verification. To change it, contact the "
+                "training office."
+            )
 
 
 @login_required

@@ -708,6 +708,26 @@ def test_a_participant_edits_their_own_details_but_not_their_sign_in(client, db)
     assert person.email == "ann@example.org"
 
 
+def test_a_certified_participant_cannot_rename_themselves_on_their_verified_certification(client, db, als1):
+    from tests.factories import CertificationFactory
+
+    person = UserFactory(first_name="Alice", last_name="Nguyen")
+    certification = CertificationFactory(participant=person, course=als1)
+    client.force_login(person)
+
+    form = client.get("/portal/profile/").content.decode()
+    response = client.post(
+        "/portal/profile/",
+        {"first_name": "Dr Jane", "last_name": "Doe", "registration_number": "NMC 1", "employer": "City Hospital"},
+    )
+
+    assert "Your name is on your certification and its public verification." in form
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (person.first_name, person.last_name, person.employer) == ("Alice", "Nguyen", "City Hospital")
+    assert "Alice Nguyen" in Client().get(f"/verify/{certification.number}/").content.decode()
+
+
 def test_a_name_left_empty_is_refused_on_its_field(client, db):
     person = UserFactory(first_name="Ann")
     client.force_login(person)
