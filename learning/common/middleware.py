@@ -1,4 +1,7 @@
-"""Makes the request being served known to code that is not handed it (see learning.common.models)."""
+"""Makes the request being served known to code that is not handed it (see learning.common.models), and refuses an
+address no view can mean."""
+
+from django.core.exceptions import BadRequest
 
 from learning.common.models import current_request
 
@@ -15,3 +18,18 @@ class PortalSettingsMiddleware:
             return self.get_response(request)
         finally:
             current_request.reset(token)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address (`%00`, in the path or the query) can mean nothing here, and PostgreSQL
+    refuses it in any text it is handed: the request is answered "bad request" before any view sees it, rather
+    than with a server error wherever a value reaches a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        words = [request.path, *(word for key, values in request.GET.lists() for word in (key, *values))]
+        if any("\x00" in word for word in words):
+            raise BadRequest("A NUL character in the address.")
+        return self.get_response(request)
