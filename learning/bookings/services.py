@@ -94,14 +94,17 @@ def serve_waiting_list(locked: CourseDate, *, today: datetime.date) -> tuple[int
     """Gives the date's free seats to its waiting list, in the order people joined it, each emailed once
     committed; returns the seats still free (none below zero: a date the office overbooked by taking away an
     instructor frees nothing) and who moved in. Seats come free when a booking is cancelled, an instructor is
-    added or the course takes more per instructor. Nobody moves in once the course has begun on `today`. The
-    caller holds the date's lock."""
+    added or the course takes more per instructor. Nobody moves in once the course has begun on `today`, nor
+    anyone whose account the office deactivated (they keep their turn, should it be turned on again). The caller
+    holds the date's lock."""
     confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
     free = max(locked.total_seats - confirmed, 0)
     if locked.starts_on <= today:
         return free, []
     promoted = list(
-        Booking.objects.filter(course_date=locked, status=Booking.WAITLISTED).order_by("created_at", "pk")[:free]
+        Booking.objects.filter(course_date=locked, status=Booking.WAITLISTED, participant__is_active=True).order_by(
+            "created_at", "pk"
+        )[:free]
     )
     for booking in promoted:
         booking.status = Booking.CONFIRMED

@@ -98,6 +98,24 @@ def test_a_cancellation_moves_the_first_on_the_waiting_list_in_and_emails_them(
     assert any(m.subject.startswith("Cancelled: ALS1") for m in mail.outbox)
 
 
+def test_a_deactivated_account_on_the_waiting_list_is_passed_over_for_the_next(
+    als1, django_capture_on_commit_callbacks
+):
+    course_date = make_course_date(als1, instructors=1)
+    bookings = [book(UserFactory(), course_date) for _ in range(8)]
+    gone, next_waiting = bookings[6], bookings[7]
+    gone.participant.is_active = False
+    gone.participant.save()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        promoted = booking_cancel(booking=bookings[0], now=timezone.now())
+
+    gone.refresh_from_db()
+    assert promoted == next_waiting and gone.status == "waitlisted"
+    assert gone.participant.email not in [address for message in mail.outbox for address in message.to]
+
+
 def test_cancelling_a_waiting_list_place_promotes_nobody(als1):
     course_date = make_course_date(als1, instructors=1)
     bookings = [book(UserFactory(), course_date) for _ in range(8)]
