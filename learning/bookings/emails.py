@@ -4,6 +4,7 @@ Each is sent in its own error handling: a failure is logged, the booking stands.
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from learning.bookings.calendar import booking_ics
 from learning.bookings.models import Booking, cancellation_deadline
@@ -18,13 +19,15 @@ CALENDAR_METHODS = {
 }
 
 
-def send_booking_email(booking_pk: int, template: str) -> bool:
-    """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands."""
+def send_booking_email(booking_pk: int, template: str, *, today=None) -> bool:
+    """Sends one booking email (confirmations carry the .ics); a failure is logged, the booking stands. Sent on
+    `today` (by default the day it is sent): past the cut-off it says only the office can cancel, not a day gone."""
     booking = Booking.objects.select_related(
         "course_date__course", "participant", "group_place__group_booking__organisation"
     ).get(pk=booking_pk)
     if template == "booking_changed" and booking.status == Booking.CANCELLED:
         return False  # cancelled since the change: the cancellation said all there is
+    deadline = cancellation_deadline(booking.course_date)
     message = render_email(
         template,
         {
@@ -34,7 +37,8 @@ def send_booking_email(booking_pk: int, template: str) -> bool:
             "course": booking.course_date.course,
             "participant": booking.participant,
             "dashboard_url": settings.PORTAL_BASE_URL + reverse("dashboard"),
-            "deadline": cancellation_deadline(booking.course_date),
+            "deadline": deadline,
+            "cancel_online": deadline >= (today or timezone.localdate()),
         },
         to=[booking.participant.email],
     )

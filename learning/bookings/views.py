@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learning.bookings.calendar import booking_ics
-from learning.bookings.models import Booking, CourseDate
+from learning.bookings.models import Booking, CourseDate, cancellation_deadline
 from learning.bookings.selectors import renewal_gap
 from learning.bookings.services import (
     BookingRefused,
@@ -45,6 +45,8 @@ def book(request, date_id):
             "already": already,
             "closed": booking_closed_refusal(course_date, today) is not None,
             "gap": renewal_gap_for(request.user, course_date, today),
+            # Inside the cut-off already: once booked, the place cannot be cancelled online.
+            "cancel_closed": cancellation_deadline(course_date) < today,
         },
     )
 

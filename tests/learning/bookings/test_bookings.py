@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from learning.bookings.calendar import booking_ics, booking_uid
+from learning.bookings.models import cancellation_deadline
 from learning.bookings.services import (
     BookingRefused,
     ResultsRefused,
@@ -378,6 +379,45 @@ def test_a_participant_cannot_cancel_after_the_cut_off_but_an_administrator_can(
 
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+def test_booking_inside_the_cut_off_is_said_before_and_no_email_names_a_day_gone(
+    client, als1, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_CANCELLATION_CUTOFF_DAYS = 7
+    soon, later = make_course_date(als1, starts_in_days=3), make_course_date(als1, starts_in_days=30)
+    person = UserFactory()
+    client.force_login(person)
+
+    soon_page = client.get(f"/portal/book/{soon.pk}/").content.decode()
+    later_page = client.get(f"/portal/book/{later.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/portal/book/{soon.pk}/")
+        client.post(f"/portal/book/{later.pk}/")
+    dashboard = client.get("/portal/").content.decode()
+
+    assert "once you book, only the training office can cancel your place" in soon_page
+    assert 'data-testid="cancel-closed"' not in later_page
+    soon_mail, later_mail = (
+        next(m.body for m in mail.outbox if f"{date.starts_on:%-d %B %Y}" in m.subject) for date in (soon, later)
+    )
+    assert "Online cancellation has closed for this date" in soon_mail and "cancel online until" not in soon_mail
+    assert f"You can cancel online until {long_date(cancellation_deadline(later))}" in " ".join(later_mail.split())
+    assert "Online cancellation has closed for this date" in dashboard
+    assert f"closed on {long_date(cancellation_deadline(soon))}" not in dashboard
+
+
+def test_someone_promoted_inside_the_cut_off_is_asked_to_tell_the_office(als1, settings):
+    from learning.bookings.emails import send_booking_email
+
+    settings.BOOKING_CANCELLATION_CUTOFF_DAYS = 7
+    course_date = make_course_date(als1, starts_in_days=3)
+    booking = book(UserFactory(), course_date)
+
+    send_booking_email(booking.pk, "booking_promoted", today=today())
+
+    body = " ".join(mail.outbox[-1].body.split())
+    assert "please tell the training office at once" in body and "cancel by" not in body
 
 
 def test_closed_or_past_dates_cannot_be_booked(als1):
