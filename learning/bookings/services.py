@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from learning.bookings.models import (
@@ -41,8 +41,13 @@ class BookingRefused(Exception):
 
 def booking_create(*, participant, course_date: CourseDate, today: datetime.date) -> Booking:
     """Books a seat, or a place on the waiting list when the date is full. The course date's row is locked for
-    the count, so concurrent bookings never exceed the seats."""
-    refusal = booking_closed_refusal(course_date, today) or prerequisites_refusal(participant, course_date)
+    the count, so concurrent bookings never exceed the seats. One place per course: someone holding a seat on
+    another date of it, not yet ended, changes dates by cancelling that one first."""
+    refusal = (
+        booking_closed_refusal(course_date, today)
+        or prerequisites_refusal(participant, course_date)
+        or place_elsewhere_refusal(participant, course_date, today)
+    )
     if refusal:
         raise refusal
     with transaction.atomic():
@@ -76,6 +81,41 @@ def prerequisites_refusal(participant, course_date: CourseDate) -> BookingRefuse
     )
 
 
+def seats_elsewhere(course_date: CourseDate, today: datetime.date):
+    """The confirmed places on the other dates of the date's course that have not ended on `today`."""
+    return Booking.objects.filter(
+        status=Booking.CONFIRMED, course_date__course_id=course_date.course_id, course_date__ends_on__gte=today
+    ).exclude(course_date_id=course_date.pk)
+
+
+def places_elsewhere(participant_ids, course_date: CourseDate, today: datetime.date) -> dict[int, Booking]:
+    """participant id -> their (first) seat on another date of the same course not ended on `today`."""
+    held = (
+        seats_elsewhere(course_date, today)
+        .filter(participant_id__in=participant_ids)
+        .select_related("course_date__course")
+        .order_by("-course_date__starts_on")
+    )
+    return {booking.participant_id: booking for booking in held}
+
+
+def place_elsewhere_words(booking: Booking) -> str:
+    return f"{booking.course_date.course.code} on {long_date(booking.course_date.starts_on)}"
+
+
+def place_elsewhere_refusal(participant, course_date: CourseDate, today: datetime.date) -> BookingRefused | None:
+    """Why the participant cannot book the date: a seat on another date of its course, not yet ended."""
+    held = places_elsewhere([participant.pk], course_date, today).get(participant.pk)
+    if held is None:
+        return None
+    return BookingRefused(
+        [
+            f"You already have a place on {place_elsewhere_words(held)}. To change to this date, cancel that "
+            "booking on My portal first."
+        ]
+    )
+
+
 def lock_seats(course_date: CourseDate, *, today: datetime.date) -> tuple[CourseDate, int]:
     """Locks the date's row until the transaction ends, serves the waiting list (serve_waiting_list) and counts
     the seats left: whoever books the date waits here for the one before, so together they never take more than
@@ -95,16 +135,16 @@ def serve_waiting_list(locked: CourseDate, *, today: datetime.date) -> tuple[int
     committed; returns the seats still free (none below zero: a date the office overbooked by taking away an
     instructor frees nothing) and who moved in. Seats come free when a booking is cancelled, an instructor is
     added or the course takes more per instructor. Nobody moves in once the course has begun on `today`, nor
-    anyone whose account the office deactivated (they keep their turn, should it be turned on again). The caller
-    holds the date's lock."""
+    anyone whose account the office deactivated, nor anyone who meanwhile took a seat on another date of the
+    course (they keep their turn, should that change). The caller holds the date's lock."""
     confirmed = Booking.objects.filter(course_date=locked, status=Booking.CONFIRMED).count()
     free = max(locked.total_seats - confirmed, 0)
     if locked.starts_on <= today:
         return free, []
     promoted = list(
-        Booking.objects.filter(course_date=locked, status=Booking.WAITLISTED, participant__is_active=True).order_by(
-            "created_at", "pk"
-        )[:free]
+        Booking.objects.filter(course_date=locked, status=Booking.WAITLISTED, participant__is_active=True)
+        .exclude(Exists(seats_elsewhere(locked, today).filter(participant_id=OuterRef("participant_id"))))
+        .order_by("created_at", "pk")[:free]
     )
     for booking in promoted:
         booking.status = Booking.CONFIRMED

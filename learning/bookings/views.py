@@ -15,6 +15,7 @@ from learning.bookings.services import (
     booking_cancel,
     booking_closed_refusal,
     booking_create,
+    place_elsewhere_refusal,
     prerequisites_refusal,
 )
 from learning.register.models import Certification
@@ -30,7 +31,9 @@ def book(request, date_id):
     today = timezone.localdate()
     if request.method == "POST":
         return place_booking(request, course_date, today=today)
-    refusal = prerequisites_refusal(request.user, course_date)
+    refusal = prerequisites_refusal(request.user, course_date) or place_elsewhere_refusal(
+        request.user, course_date, today
+    )
     already = (
         Booking.objects.filter(course_date=course_date, participant=request.user)
         .exclude(status=Booking.CANCELLED)

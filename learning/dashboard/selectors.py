@@ -50,8 +50,10 @@ def plan_renewals(rows: list[dict], bookings: list[Booking], today: datetime.dat
     list), else its next bookable date; and, when the course starts after the certification expires, the first
     day without certification (`gap_from`)."""
     due = [row for row in rows if row["status"] in (EXPIRING, EXPIRED)]
-    confirmed = {b.course_date.course_id: b for b in bookings if b.status == Booking.CONFIRMED}
-    waiting = {b.course_date.course_id: b for b in bookings if b.status == Booking.WAITLISTED}
+    # The first of each course's bookings, by its first day: that is the one that renews.
+    soonest_first = sorted(bookings, key=lambda booking: (booking.course_date.starts_on, booking.pk), reverse=True)
+    confirmed = {b.course_date.course_id: b for b in soonest_first if b.status == Booking.CONFIRMED}
+    waiting = {b.course_date.course_id: b for b in soonest_first if b.status == Booking.WAITLISTED}
     next_dates = next_bookable_dates({row["certification"].course_id for row in due}, today, per_course=1)
     for row in due:
         certification = row["certification"]

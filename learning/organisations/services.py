@@ -16,6 +16,8 @@ from learning.bookings.services import (
     already_booked,
     booking_closed_refusal,
     lock_seats,
+    place_elsewhere_words,
+    places_elsewhere,
     prerequisites_refusal,
     queue_booking_email,
 )
@@ -152,13 +154,17 @@ def group_members(*, manager: User, organisation: Organisation, participant_ids,
 
 def refusals_before_seats(participants: list[User], course_date: CourseDate, *, seating: str, today) -> dict:
     """participant id -> why they cannot be booked on `course_date` (a prerequisite not current on its first day,
-    as for a single booking); a date closed on `today` or no choice of seating refuses the whole group."""
+    or a seat on another date of the course, as for a single booking); a date closed on `today` or no choice of
+    seating refuses the whole group."""
     closed = booking_closed_refusal(course_date, today)
     if closed or seating not in Seating.values:
         raise GroupBookingRefused(closed.reasons if closed else ["Choose how the seats are taken."])
-    return {
+    refused = {
         person.pk: refusal.reasons for person in participants if (refusal := prerequisites_refusal(person, course_date))
     }
+    for pk, held in places_elsewhere([person.pk for person in participants], course_date, today).items():
+        refused.setdefault(pk, []).append(f"already has a place on {place_elsewhere_words(held)}")
+    return refused
 
 
 def count_people(count: int) -> str:

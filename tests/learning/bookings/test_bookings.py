@@ -117,6 +117,42 @@ def test_a_deactivated_account_on_the_waiting_list_is_passed_over_for_the_next(
     assert gone.participant.email not in [address for message in mail.outbox for address in message.to]
 
 
+def test_one_seat_per_course_at_a_time_on_the_page_and_in_the_service(client, als1):
+    first, second = make_course_date(als1, starts_in_days=20), make_course_date(als1, starts_in_days=50)
+    person = UserFactory()
+    book(person, first)
+    client.force_login(person)
+
+    page = client.get(f"/portal/book/{second.pk}/").content.decode()
+    posted = client.post(f"/portal/book/{second.pk}/")
+
+    reason = f"You already have a place on ALS1 on {long_date(first.starts_on)}."
+    assert reason in page and "Confirm booking" not in page
+    assert posted.status_code == 409 and reason in posted.content.decode()
+    assert not Booking.objects.filter(course_date=second).exists()
+    with pytest.raises(BookingRefused, match="cancel that booking on My portal first"):
+        book(person, second)
+
+
+def test_a_course_that_has_ended_does_not_stand_in_the_way_of_booking_it_again(als1):
+    person = UserFactory()
+    ended = make_course_date(als1, starts_in_days=-10)
+    Booking.objects.create(course_date=ended, participant=person, status="confirmed")
+
+    assert book(person, make_course_date(als1, starts_in_days=20)).status == "confirmed"
+
+
+def test_someone_waiting_who_took_a_seat_on_another_date_is_passed_over(als1, django_capture_on_commit_callbacks):
+    course_date, waiting = full_with_a_waiting_list(als1, 2)
+    first_waiting, second_waiting = waiting
+    book(first_waiting.participant, make_course_date(als1, starts_in_days=60))  # a seat elsewhere meanwhile
+
+    promoted = booking_cancel(booking=Booking.objects.filter(course_date=course_date).first(), now=timezone.now())
+
+    first_waiting.refresh_from_db()
+    assert promoted == second_waiting and first_waiting.status == "waitlisted"
+
+
 def test_cancelling_a_waiting_list_place_promotes_nobody(als1):
     course_date = make_course_date(als1, instructors=1)
     bookings = [book(UserFactory(), course_date) for _ in range(8)]
@@ -393,7 +429,7 @@ def test_booking_inside_the_cut_off_is_said_before_and_no_email_names_a_day_gone
     later_page = client.get(f"/portal/book/{later.pk}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/portal/book/{soon.pk}/")
-        client.post(f"/portal/book/{later.pk}/")
+        book(UserFactory(), later)  # one seat per course: someone else books the later date
     dashboard = client.get("/portal/").content.decode()
 
     assert "once you book, only the training office can cancel your place" in soon_page

@@ -81,6 +81,20 @@ def test_renew_disappears_once_a_renewal_is_booked(client, als1):
     assert f"You are booked on {course_date.starts_on:%-d %B %Y}." in html
 
 
+def test_with_two_seats_the_renewal_named_is_the_first(client, als1):
+    # Held before the one-seat-per-course rule, or given by the office: the first date renews.
+    person = UserFactory()
+    expiring_in(person, als1, 40)
+    first, later = make_course_date(als1, starts_in_days=20), make_course_date(als1, starts_in_days=60)
+    for course_date in (later, first):
+        Booking.objects.create(course_date=course_date, participant=person, status="confirmed")
+    client.force_login(person)
+
+    html = notice(client)
+
+    assert f"You are booked on {first.starts_on:%-d %B %Y}." in html
+
+
 def test_the_waiting_list_shows_each_persons_place(client, als1):
     course_date = make_course_date(als1, instructors=1)  # 6 seats
     for _ in range(6):

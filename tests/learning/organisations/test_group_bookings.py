@@ -146,6 +146,18 @@ def test_prerequisite_refusals_are_listed_per_person_and_nothing_is_booked(boss,
     assert not GroupBooking.objects.exists()
 
 
+def test_a_member_holding_a_seat_on_another_date_of_the_course_is_refused_by_name(boss, emergency, als1, als1_date):
+    other_date = make_course_date(als1, starts_in_days=60, today=TODAY)
+    booked, free = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"))
+    BookingFactory(participant=booked, course_date=other_date, status="confirmed")
+
+    with pytest.raises(GroupBookingRefused) as refused:
+        book_group(boss, emergency, als1_date, [booked, free])
+
+    assert refused.value.people == [(booked, [f"already has a place on ALS1 on {long_date(other_date.starts_on)}"])]
+    assert not GroupBooking.objects.exists()
+
+
 def test_members_who_all_hold_a_current_als1_are_booked_on_als2(boss, emergency, als1, als2):
     als2_date = make_course_date(als2, starts_in_days=30, today=TODAY)
     people = nurses(emergency, ("Ann", "Ames"), ("Bea", "Baker"))
