@@ -1,12 +1,15 @@
-"""At phone widths (360 px) the course page, My portal and the library fit the screen, and the menu opens from the
-keyboard as a real button that says whether it is open."""
+"""At phone widths (360 px) the course page, My portal, the library and My team fit the screen, and the menu opens
+from the keyboard as a real button that says whether it is open."""
 
 import pytest
 from django.core.management import call_command
 
 from tests.browser.conftest import sign_in
+from tests.browser.test_accessibility import axe_source, violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("committed_db")]
+
+__all__ = ["axe_source"]  # the fixture, used by name
 
 
 @pytest.fixture
@@ -67,3 +70,15 @@ def test_the_phone_menu_opens_and_closes_from_the_keyboard(phone, live_server):
     phone.keyboard.press("Escape")
     assert menu.get_attribute("aria-expanded") == "false"
     assert not courses.is_visible()
+
+
+def test_my_team_fits_a_phone_and_its_wide_tables_scroll_from_the_keyboard(phone, live_server, axe_source):
+    call_command("load_demo", quiet_accounts=True)
+    sign_in(phone, live_server, "trust.manager@example.com")
+
+    phone.goto(live_server.url + "/portal/team/")
+
+    assert fits(phone), "My team scrolls sideways at 360 px"
+    region = phone.get_by_test_id("trend-table-region")
+    assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
+    assert violations(phone, phone.url, axe_source) == []
