@@ -91,14 +91,16 @@ def place_booking(request, course_date: CourseDate, *, today):
 @login_required
 @require_http_methods(["GET", "POST"])
 def cancel(request, booking_id):
-    """GET asks for confirmation (saying what will happen); POST cancels, or leaves the waiting list."""
+    """GET asks for confirmation (saying what will happen); POST cancels, or leaves the waiting list. A booking
+    cancelled already (the form sent twice, the back button) says so on My portal."""
     booking = get_object_or_404(
-        Booking.objects.select_related("course_date__course", "group_place__group_booking__organisation").exclude(
-            status=Booking.CANCELLED
-        ),
+        Booking.objects.select_related("course_date__course", "group_place__group_booking__organisation"),
         pk=booking_id,
         participant=request.user,
     )
+    if booking.status == Booking.CANCELLED:
+        messages.info(request, f"Your booking on {booking.course_date} is cancelled already.")
+        return redirect("dashboard")
     waiting = booking.status == Booking.WAITLISTED
     if request.method == "GET":
         return render(request, "learning/cancel_booking.html", {"booking": booking, "waiting": waiting})

@@ -143,6 +143,26 @@ def test_cancelling_asks_first_and_a_get_changes_nothing(client, als1):
     assert booking.status == Booking.CONFIRMED
 
 
+def test_cancelling_twice_says_it_is_cancelled_already_and_emails_once(
+    client, als1, django_capture_on_commit_callbacks
+):
+    person = UserFactory()
+    booking = book(person, make_course_date(als1, starts_in_days=30))
+    client.force_login(person)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/portal/bookings/{booking.pk}/cancel/")
+        again = client.post(f"/portal/bookings/{booking.pk}/cancel/", follow=True)
+
+    assert again.status_code == 200 and again.redirect_chain[-1][0] == "/portal/"
+    assert "is cancelled already" in again.content.decode()
+    assert len(mail.outbox) == 1
+    assert client.get(f"/portal/bookings/{booking.pk}/cancel/").status_code == 302
+    client.force_login(UserFactory())
+    assert client.post(f"/portal/bookings/{booking.pk}/cancel/").status_code == 404  # someone else's stays unknown
+
+
 def test_the_cancellation_email_removes_the_event_from_the_calendar(als1, django_capture_on_commit_callbacks):
     from learning.bookings.services import booking_cancel
 
