@@ -1,5 +1,7 @@
 """The form a participant submits continuing education with."""
 
+from pathlib import PurePath
+
 from django import forms
 from django.utils import timezone
 
@@ -16,6 +18,10 @@ class BoundedCreditsMixin:
         return credits
 
 
+# An activity completed longer ago than this counts towards no certification period a participant renews.
+OLDEST_YEARS = 10
+
+
 class ContinuingEducationForm(BoundedCreditsMixin, forms.Form):
     title = forms.CharField(max_length=255)
     provider = forms.CharField(max_length=255, help_text="Who ran it, e.g. the hospital's education team.")
@@ -24,15 +30,20 @@ class ContinuingEducationForm(BoundedCreditsMixin, forms.Form):
     evidence = forms.FileField(help_text="A certificate of attendance or similar (PDF or image, up to 10 MB).")
 
     def clean_completed_on(self):
-        completed_on = self.cleaned_data["completed_on"]
-        if completed_on > timezone.localdate():
+        completed_on, today = self.cleaned_data["completed_on"], timezone.localdate()
+        if completed_on > today:
             raise forms.ValidationError("The date cannot be in the future.")
+        if completed_on < today.replace(year=today.year - OLDEST_YEARS, day=min(today.day, 28)):
+            raise forms.ValidationError(
+                f"The date is more than {OLDEST_YEARS} years ago: activities count within a certification's period."
+            )
         return completed_on
 
     def clean_evidence(self):
         evidence = self.cleaned_data["evidence"]
         if evidence.size > 10 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 10 MB.")
-        if not evidence.name.lower().endswith((".pdf", ".png", ".jpg", ".jpeg")):
-            raise forms.ValidationError("Upload a PDF, PNG or JPEG file.")
+        name = PurePath(evidence.name)
+        if name.suffix.lower() not in (".pdf", ".png", ".jpg", ".jpeg") or not name.stem.strip(". "):
+            raise forms.ValidationError("Upload a PDF, PNG or JPEG file, with a name before its .pdf, .png or .jpg.")
         return evidence
