@@ -5,6 +5,7 @@
 from django.urls import path
 
 from learning.accounts import profile as account_profile
+from learning.accounts import signup_views
 from learning.accounts import views as account_views
 from learning.bookings import views as booking_views
 from learning.continuing_education import views as ce_views
@@ -47,7 +48,7 @@ urlpatterns = [
     path("verify/<str:number>/", register_views.verify, name="verify_certification"),
 ]
 
-account_urlpatterns = account_views.urlpatterns
+account_urlpatterns = account_views.urlpatterns + signup_views.urlpatterns
 admin_urlpatterns = account_views.admin_urlpatterns
 
 material_urlpatterns = [

@@ -225,6 +225,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if T
 # so one client cannot try addresses in bulk. Over either, the page answers as usual and sends nothing.
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
 PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", 10)
+# How long the link that finishes a newcomer's registration works (learning.accounts.registration).
+REGISTRATION_LINK_DAYS = env_int("REGISTRATION_LINK_DAYS", 3)
 
 # --- Internationalisation -----------------------------------------------------------------------------
 

@@ -52,8 +52,8 @@ class EmailAuthenticationForm(AuthenticationForm):
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That email address and password do not match an account. Both are case-sensitive "
-        "except the email address.",
+        "invalid_login": "That email address and password do not match an account. Check the password: capital "
+        "letters count in it (not in the address).",
         "inactive": "This account has been deactivated. Please contact the training office.",
     }
 
@@ -104,6 +104,20 @@ class AdminResetForm(QueuedResetMixin, AdminPasswordResetForm):
     email = CanonicalEmailField(label=AdminPasswordResetForm.base_fields["email"].label, max_length=254)
 
 
+def over_hourly_limits(kind: str, address: str, request) -> bool:
+    """Whether this request for a link (`kind`: "password-reset" or "registration") to `address` is over the
+    hourly limit per address or per client; both are counted, over or not, so the work is the same for every
+    address."""
+    hour = datetime.timedelta(hours=1)
+    over_address = over_limit(
+        f"{kind}-address", address, limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR, window=hour
+    )
+    over_client = over_limit(
+        f"{kind}-client", client_address(request), limit=settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR, window=hour
+    )
+    return over_address or over_client
+
+
 class PasswordResetLimitMixin:
     """A reset form limited per address (as the form reads it, canonically: the spelling the account is found by)
     and per client, both counted for every address, so that the work is the same whether or not an account has
@@ -112,20 +126,7 @@ class PasswordResetLimitMixin:
     but nothing is sent."""
 
     def form_valid(self, form):
-        hour = datetime.timedelta(hours=1)
-        over_address = over_limit(
-            "password-reset-address",
-            form.cleaned_data["email"],
-            limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR,
-            window=hour,
-        )
-        over_client = over_limit(
-            "password-reset-client",
-            client_address(self.request),
-            limit=settings.PASSWORD_RESET_PER_CLIENT_PER_HOUR,
-            window=hour,
-        )
-        if over_address or over_client:
+        if over_hourly_limits("password-reset", form.cleaned_data["email"], self.request):
             logger.warning("password reset over its rate limit; no email sent")
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)

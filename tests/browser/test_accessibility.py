@@ -47,6 +47,7 @@ def public_paths() -> list[str]:
         "/verify/NOPE-0000-000000/",
         "/accounts/login/",
         "/accounts/password/reset/",
+        "/accounts/register/",
         "/search/?q=adrenaline",
         "/no-such-page/",
     ]
