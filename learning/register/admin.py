@@ -107,6 +107,11 @@ class CertificationIndexView(ColumnByColumnSearchMixin, FormulaSafeExportMixin, 
         )
 
 
+CORRECTED_BY_REISSUING = (
+    "Issued to this holder for this course: to correct either, revoke it (saying why) and issue a new one."
+)
+
+
 class CertificationForm(WagtailAdminModelForm):
     """Number and expiry may be left empty when issuing: the register's services then give the next free number
     (retrying on a clash) and the course's validity. A certification is revoked here, with a reason, through the
@@ -131,7 +136,13 @@ class CertificationForm(WagtailAdminModelForm):
         self.fields["participant"].queryset = User.objects.order_by("last_name", "first_name")
         if issuing:
             del self.fields["revoke"], self.fields["revocation_reason"]
-        elif self.instance.revoked_at:
+            return
+        # A certification stays with the person and course it was issued for: moving it would hand someone
+        # another's record (and its verification), with no trace. A mistake is revoked and issued anew.
+        for name in ("participant", "course"):
+            self.fields[name].disabled = True
+            self.fields[name].help_text = CORRECTED_BY_REISSUING
+        if self.instance.revoked_at:
             self.fields["revoke"].initial = True
             self.fields["revocation_reason"].initial = self.instance.revoked_reason
             self.fields["revoke"].disabled = self.fields["revocation_reason"].disabled = True

@@ -148,3 +148,22 @@ def test_the_admin_form_takes_only_the_dates_the_import_takes(admin_client, issu
     assert response.status_code == 200
     assert any(message in error for error in response.context["form"].errors[field])
     assert not Certification.objects.exists()
+
+
+def test_an_edit_cannot_move_a_certification_to_another_holder_or_course(admin_client, als2):
+    from tests.factories import UserFactory
+
+    certification = CertificationFactory()
+    holder, course = certification.participant_id, certification.course_id
+    someone_else = UserFactory()
+
+    form = admin_client.get(f"/admin/certifications/edit/{certification.pk}/").content.decode()
+    response = admin_client.post(
+        f"/admin/certifications/edit/{certification.pk}/",
+        edit_data(certification, participant=someone_else.pk, course=als2.pk),
+    )
+
+    assert "to correct either, revoke it (saying why) and issue a new one" in form
+    assert response.status_code == 302
+    certification.refresh_from_db()
+    assert (certification.participant_id, certification.course_id) == (holder, course)
