@@ -1,5 +1,5 @@
 """What an attacker types instead of the link: the same address in other digit forms, cases, slashes and
-encodings. The gates must answer every spelling as they answer the link, or 404."""
+encodings. The gates must answer every spelling as they answer the link, or 404 (400 for a NUL character)."""
 
 # Unicode digit zeros: Python's int() and regex \d accept these digits, Django's <int:> converter does not.
 DIGIT_ZEROS = {"arabic-indic": 0x0660, "fullwidth": 0xFF10, "devanagari": 0x0966, "bengali": 0x09E6}
