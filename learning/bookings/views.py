@@ -103,7 +103,9 @@ def cancel(request, booking_id):
         return redirect("dashboard")
     waiting = booking.status == Booking.WAITLISTED
     if request.method == "GET":
-        return render(request, "learning/cancel_booking.html", {"booking": booking, "waiting": waiting})
+        someone_waiting = Booking.objects.filter(course_date=booking.course_date_id, status=Booking.WAITLISTED).exists()
+        context = {"booking": booking, "waiting": waiting, "someone_waiting": someone_waiting}
+        return render(request, "learning/cancel_booking.html", context)
     try:
         booking_cancel(booking=booking, now=timezone.now(), by=request.user)
     except BookingRefused as refusal:

@@ -139,8 +139,22 @@ def test_cancelling_asks_first_and_a_get_changes_nothing(client, als1):
     page = client.get(f"/portal/bookings/{booking.pk}/cancel/")
 
     assert "Cancel your booking?" in page.content.decode()
+    assert "Your seat is freed for someone else to book" in page.content.decode()  # nobody is waiting
     booking.refresh_from_db()
     assert booking.status == Booking.CONFIRMED
+
+
+def test_the_cancel_page_says_the_seat_goes_to_the_waiting_list_only_when_someone_waits(client, als1):
+    course_date = make_course_date(als1, instructors=1, starts_in_days=30)
+    person = UserFactory()
+    booking = book(person, course_date)
+    for _ in range(6):
+        book(UserFactory(), course_date)  # the last one waits
+    client.force_login(person)
+
+    page = client.get(f"/portal/bookings/{booking.pk}/cancel/").content.decode()
+
+    assert "Your seat goes to the first person on the waiting list" in page
 
 
 def test_cancelling_twice_says_it_is_cancelled_already_and_emails_once(
