@@ -95,7 +95,9 @@ def register_confirm(request, token):
         login(request, participant, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {participant.first_name}: your account is ready.")
         return redirect(local_path(details["next"]) or "dashboard")
-    return render(request, "registration/register_confirm.html", {"state": "form", "form": form, "user": participant})
+    return render(
+        request, "registration/register_confirm.html", {"state": "form", "form": form, "newcomer": participant}
+    )
 
 
 urlpatterns = [

@@ -49,6 +49,7 @@ def test_a_newcomer_registers_from_a_course_date_and_lands_back_on_it(client, ea
     assert message.to == ["nia.jones@example.org"] and message.subject == "Finish registering with Resus Training"
     page = client.get(link_in(message)).content.decode()
     assert "Choose your password" in page and "Nia Jones, nia.jones@example.org" in page
+    assert 'action="/accounts/logout/"' not in page  # not yet signed in: the page shows no one's menu
 
     done = client.post(link_in(message), PASSWORD)
 
