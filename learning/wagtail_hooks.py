@@ -1,6 +1,7 @@
 """Registers with Wagtail: the register's admin screens and their stylesheet, the organisations' screens, the
 import pages, the dashboard chart, the public document collections, and the gate every document download passes."""
 
+from django.core.exceptions import PermissionDenied
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.html import format_html
@@ -20,7 +21,7 @@ from learning.common.admin import MenuGroup
 from learning.continuing_education.admin import ContinuingEducationViewSet, ce_evidence_view
 from learning.materials.admin import PublicCollectionViewSet
 from learning.materials.documents import document_gate
-from learning.materials.entitlement import refuse_signed_in_outsiders, restrictions_over
+from learning.materials.entitlement import sends_to_sign_in
 from learning.organisations.admin import (
     MEMBERS_IMPORT_SCREEN,
     GroupBookingViewSet,
@@ -114,9 +115,20 @@ def guard_document(document, request):
     return document_gate(document, request)
 
 
-@hooks.register("before_serve_page")
-def refuse_signed_in_outsiders_of_a_page(page, request, serve_args, serve_kwargs):
-    refuse_signed_in_outsiders(restrictions_over(page), request, "page")
+# Outermost (the lowest order wraps last), so that it sees what Wagtail's own Privacy check answered.
+@hooks.register("on_serve_page", order=-1)
+def refuse_signed_in_outsiders_of_a_page(serve_next):
+    """Wagtail answers a page's Privacy setting "some groups" by sending even a signed-in reader to sign in, whom
+    the sign-in sends straight back. A signed-in reader sent to sign in is refused with the site's 403 page
+    instead; this costs no query, since Wagtail's check has read the restrictions already."""
+
+    def serve(page, request, args, kwargs):
+        response = serve_next(page, request, args, kwargs)
+        if sends_to_sign_in(response) and request.user.is_authenticated:
+            raise PermissionDenied("This page is private to some groups; your account is not in them.")
+        return response
+
+    return serve
 
 
 @hooks.register("register_admin_viewset")

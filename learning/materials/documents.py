@@ -66,7 +66,8 @@ def document_gate(document, request):
     """Wagtail's before_serve_document hook: every way Wagtail serves a document (its serve view under any URL
     spelling, and the redirect and direct methods, which pass through that view too) asks here first. Returns a
     response to refuse, or None to let Wagtail serve the file; a private one is then marked never to be cached."""
-    refuse_signed_in_outsiders(document.collection.get_view_restrictions(), request, "document")
+    if request.user.is_authenticated:
+        refuse_signed_in_outsiders(document.collection.get_view_restrictions(), request, "document")
     rule = document_rule(document)
     if rule_allows(request, rule):
         request.private_response = not rule.public

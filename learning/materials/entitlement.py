@@ -15,12 +15,14 @@ images, the lists, search and the guideline-update emails.
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from wagtail.models import PageViewRestriction
@@ -131,14 +133,22 @@ def can_read(request, page) -> Access:
 
 
 def refuse_signed_in_outsiders(restrictions, request, what: str):
-    """Wagtail answers a Privacy setting "some groups" (on a page, or on a document's collection) by sending the
-    reader to sign in, even one signed in already, whom the sign-in sends straight back: an endless loop. Someone
-    signed in whom such a setting keeps out gets the site's 403 page instead; a password is still asked for."""
-    if request.user.is_authenticated and any(
+    """Wagtail answers a Privacy setting "some groups" on a document's collection by sending the reader to sign in,
+    even one signed in already, whom the sign-in sends straight back: an endless loop. Someone signed in whom such
+    a setting keeps out gets the site's 403 page instead; a password is still asked for. (Pages: the on_serve_page
+    hook in learning.wagtail_hooks, with sends_to_sign_in.)"""
+    if any(
         restriction.restriction_type != PageViewRestriction.PASSWORD and not restriction.accept_request(request)
         for restriction in restrictions
     ):
         raise PermissionDenied(f"This {what} is private to some groups; your account is not in them.")
+
+
+def sends_to_sign_in(response) -> bool:
+    """Whether `response` redirects to the site's sign-in (as Wagtail's Privacy check answers)."""
+    if response.status_code not in (301, 302):
+        return False
+    return urlsplit(response["Location"]).path == resolve_url(settings.WAGTAIL_FRONTEND_LOGIN_URL)
 
 
 def admitted(request, page) -> bool:
