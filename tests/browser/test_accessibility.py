@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from learning.accounts.registration import registration_token
 from learning.models import Certification, CourseDate, MaterialPage
 from tests.browser.conftest import sign_in
 from tests.conftest import require
@@ -34,6 +35,9 @@ def violations(page, url: str, axe_source: str) -> list[str]:
     return page.evaluate(RUN_AXE, WCAG_21_AA)
 
 
+NEWCOMER = {"email": "new@example.org", "first_name": "Nia", "last_name": "Jones"}
+
+
 def public_paths() -> list[str]:
     number = Certification.objects.order_by("pk").first().number
     pages = ["/", "/courses/", "/courses/als1/", "/courses/als2/", "/continuing-education/"]
@@ -48,6 +52,7 @@ def public_paths() -> list[str]:
         "/accounts/login/",
         "/accounts/password/reset/",
         "/accounts/register/",
+        f"/accounts/register/{registration_token(NEWCOMER)}/",  # the emailed link's "choose your password"
         "/search/?q=adrenaline",
         "/no-such-page/",
     ]
