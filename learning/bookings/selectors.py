@@ -53,7 +53,8 @@ def waiting_positions(bookings: list[Booking]) -> dict[int, int]:
 
 def upcoming_bookings(participant, today: datetime.date) -> list[Booking]:
     """The participant's bookings not cancelled and not over, soonest first, each with its cancellation deadline,
-    whether it may still be cancelled online, and (waitlisted ones) its place on the list."""
+    whether it may still be cancelled online, and (waitlisted ones) its place on the list and the seat held on
+    another date of the course, if any."""
     bookings = list(
         Booking.objects.filter(participant=participant, course_date__ends_on__gte=today)
         .exclude(status=Booking.CANCELLED)
@@ -62,10 +63,15 @@ def upcoming_bookings(participant, today: datetime.date) -> list[Booking]:
     )
     cutoff_days = portal_settings().cancellation_cutoff_days
     positions = waiting_positions(bookings)
+    seats = {b.course_date.course_id: b for b in reversed(bookings) if b.status == Booking.CONFIRMED}
     for booking in bookings:
         booking.deadline = cancellation_deadline(booking.course_date, cutoff_days=cutoff_days)
         booking.can_cancel = today <= booking.deadline
         booking.waiting_position = positions.get(booking.pk)
+        # A place on a waiting list is passed over while the participant holds a seat on another date of the
+        # course (learning.bookings.services.serve_waiting_list): said beside it.
+        seat = seats.get(booking.course_date.course_id)
+        booking.held_elsewhere = seat if booking.status == Booking.WAITLISTED else None
     return bookings
 
 

@@ -153,6 +153,18 @@ def test_someone_waiting_who_took_a_seat_on_another_date_is_passed_over(als1, dj
     assert promoted == second_waiting and first_waiting.status == "waitlisted"
 
 
+def test_my_portal_says_a_waiting_place_is_passed_over_while_a_seat_elsewhere_is_held(client, als1):
+    _, waiting = full_with_a_waiting_list(als1, 1)
+    person = waiting[0].participant
+    seat = book(person, make_course_date(als1, starts_in_days=60))
+    client.force_login(person)
+
+    html = client.get("/portal/").content.decode()
+
+    note = html.split(f'data-testid="held-elsewhere-{waiting[0].pk}"')[1].split("</span>")[0]
+    assert f"while you hold your place on {seat.course_date.starts_on:%-d %b %Y}" in note
+
+
 def test_cancelling_a_waiting_list_place_promotes_nobody(als1):
     course_date = make_course_date(als1, instructors=1)
     bookings = [book(UserFactory(), course_date) for _ in range(8)]
