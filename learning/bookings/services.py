@@ -6,7 +6,7 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -43,17 +43,15 @@ def booking_create(*, participant, course_date: CourseDate, today: datetime.date
     """Books a seat, or a place on the waiting list when the date is full. The course date's row is locked for
     the count, so concurrent bookings never exceed the seats. One place per course: someone holding a seat on
     another date of it, not yet ended, changes dates by cancelling that one first."""
-    refusal = (
-        booking_closed_refusal(course_date, today)
-        or prerequisites_refusal(participant, course_date)
-        or place_elsewhere_refusal(participant, course_date, today)
-    )
+    refusal = booking_closed_refusal(course_date, today) or prerequisites_refusal(participant, course_date)
     if refusal:
         raise refusal
     with transaction.atomic():
         locked, seats_left = lock_seats(course_date, today=today)
         if already_booked(locked, [participant.pk]):
             raise BookingRefused(["You are already booked on this date (see My portal)."])
+        if seat_elsewhere := place_elsewhere_refusal(participant, locked, today):  # under the course's lock
+            raise seat_elsewhere
         status = Booking.CONFIRMED if seats_left > 0 else Booking.WAITLISTED
         booking = Booking.objects.create(course_date=locked, participant=participant, status=status)
         queue_booking_email(booking)
@@ -125,8 +123,20 @@ def lock_seats(course_date: CourseDate, *, today: datetime.date) -> tuple[Course
     return locked, seats_left
 
 
+# The first key of the advisory locks that serialise the bookings of one course (its page id is the second).
+COURSE_LOCK = 7101
+
+
 def locked_date(pk: int) -> CourseDate:
-    """The course date, its row locked until the transaction ends (its course read, not locked)."""
+    """The course date, its row locked until the transaction ends (its course read, not locked). Its course is
+    locked first (an advisory lock on PostgreSQL; SQLite lets one writer in at a time anyway): bookings and moves
+    from the waiting lists of one course wait for each other, whatever the date, so that one seat per course
+    holds when two of its dates are booked at once. Always the course before the date, so no two wait on each
+    other."""
+    course_id = CourseDate.objects.values_list("course_id", flat=True).get(pk=pk)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COURSE_LOCK, course_id])
     return CourseDate.objects.select_for_update(of=("self",)).select_related("course").get(pk=pk)
 
 

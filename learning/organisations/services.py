@@ -104,8 +104,11 @@ def group_booking_create(
     refused = refusals_before_seats(participants, course_date, seating=seating, today=today)
     with transaction.atomic():
         locked, seats_left = lock_seats(course_date, today=today)
-        for pk in already_booked(locked, [person.pk for person in participants]):
+        ids = [person.pk for person in participants]
+        for pk in already_booked(locked, ids):
             refused.setdefault(pk, []).append("already booked on this date")
+        for pk, held in places_elsewhere(ids, locked, today).items():  # under the course's lock
+            refused.setdefault(pk, []).append(f"already has a place on {place_elsewhere_words(held)}")
         if refused:
             raise GroupBookingRefused(
                 people=[(person, refused[person.pk]) for person in participants if person.pk in refused]
@@ -154,17 +157,13 @@ def group_members(*, manager: User, organisation: Organisation, participant_ids,
 
 def refusals_before_seats(participants: list[User], course_date: CourseDate, *, seating: str, today) -> dict:
     """participant id -> why they cannot be booked on `course_date` (a prerequisite not current on its first day,
-    or a seat on another date of the course, as for a single booking); a date closed on `today` or no choice of
-    seating refuses the whole group."""
+    as for a single booking); a date closed on `today` or no choice of seating refuses the whole group."""
     closed = booking_closed_refusal(course_date, today)
     if closed or seating not in Seating.values:
         raise GroupBookingRefused(closed.reasons if closed else ["Choose how the seats are taken."])
-    refused = {
+    return {
         person.pk: refusal.reasons for person in participants if (refusal := prerequisites_refusal(person, course_date))
     }
-    for pk, held in places_elsewhere([person.pk for person in participants], course_date, today).items():
-        refused.setdefault(pk, []).append(f"already has a place on {place_elsewhere_words(held)}")
-    return refused
 
 
 def count_people(count: int) -> str:

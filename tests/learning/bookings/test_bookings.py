@@ -501,6 +501,36 @@ def test_concurrent_bookings_never_exceed_the_seats(committed_db, catalogue_for_
     assert statuses.count("waitlisted") == 10
 
 
+def test_two_dates_of_one_course_booked_at_once_give_one_seat(committed_db, catalogue_for_threads):
+    require(connection.vendor == "postgresql", "concurrent bookings are tested on PostgreSQL (DATABASE_URL)")
+    course = catalogue_for_threads
+    person = UserFactory()
+    dates = [make_course_date(course, starts_in_days=days) for days in (20, 50, 80)]
+
+    _, errors = at_once(*(lambda course_date=course_date: book(person, course_date) for course_date in dates))
+
+    assert Booking.objects.filter(participant=person, status="confirmed").count() == 1
+    assert len(errors) == 2 and all("You already have a place on" in str(error) for error in errors)
+
+
+def test_two_cancellations_at_once_move_someone_waiting_on_both_dates_into_one(committed_db, catalogue_for_threads):
+    require(connection.vendor == "postgresql", "concurrent promotions are tested on PostgreSQL (DATABASE_URL)")
+    course = catalogue_for_threads
+    person = UserFactory()
+    seated = []
+    for days in (20, 50):
+        course_date = make_course_date(course, starts_in_days=days, instructors=1)
+        bookings = [book(UserFactory(), course_date) for _ in range(6)]
+        seated.append(bookings[0])
+        book(person, course_date)  # waits on both
+
+    _, errors = at_once(*(lambda held=held: booking_cancel(booking=held, now=timezone.now()) for held in seated))
+
+    assert errors == []
+    assert Booking.objects.filter(participant=person, status="confirmed").count() == 1
+    assert Booking.objects.filter(participant=person, status="waitlisted").count() == 1
+
+
 # --- Prerequisites --------------------------------------------------------------------------------------
 
 
