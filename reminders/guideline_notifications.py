@@ -53,6 +53,14 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date, serves: set[int]
     )
 
 
+def mark_announced(page: GuidelineUpdatePage, now: datetime.datetime) -> None:
+    """Records the page's courses as announced without emailing anyone (a copy of an update announced already)."""
+    GuidelineAnnouncement.objects.bulk_create(
+        [GuidelineAnnouncement(page=page, course=course, announced_at=now) for course in page.courses.all()],
+        ignore_conflicts=True,
+    )
+
+
 def announce(page: GuidelineUpdatePage, now: datetime.datetime) -> int:
     """Records the page's courses not announced yet, and a notification for each participant they entitle who
     has none for the page, in one transaction: a run cut short announces nothing, and the next one does it all.

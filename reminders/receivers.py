@@ -3,7 +3,10 @@ the functions the tasks call, so that the tasks can import those functions witho
 
 from contextvars import ContextVar
 
+from django.utils import timezone
+
 from learning.materials.models import GuidelineUpdatePage
+from reminders.guideline_notifications import mark_announced
 from reminders.models import ManagerDigest, Reminder
 from reminders.tasks import notify_guideline_update_task, process_tracking_event
 from reminders.tracking import STATUS_FOR_EVENT, event_key, is_soft_bounce, reminder_ids_from
@@ -32,9 +35,15 @@ copying_pages: ContextVar[bool] = ContextVar("copying_pages", default=False)
 
 def on_page_published(sender, instance, **kwargs):
     """Wagtail's page_published signal: on a guideline update's publication, queue the emails to the courses it
-    did not announce yet (reminders.guideline_notifications); never for a copy of one."""
-    if isinstance(instance, GuidelineUpdatePage) and not copying_pages.get():
-        notify_guideline_update_task.delay_on_commit(instance.pk)
+    did not announce yet (reminders.guideline_notifications). Never for an alias (Wagtail publishes each alias
+    with its original, which announced it); a copy published with "Publish copies" records its courses as
+    announced, emailing nobody then or when it is published again."""
+    if not isinstance(instance, GuidelineUpdatePage) or instance.alias_of_id or kwargs.get("alias"):
+        return
+    if copying_pages.get():
+        mark_announced(instance, timezone.now())
+        return
+    notify_guideline_update_task.delay_on_commit(instance.pk)
 
 
 def on_copy_page(request, page):

@@ -133,6 +133,47 @@ def test_a_copy_published_by_the_admin_emails_nobody_and_the_next_update_is_stil
     assert not GuidelineNotification.objects.filter(page=copied).exists()
 
 
+def test_a_copy_published_by_the_admin_and_later_published_again_emails_nobody(
+    admin_client, library, als1, eager_tasks, django_capture_on_commit_callbacks
+):
+    holding(als1, email="one@example.org")
+    page = new_update(library, als1, live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+        admin_client.post(
+            f"/admin/pages/{page.pk}/copy/",
+            {"new_title": "Copy", "new_slug": "copied-update", "new_parent_page": library.pk, "publish_copies": "on"},
+        )
+    mail.outbox.clear()
+    copied = GuidelineUpdatePage.objects.get(slug="copied-update")
+    copied.title = "Copy, typo fixed"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        copied.save_revision().publish()
+
+    assert mail.outbox == []
+
+
+def test_an_alias_of_an_update_emails_nobody_when_its_original_is_published_again(
+    library, als1, eager_tasks, django_capture_on_commit_callbacks
+):
+    from home.models import HomePage
+
+    holding(als1, email="one@example.org")
+    page = new_update(library, als1, live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+        page.create_alias(parent=HomePage.objects.get(), update_slug="update-alias")
+    mail.outbox.clear()
+    page = GuidelineUpdatePage.objects.get(pk=page.pk)
+    page.title = "Compression depth clarified (typo fixed)"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+
+    assert mail.outbox == []
+
+
 def test_running_the_notification_twice_sends_nothing_twice(library, als1):
     from reminders.guideline_notifications import notify_guideline_update
 
