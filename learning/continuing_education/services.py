@@ -6,7 +6,10 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
+from learning.accounts.models import User
 from learning.common.models import portal_settings
 from learning.continuing_education.models import ContinuingEducationActivity
 from learning.continuing_education.tasks import send_ce_decision_task
@@ -30,17 +33,34 @@ def check_credits(credits: Decimal) -> None:
 
 
 def ce_submit(*, participant, title: str, provider: str, completed_on: datetime.date, credits: Decimal, evidence=None):
-    """A participant's activity, waiting for an administrator's review."""
+    """A participant's activity, waiting for an administrator's review. The same activity (title and provider in
+    any case, and day) submitted already and not rejected is refused with a ValidationError naming it: the form
+    sent twice, at once (the participant's row is locked for the check) or from the back button."""
     check_credits(credits)
-    return ContinuingEducationActivity.objects.create(
-        participant=participant,
-        title=title,
-        provider=provider,
-        completed_on=completed_on,
-        credits=credits,
-        evidence=evidence or "",
-        status=Status.PENDING,
-    )
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=participant.pk).first()
+        earlier = (
+            ContinuingEducationActivity.objects.filter(
+                participant=participant, title__iexact=title, provider__iexact=provider, completed_on=completed_on
+            )
+            .exclude(status=Status.REJECTED)
+            .first()
+        )
+        if earlier:
+            raise ValidationError(
+                f"You submitted this activity already, on {timezone.localtime(earlier.submitted_at):%-d %B %Y} "
+                f"({earlier.get_status_display().lower()}): see My portal.",
+                code="submitted_already",
+            )
+        return ContinuingEducationActivity.objects.create(
+            participant=participant,
+            title=title,
+            provider=provider,
+            completed_on=completed_on,
+            credits=credits,
+            evidence=evidence or "",
+            status=Status.PENDING,
+        )
 
 
 def ce_record(*, reviewer=None, now: datetime.datetime | None = None, **activity):

@@ -2,6 +2,7 @@
 sending of the same one; nothing is added either way."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -75,3 +76,25 @@ def test_an_activity_of_nine_years_ago_is_taken(signed_in):
     nine_years = (timezone.localdate() - datetime.timedelta(days=9 * 365)).isoformat()
 
     assert signed_in.post(FORM, activity(completed_on=nine_years)).status_code == 302
+
+
+def test_the_same_activity_sent_twice_at_once_is_added_once(committed_db):
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from learning.continuing_education.services import ce_submit
+    from tests.conftest import at_once, require
+
+    require(connection.vendor == "postgresql", "concurrent submissions are tested on PostgreSQL (DATABASE_URL)")
+    person = UserFactory()
+    details = {
+        "title": "Sepsis simulation",
+        "provider": "City Hospital",
+        "completed_on": timezone.localdate(),
+        "credits": Decimal("2.5"),
+    }
+
+    _, errors = at_once(*(lambda: ce_submit(participant=person, **details) for _ in range(3)))
+
+    assert ContinuingEducationActivity.objects.filter(participant=person).count() == 1
+    assert len(errors) == 2 and all(isinstance(error, ValidationError) for error in errors)
