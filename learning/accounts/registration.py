@@ -1,6 +1,6 @@
 """A newcomer registers themselves: the form takes their name and address, and a worker emails a link to that
 address; the account is made only when the link is followed and a password chosen, so that no account exists for
-an address nobody proved to own (and nobody can make one under another person's name). The link carries what was
+an address nobody proved to own (and nobody can make one with another person's address). The link carries what was
 typed, signed, for REGISTRATION_LINK_DAYS. For an address that has an account already, the worker sends that
 account the usual password link instead (learning.accounts.password_reset), so the form never tells whether an
 address has an account: its answer is the same, in the same time, for every address."""
@@ -47,12 +47,8 @@ def send_registration_link(details: dict) -> bool:
     url = settings.PORTAL_BASE_URL + reverse("register_confirm", kwargs={"token": registration_token(details)})
     message = render_email(
         "registration",
-        {
-            "first_name": details["first_name"],
-            "email": address,
-            "confirm_url": url,
-            "days": settings.REGISTRATION_LINK_DAYS,
-        },
+        # Nothing typed but the address goes into the email: nobody has proved yet to be the one who typed it.
+        {"email": address, "confirm_url": url, "days": settings.REGISTRATION_LINK_DAYS},
         to=[address],
     )
     return bool(send_or_log(message, "a registration link"))

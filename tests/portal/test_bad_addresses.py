@@ -34,3 +34,12 @@ def test_a_nul_character_in_the_address_is_a_bad_request_with_the_sites_page(add
 
 def test_an_ordinary_search_is_not_refused(client):
     assert client.get("/search/?q=airway").status_code == 200
+
+
+def test_a_session_cookie_holding_a_nul_is_dropped_not_a_server_error():
+    # A quoted cookie value's \000 is read as a NUL character.
+    nul_session = 'sessionid="abcdefgh\\000ijklmnop"'
+
+    response = Client(raise_request_exception=False, HTTP_COOKIE=nul_session).get("/search/")
+
+    assert response.status_code == 200

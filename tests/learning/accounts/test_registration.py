@@ -47,6 +47,7 @@ def test_a_newcomer_registers_from_a_course_date_and_lands_back_on_it(client, ea
     assert not User.objects.exists()  # nothing until the link is followed
     (message,) = mail.outbox
     assert message.to == ["nia.jones@example.org"] and message.subject == "Finish registering with Resus Training"
+    assert "Nia" not in message.body  # what was typed is not sent to an address nobody proved to own
     page = client.get(link_in(message)).content.decode()
     assert "Choose your password" in page and "Nia Jones, nia.jones@example.org" in page
     assert 'action="/accounts/logout/"' not in page  # not yet signed in: the page shows no one's menu
@@ -113,7 +114,7 @@ def test_a_weak_password_is_refused_on_its_field_and_makes_nothing(client, eager
     assert not User.objects.exists()
 
 
-def test_registering_is_limited_per_address_like_the_password_links(client, eager, settings):
+def test_registering_is_limited_per_address_with_the_password_links_hourly_limit(client, eager, settings):
     settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR = 2
     for _ in range(4):
         Client(REMOTE_ADDR="198.51.100.7").post("/accounts/register/", NEWCOMER)
