@@ -167,7 +167,12 @@ def fee_lines(fee_text: str, counts: PlaceCounts) -> list[tuple[str, str]]:
     if counts.cancelled:
         places += f"; {counts.cancelled} cancelled, not invoiced"
     if not fee_text:
-        return [("Fee per place", NO_FEE_GIVEN), ("Places", places), ("Total", NO_FEE_GIVEN)]
+        return [
+            ("Fee per place", NO_FEE_GIVEN),
+            ("Places", places),
+            ("Total", NO_FEE_GIVEN),
+            *since_payment(None, counts),
+        ]
     fee = Fee.read(fee_text)
     total = fee.times(counts.confirmed) if fee else "Confirmed by the training office"
     return [("Fee per place", fee_text), ("Places", places), ("Total", total), *since_payment(fee, counts)]

@@ -356,6 +356,24 @@ def test_a_paid_invoice_shows_what_to_refund_for_a_place_cancelled_after_payment
     assert "To refund or credit £450.00 + VAT, for 1 place cancelled since the payment" in text
 
 
+def test_a_paid_invoice_without_a_fee_still_shows_the_places_cancelled_since(
+    client, boss, emergency, course_date, admin_user
+):
+    from learning.organisations.services import group_booking_mark_paid
+
+    people = [member(emergency) for _ in range(3)]
+    group = book_group(boss, emergency, course_date, people)
+    group_booking_mark_paid(group_booking=group, by=admin_user, now=timezone.now())
+    booking_cancel(booking=group.bookings.get(participant=people[0]), now=timezone.now(), by=boss)
+
+    text = " ".join(invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf")).split())
+
+    assert "Paid for 3 places" in text
+    assert (
+        "To refund or credit the amount the training office confirms, for 1 place cancelled since the payment" in text
+    )
+
+
 def test_a_paid_invoice_shows_what_is_still_due_for_a_place_confirmed_after_payment(
     client, boss, emergency, course_date, admin_user
 ):
