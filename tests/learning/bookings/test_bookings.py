@@ -28,7 +28,7 @@ from learning.models import Booking, Certification, ContinuingEducationActivity,
 from learning.register.models import RENEWED
 from learning.register.services import add_months, certification_revoke
 from tests.conftest import at_once, require
-from tests.factories import CertificationFactory, UserFactory, make_course_date
+from tests.factories import CertificationFactory, UserFactory, make_course_date, set_portal_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -417,8 +417,8 @@ def test_booking_twice_is_refused(als1):
         book(person, course_date)
 
 
-def test_a_participant_cannot_cancel_after_the_cut_off_but_an_administrator_can(als1, settings):
-    settings.BOOKING_CANCELLATION_CUTOFF_DAYS = 7
+def test_a_participant_cannot_cancel_after_the_cut_off_but_an_administrator_can(als1):
+    set_portal_settings(cancellation_cutoff_days=7)
     booking = book(UserFactory(), make_course_date(als1, starts_in_days=5))
 
     with pytest.raises(BookingRefused, match="until"):
@@ -430,9 +430,9 @@ def test_a_participant_cannot_cancel_after_the_cut_off_but_an_administrator_can(
 
 
 def test_booking_inside_the_cut_off_is_said_before_and_no_email_names_a_day_gone(
-    client, als1, settings, django_capture_on_commit_callbacks
+    client, als1, django_capture_on_commit_callbacks
 ):
-    settings.BOOKING_CANCELLATION_CUTOFF_DAYS = 7
+    set_portal_settings(cancellation_cutoff_days=7)
     soon, later = make_course_date(als1, starts_in_days=3), make_course_date(als1, starts_in_days=30)
     person = UserFactory()
     client.force_login(person)
@@ -455,10 +455,10 @@ def test_booking_inside_the_cut_off_is_said_before_and_no_email_names_a_day_gone
     assert f"closed on {long_date(cancellation_deadline(soon))}" not in dashboard
 
 
-def test_someone_promoted_inside_the_cut_off_is_asked_to_tell_the_office(als1, settings):
+def test_someone_promoted_inside_the_cut_off_is_asked_to_tell_the_office(als1):
     from learning.bookings.emails import send_booking_email
 
-    settings.BOOKING_CANCELLATION_CUTOFF_DAYS = 7
+    set_portal_settings(cancellation_cutoff_days=7)
     course_date = make_course_date(als1, starts_in_days=3)
     booking = book(UserFactory(), course_date)
 
