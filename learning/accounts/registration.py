@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from learning.accounts.models import User, canonical_email
@@ -63,3 +64,15 @@ def new_participant(details: dict) -> User:
         registration_number=details["registration_number"],
         employer=details["employer"],
     )
+
+
+def participant_register(participant: User, *, password: str) -> bool:
+    """Saves the account the link makes (new_participant) with its chosen password; False when an account has the
+    address by now (the same link followed twice at once), and nothing is saved."""
+    participant.set_password(password)
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError:
+        return False
+    return True

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
-from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.cache import never_cache
@@ -16,14 +15,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from learning.accounts.models import User
-from learning.accounts.registration import new_participant, registration_details
+from learning.accounts.registration import new_participant, participant_register, registration_details
 from learning.accounts.tasks import send_registration_link_task
-from learning.accounts.views import CanonicalEmailField, local_path, over_hourly_limits
+from learning.accounts.views import CanonicalEmailField, CarriesNext, local_path, over_hourly_limits
 
 logger = logging.getLogger(__name__)
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(CarriesNext):
     email = CanonicalEmailField(
         label="Email address",
         max_length=254,
@@ -39,10 +38,6 @@ class RegistrationForm(forms.Form):
         help_text="Your nursing or medical council PIN, if you have one.",
     )
     employer = forms.CharField(max_length=200, required=False, help_text="The hospital or service you work for.")
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def clean_next(self):
-        return local_path(self.cleaned_data.get("next"))
 
 
 @never_cache
@@ -87,11 +82,8 @@ def register_confirm(request, token):
         return render(request, "registration/register_confirm.html", {"state": "exists", "email": participant.email})
     form = SetPasswordForm(participant, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                form.save()
-        except IntegrityError:  # the same link, twice at once: the other made it
-            return redirect("login")
+        if not participant_register(participant, password=form.cleaned_data["new_password1"]):
+            return redirect("login")  # the same link, twice at once: the other made the account
         login(request, participant, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {participant.first_name}: your account is ready.")
         return redirect(local_path(details["next"]) or "dashboard")

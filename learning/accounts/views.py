@@ -83,15 +83,20 @@ class QueuedResetMixin:
             logger.exception("could not queue a password link")
 
 
-class SiteResetForm(QueuedResetMixin, PasswordResetForm):
-    """The site's reset form."""
+class CarriesNext(forms.Form):
+    """A form that carries, hidden, where the reader was going when the sign-in sent them here (a path on this
+    site only: it goes into an email and a redirect), so that what follows leads back there."""
 
-    email = CanonicalEmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    # Where the reader was going when the sign-in sent them here: the link, and the sign-in after it, lead back.
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_next(self):
         return local_path(self.cleaned_data.get("next"))
+
+
+class SiteResetForm(QueuedResetMixin, CarriesNext, PasswordResetForm):
+    """The site's reset form."""
+
+    email = CanonicalEmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def next_path(self) -> str:
         return self.cleaned_data.get("next", "")
