@@ -1,9 +1,10 @@
-"""A newcomer registers themselves: the form takes their name and address, and a worker emails a link to that
-address; the account is made only when the link is followed and a password chosen, so that no account exists for
-an address nobody proved to own (and nobody can make one with another person's address). The link carries what was
-typed, signed, for REGISTRATION_LINK_DAYS. For an address that has an account already, the worker sends that
-account the usual password link instead (learning.accounts.password_reset), so the form never tells whether an
-address has an account: its answer is the same, in the same time, for every address."""
+"""A newcomer registers themselves: the form takes their address, and a worker emails a link to it; the account is
+made only when the link is followed and the name and password given there, so that no account exists for an
+address nobody proved to own (and nobody can make one with another person's address), and nothing about a person
+travels in a link. The link carries the address and the page to go on to, signed, for REGISTRATION_LINK_DAYS. For
+an address that has an account already, the worker sends that account the usual password link instead
+(learning.accounts.password_reset), so the form never tells whether an address has an account: its answer is the
+same, in the same time, for every address."""
 
 import datetime
 import logging
@@ -20,8 +21,8 @@ from learning.common.emails import render_email, send_or_log
 logger = logging.getLogger(__name__)
 
 SALT = "learning.accounts.registration"
-# What the link carries: the form's fields, as typed (the address canonical).
-FIELDS = ("email", "first_name", "last_name", "registration_number", "employer", "next")
+# What the link carries: the address (canonical) and the page the newcomer started from.
+FIELDS = ("email", "next")
 
 
 def registration_token(details: dict) -> str:
@@ -56,14 +57,8 @@ def send_registration_link(details: dict) -> bool:
 
 
 def new_participant(details: dict) -> User:
-    """The account the link makes (not saved: its password is chosen first)."""
-    return User(
-        email=canonical_email(details["email"]),
-        first_name=details["first_name"],
-        last_name=details["last_name"],
-        registration_number=details["registration_number"],
-        employer=details["employer"],
-    )
+    """The account the link makes (not saved: its name and password are given first)."""
+    return User(email=canonical_email(details["email"]))
 
 
 def participant_register(participant: User, *, password: str) -> bool:

@@ -1,5 +1,5 @@
 """The newcomer's pages (learning.accounts.registration): the form, "check your email", and the page the link
-opens, where choosing a password makes the account and signs it in."""
+opens, where giving a name and choosing a password makes the account and signs it in."""
 
 import logging
 
@@ -27,8 +27,13 @@ class RegistrationForm(CarriesNext):
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="You will sign in with it; we send the link to finish registering there.",
+        help_text="You will sign in with it. We email a link there to finish registering.",
     )
+
+
+class FinishRegistrationForm(SetPasswordForm):
+    """The name and details the account holds, and its password: asked once the address is proved."""
+
     first_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
     last_name = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     registration_number = forms.CharField(
@@ -38,6 +43,13 @@ class RegistrationForm(CarriesNext):
         help_text="Your nursing or medical council PIN, if you have one.",
     )
     employer = forms.CharField(max_length=200, required=False, help_text="The hospital or service you work for.")
+    field_order = ["first_name", "last_name", "registration_number", "employer", "new_password1", "new_password2"]
+
+    def clean(self):
+        # On the account before its password is checked, so that a password like the name is refused.
+        for name in ("first_name", "last_name", "registration_number", "employer"):
+            setattr(self.user, name, self.cleaned_data.get(name, ""))
+        return super().clean()
 
 
 @never_cache
@@ -80,7 +92,7 @@ def register_confirm(request, token):
     participant = new_participant(details)
     if User.objects.with_email(participant.email).exists():
         return render(request, "registration/register_confirm.html", {"state": "exists", "email": participant.email})
-    form = SetPasswordForm(participant, request.POST or None)
+    form = FinishRegistrationForm(participant, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not participant_register(participant, password=form.cleaned_data["new_password1"]):
             return redirect("login")  # the same link, twice at once: the other made the account

@@ -13,14 +13,14 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-NEWCOMER = {
-    "email": "Nia.Jones@Example.org",
+NEWCOMER = {"email": "Nia.Jones@Example.org"}
+DETAILS = {
     "first_name": "Nia",
     "last_name": "Jones",
     "registration_number": "NMC 12A3456E",
     "employer": "City Hospital",
 }
-PASSWORD = {"new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"}
+PASSWORD = {**DETAILS, "new_password1": "a-fresh-passphrase-9", "new_password2": "a-fresh-passphrase-9"}
 
 
 @pytest.fixture
@@ -47,9 +47,9 @@ def test_a_newcomer_registers_from_a_course_date_and_lands_back_on_it(client, ea
     assert not User.objects.exists()  # nothing until the link is followed
     (message,) = mail.outbox
     assert message.to == ["nia.jones@example.org"] and message.subject == "Finish registering with Resus Training"
-    assert "Nia" not in message.body  # what was typed is not sent to an address nobody proved to own
+    assert "Nia" not in link_in(message)  # nothing about the person travels in the link
     page = client.get(link_in(message)).content.decode()
-    assert "Choose your password" in page and "Nia Jones, nia.jones@example.org" in page
+    assert "Finish registering" in page and "For nia.jones@example.org." in page
     assert 'action="/accounts/logout/"' not in page  # not yet signed in: the page shows no one's menu
 
     done = client.post(link_in(message), PASSWORD)
@@ -108,7 +108,7 @@ def test_an_altered_or_expired_link_makes_nothing(client, eager, settings):
 def test_a_weak_password_is_refused_on_its_field_and_makes_nothing(client, eager):
     client.post("/accounts/register/", NEWCOMER)
 
-    response = client.post(link_in(mail.outbox[0]), {"new_password1": "nia", "new_password2": "nia"})
+    response = client.post(link_in(mail.outbox[0]), {**DETAILS, "new_password1": "nia", "new_password2": "nia"})
 
     assert response.status_code == 200 and response.context["form"].errors["new_password2"]
     assert not User.objects.exists()
@@ -122,8 +122,29 @@ def test_registering_is_limited_per_address_with_the_password_links_hourly_limit
     assert len(mail.outbox) == 2
 
 
-@pytest.mark.parametrize("field", ["email", "first_name", "last_name"])
-def test_a_missing_field_is_refused_on_it(client, field):
-    response = client.post("/accounts/register/", {**NEWCOMER, field: ""})
+def test_a_missing_address_is_refused_on_its_field(client):
+    response = client.post("/accounts/register/", {"email": ""})
+
+    assert response.status_code == 200 and "email" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_a_missing_name_is_refused_on_its_field_and_makes_nothing(client, eager, field):
+    client.post("/accounts/register/", NEWCOMER)
+
+    response = client.post(link_in(mail.outbox[0]), {**PASSWORD, field: ""})
 
     assert response.status_code == 200 and field in response.context["form"].errors
+    assert not User.objects.exists()
+
+
+def test_a_password_like_the_name_given_is_refused(client, eager):
+    client.post("/accounts/register/", NEWCOMER)
+
+    like_the_name = "Featherstonehaugh1"
+    response = client.post(
+        link_in(mail.outbox[0]),
+        {**DETAILS, "last_name": "Featherstonehaugh", "new_password1": like_the_name, "new_password2": like_the_name},
+    )
+
+    assert "too similar" in " ".join(response.context["form"].errors["new_password2"])
