@@ -109,6 +109,14 @@ def test_an_update_under_two_group_restrictions_is_emailed_to_whoever_passes_bot
     assert [message.to[0] for message in mail.outbox] == ["both@example.org"]
 
 
+def copy_and_publish(admin_client, page, library):
+    """The admin's Copy of `page` into the library, slug "copied-update", with "Publish copies" ticked."""
+    return admin_client.post(
+        f"/admin/pages/{page.pk}/copy/",
+        {"new_title": "Copy", "new_slug": "copied-update", "new_parent_page": library.pk, "publish_copies": "on"},
+    )
+
+
 def test_a_copy_published_by_the_admin_emails_nobody_and_the_next_update_is_still_emailed(
     admin_client, library, als1, eager_tasks, django_capture_on_commit_callbacks
 ):
@@ -119,10 +127,7 @@ def test_a_copy_published_by_the_admin_emails_nobody_and_the_next_update_is_stil
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            f"/admin/pages/{page.pk}/copy/",
-            {"new_title": "Copy", "new_slug": "copied-update", "new_parent_page": library.pk, "publish_copies": "on"},
-        )
+        response = copy_and_publish(admin_client, page, library)
     copied = GuidelineUpdatePage.objects.get(slug="copied-update")
     later = new_update(library, als1, title="Airway update", live=False)
     with django_capture_on_commit_callbacks(execute=True):
@@ -140,10 +145,7 @@ def test_a_copy_published_by_the_admin_and_later_published_again_emails_nobody(
     page = new_update(library, als1, live=False)
     with django_capture_on_commit_callbacks(execute=True):
         page.save_revision().publish()
-        admin_client.post(
-            f"/admin/pages/{page.pk}/copy/",
-            {"new_title": "Copy", "new_slug": "copied-update", "new_parent_page": library.pk, "publish_copies": "on"},
-        )
+        copy_and_publish(admin_client, page, library)
     mail.outbox.clear()
     copied = GuidelineUpdatePage.objects.get(slug="copied-update")
     copied.title = "Copy, typo fixed"
