@@ -104,11 +104,7 @@ def group_booking_create(
     refused = refusals_before_seats(participants, course_date, seating=seating, today=today)
     with transaction.atomic():
         locked, seats_left = lock_seats(course_date, today=today)
-        ids = [person.pk for person in participants]
-        for pk in already_booked(locked, ids):
-            refused.setdefault(pk, []).append("already booked on this date")
-        for pk, held in places_elsewhere(ids, locked, today).items():  # under the course's lock
-            refused.setdefault(pk, []).append(f"already has a place on {place_elsewhere_words(held)}")
+        refuse_places_held(refused, participants, locked, today)
         if refused:
             raise GroupBookingRefused(
                 people=[(person, refused[person.pk]) for person in participants if person.pk in refused]
@@ -124,6 +120,16 @@ def group_booking_create(
         )
         place_members(group, participants, seats_left=seats_left)
     return group
+
+
+def refuse_places_held(refused: dict, participants: list[User], locked: CourseDate, today) -> None:
+    """Adds to `refused` those already booked on the date, and those holding a seat on another date of its course
+    (one seat per course); asked under the date's and the course's locks, so that no booking slips in between."""
+    ids = [person.pk for person in participants]
+    for pk in already_booked(locked, ids):
+        refused.setdefault(pk, []).append("already booked on this date")
+    for pk, held in places_elsewhere(ids, locked, today).items():
+        refused.setdefault(pk, []).append(f"already has a place on {place_elsewhere_words(held)}")
 
 
 def group_members(*, manager: User, organisation: Organisation, participant_ids, purchase_order: str) -> list[User]:
