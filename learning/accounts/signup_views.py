@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 class RegistrationForm(CarriesNext):
+    """The address alone: nothing else about a person is asked before the address is proved."""
+
     email = CanonicalEmailField(
         label="Email address",
         max_length=254,
@@ -84,8 +86,8 @@ def register_sent(request):
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def register_confirm(request, token):
-    """Where the link leads: choosing a password makes the account (unless one has the address by now) and signs
-    it in, then goes on to the page the newcomer started from."""
+    """Where the link leads: giving a name and choosing a password makes the account (unless one has the address
+    by now) and signs it in, then goes on to the page the newcomer started from."""
     details = registration_details(token)
     if details is None:
         return render(request, "registration/register_confirm.html", {"state": "invalid"}, status=400)
