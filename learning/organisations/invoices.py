@@ -6,7 +6,8 @@ The fee is the course page's text, so the total is worked out only when that tex
 participant"); otherwise the invoice says the training office confirms it. Only confirmed places are invoiced: a
 place on the waiting list counts once it becomes a seat, and the invoice is made afresh each time it is opened.
 Cancelled places are listed, with their dates, and not invoiced. Once paid, the invoice keeps what the payment
-covered: places cancelled or confirmed since then are the difference to refund or credit, or still due."""
+covered, at the fee it was paid at: places cancelled or confirmed since then are the difference to refund or
+credit, or still due."""
 
 import re
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def invoice_pdf(group_booking: GroupBooking, places: list[Booking], *, recipient
         Paragraph("Participants", SECTION),
         places_table(confirmed + waiting + cancelled),
         Paragraph("Fee", SECTION),
-        label_table(fee_lines(course_date.course.fee_text, counts)),
+        label_table(fee_lines(invoiced_fee(group_booking), counts)),
         Spacer(0, 4 * mm),
         Paragraph(escape(payable_to()), CELL),
     ]
@@ -85,6 +86,11 @@ def invoice_pdf(group_booking: GroupBooking, places: list[Booking], *, recipient
         title=f"Invoice {number}",
         footer=f"Invoice {number}, purchase order {group_booking.purchase_order}",
     )
+
+
+def invoiced_fee(group_booking: GroupBooking) -> str:
+    """The fee the invoice charges: once paid, the one it was paid at; until then, the course page's."""
+    return group_booking.paid_fee_text if group_booking.paid else group_booking.course_date.course.fee_text
 
 
 def invoice_facts(group_booking: GroupBooking) -> list[tuple[str, str]]:

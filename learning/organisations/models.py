@@ -164,6 +164,8 @@ class GroupBooking(models.Model):
     # The confirmed places the payment covered: places cancelled or confirmed since then are the difference the
     # invoice shows (to refund or credit, or still due).
     paid_places = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The course page's fee when it was paid: a paid invoice keeps the price it was paid at.
+    paid_fee_text = models.CharField(max_length=255, blank=True, editable=False)
     bookings = models.ManyToManyField("learning.Booking", through="GroupBookingPlace", related_name="group_bookings")
 
     class Meta:

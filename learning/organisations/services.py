@@ -207,16 +207,17 @@ def place_members(group: GroupBooking, participants: list[User], *, seats_left: 
 
 def group_booking_mark_paid(*, group_booking: GroupBooking, by: User, now: datetime.datetime) -> bool:
     """Records that the group booking's invoice was paid, as of `now`, marked by the administrator `by`, for the
-    places confirmed then. Once: a second mark (two administrators at the same moment included) changes nothing
-    and returns False."""
+    places confirmed then, at the course page's fee then. Once: a second mark (two administrators at the same
+    moment included) changes nothing and returns False."""
     confirmed = (
         GroupBookingPlace.objects.filter(group_booking=OuterRef("pk"), booking__status=Booking.CONFIRMED)
         .values("group_booking")
         .annotate(n=Count("pk"))
         .values("n")
     )
+    fee = CourseDate.objects.filter(pk=OuterRef("course_date_id")).values("course__fee_text")[:1]
     marked = GroupBooking.objects.filter(pk=group_booking.pk, paid_at__isnull=True).update(
-        paid_at=now, paid_by=by, paid_places=Coalesce(Subquery(confirmed), 0)
+        paid_at=now, paid_by=by, paid_places=Coalesce(Subquery(confirmed), 0), paid_fee_text=Subquery(fee)
     )
-    group_booking.refresh_from_db(fields=["paid_at", "paid_by", "paid_places"])
+    group_booking.refresh_from_db(fields=["paid_at", "paid_by", "paid_places", "paid_fee_text"])
     return bool(marked)

@@ -356,6 +356,31 @@ def test_a_paid_invoice_shows_what_to_refund_for_a_place_cancelled_after_payment
     assert "To refund or credit £450.00 + VAT, for 1 place cancelled since the payment" in text
 
 
+def test_a_paid_invoice_keeps_the_fee_it_was_paid_at_when_the_course_page_changes_it(
+    client, boss, emergency, course_date, admin_user
+):
+    from learning.organisations.services import group_booking_mark_paid
+
+    course = course_date.course
+    course.fee_text = "£450 per participant"
+    course.save()
+    people = [member(emergency) for _ in range(2)]
+    group = book_group(boss, emergency, course_date, people)
+    group_booking_mark_paid(group_booking=group, by=admin_user, now=timezone.now())
+    course.fee_text = "£500 per participant"  # next year's price
+    course.save()
+    booking_cancel(booking=group.bookings.get(participant=people[0]), now=timezone.now(), by=boss)
+    unpaid = book_group(boss, emergency, course_date, [member(emergency)], purchase_order="PO-2026-0043")
+
+    paid_text = " ".join(invoice_text(client.get(f"/portal/team/group-bookings/{group.pk}/invoice.pdf")).split())
+    unpaid_text = " ".join(invoice_text(client.get(f"/portal/team/group-bookings/{unpaid.pk}/invoice.pdf")).split())
+
+    assert "Fee per place £450 per participant" in paid_text and "£500" not in paid_text
+    assert "Paid for 2 places, £900.00" in paid_text
+    assert "To refund or credit £450.00, for 1 place cancelled since the payment" in paid_text
+    assert "Fee per place £500 per participant" in unpaid_text
+
+
 def test_a_paid_invoice_without_a_fee_still_shows_the_places_cancelled_since(
     client, boss, emergency, course_date, admin_user
 ):
