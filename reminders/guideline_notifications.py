@@ -53,10 +53,13 @@ def recipients(page: GuidelineUpdatePage, today: datetime.date, serves: set[int]
     )
 
 
-def mark_announced(page: GuidelineUpdatePage, now: datetime.datetime) -> None:
-    """Records the page's courses as announced without emailing anyone (a copy of an update announced already)."""
+def mark_announced(page: GuidelineUpdatePage, now: datetime.datetime, course_ids=None) -> None:
+    """Records the page's courses (or those of `course_ids`) as announced as of `now`; emails nobody (a copy of an
+    update announced already needs no more)."""
+    if course_ids is None:
+        course_ids = [course.pk for course in page.courses.all()]
     GuidelineAnnouncement.objects.bulk_create(
-        [GuidelineAnnouncement(page=page, course=course, announced_at=now) for course in page.courses.all()],
+        [GuidelineAnnouncement(page=page, course_id=pk, announced_at=now) for pk in sorted(course_ids)],
         ignore_conflicts=True,
     )
 
@@ -70,10 +73,7 @@ def announce(page: GuidelineUpdatePage, now: datetime.datetime) -> int:
         new = {course.pk for course in page.courses.all()} - announced
         if not new:
             return 0
-        GuidelineAnnouncement.objects.bulk_create(
-            [GuidelineAnnouncement(page=page, course_id=pk, announced_at=now) for pk in sorted(new)],
-            ignore_conflicts=True,
-        )
+        mark_announced(page, now, new)
         ids = recipients(page, timezone.localdate(now), new).values_list("pk", flat=True).order_by("pk")
         for batch in batches(ids.iterator(chunk_size=1000), 1000):
             GuidelineNotification.objects.bulk_create(

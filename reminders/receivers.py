@@ -29,7 +29,7 @@ def on_tracking(sender, event, esp_name, **kwargs):
 
 
 # Set while the admin copies pages (Wagtail's before_copy_page hook) until the request ends: a copy published with
-# "Publish copies" is published for the first time, but it announces nothing new.
+# "Publish copies" is published for the first time, but its courses were told of the original already.
 copying_pages: ContextVar[bool] = ContextVar("copying_pages", default=False)
 
 
@@ -38,7 +38,7 @@ def on_page_published(sender, instance, **kwargs):
     did not announce yet (reminders.guideline_notifications). Never for an alias (Wagtail publishes each alias
     with its original, which announced it); a copy published with "Publish copies" records its courses as
     announced, emailing nobody then or when it is published again."""
-    if not isinstance(instance, GuidelineUpdatePage) or instance.alias_of_id or kwargs.get("alias"):
+    if not isinstance(instance, GuidelineUpdatePage) or instance.alias_of_id:
         return
     if copying_pages.get():
         mark_announced(instance, timezone.now())
@@ -47,7 +47,7 @@ def on_page_published(sender, instance, **kwargs):
 
 
 def on_copy_page(request, page):
-    """Wagtail's before_copy_page hook: what the copy publishes is not announced."""
+    """Wagtail's before_copy_page hook: what the copy publishes is recorded as announced, and emails nobody."""
     copying_pages.set(True)
 
 

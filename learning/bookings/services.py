@@ -130,10 +130,9 @@ COURSE_LOCK = 7101
 def locked_date(pk: int) -> CourseDate:
     """The course date, its row locked until the transaction ends (its course page read with it, that row not
     locked). The course is locked first, by an advisory lock on PostgreSQL (SQLite lets one writer in at a time
-    anyway): bookings and moves
-    from the waiting lists of one course wait for each other, whatever the date, so that one seat per course
-    holds when two of its dates are booked at once. Always the course before the date, so no two wait on each
-    other."""
+    anyway): bookings and moves from the waiting lists of one course wait for each other, whatever the date, so
+    that one seat per course holds when two of its dates are booked at once. Always the course before the date,
+    so no two wait on each other."""
     course_id = CourseDate.objects.values_list("course_id", flat=True).get(pk=pk)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

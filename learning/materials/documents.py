@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from wagtail.models import Collection
 
-from learning.materials.entitlement import can_read, is_staff, refuse_signed_in_outsiders, require_sign_in
+from learning.materials.entitlement import can_read, is_staff, require_sign_in
 from learning.materials.models import MaterialPage
 
 
@@ -62,12 +62,21 @@ def can_read_document(request, document) -> bool:
     return rule_allows(request, document_rule(document))
 
 
+def refuse_outside_the_groups(document, request) -> None:
+    """Wagtail answers a Privacy setting "some groups" on the document's collection by sending the reader to sign
+    in, even one signed in already, whom the sign-in sends straight back: an endless loop. A signed-in reader such
+    a setting keeps out gets the site's 403 page instead; a password is still asked for."""
+    for restriction in document.collection.get_view_restrictions():
+        if restriction.restriction_type != restriction.PASSWORD and not restriction.accept_request(request):
+            raise PermissionDenied("This document is private to some groups; your account is not in them.")
+
+
 def document_gate(document, request):
     """Wagtail's before_serve_document hook: every way Wagtail serves a document (its serve view under any URL
     spelling, and the redirect and direct methods, which pass through that view too) asks here first. Returns a
     response to refuse, or None to let Wagtail serve the file; a private one is then marked never to be cached."""
     if request.user.is_authenticated:
-        refuse_signed_in_outsiders(document.collection.get_view_restrictions(), request, "document")
+        refuse_outside_the_groups(document, request)
     rule = document_rule(document)
     if rule_allows(request, rule):
         request.private_response = not rule.public

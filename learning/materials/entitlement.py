@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import render, resolve_url
 from django.utils import timezone
@@ -132,20 +131,9 @@ def can_read(request, page) -> Access:
     return Access(allowed=False, courses=list(CoursePage.objects.filter(pk__in=facts.serves).order_by("code")))
 
 
-def refuse_signed_in_outsiders(restrictions, request, what: str):
-    """Wagtail answers a Privacy setting "some groups" on a document's collection by sending the reader to sign in,
-    even one signed in already, whom the sign-in sends straight back: an endless loop. Someone signed in whom such
-    a setting keeps out gets the site's 403 page instead; a password is still asked for. (Pages: the on_serve_page
-    hook in learning.wagtail_hooks, with sends_to_sign_in.)"""
-    if any(
-        restriction.restriction_type != PageViewRestriction.PASSWORD and not restriction.accept_request(request)
-        for restriction in restrictions
-    ):
-        raise PermissionDenied(f"This {what} is private to some groups; your account is not in them.")
-
-
 def sends_to_sign_in(response) -> bool:
-    """Whether `response` redirects to the site's sign-in (as Wagtail's Privacy check answers)."""
+    """Whether `response` redirects to the site's sign-in (as Wagtail's Privacy check answers): for someone signed
+    in already, a loop (see the on_serve_page hook in learning.wagtail_hooks)."""
     if response.status_code not in (301, 302):
         return False
     return urlsplit(response["Location"]).path == resolve_url(settings.WAGTAIL_FRONTEND_LOGIN_URL)
